@@ -1,0 +1,111 @@
+// Connect, lock, retry, start, wait.
+#include "daemon_connection.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+namespace pmd::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// pmd sits next to pmctl in a build tree and in an install; PMD_BIN overrides both.
+std::string pmd_binary() {
+  if (const char* env = std::getenv("PMD_BIN"); env && *env) return env;
+  std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto sibling = self.parent_path() / "pmd";
+    if (::access(sibling.c_str(), X_OK) == 0) return sibling.string();
+  }
+  return "pmd";
+}
+
+// Runs `pmd --home H`, which returns once the daemon serves. Returns its exit status or -1.
+int start_daemon(const HomePaths& paths, std::string& error) {
+  std::string binary = pmd_binary();
+  std::string home = paths.home.string();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    error = std::string("cannot fork: ") + std::strerror(errno);
+    return -1;
+  }
+  if (pid == 0) {
+    const char* argv[] = {binary.c_str(), "--home", home.c_str(), nullptr};
+    ::execvp(argv[0], const_cast<char**>(argv));
+    std::fprintf(stderr, "pmctl: error: cannot run %s: %s (install pmd next to pmctl or set PMD_BIN)\n", binary.c_str(),
+                 std::strerror(errno));
+    _exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::optional<RpcClient> try_connect(const HomePaths& paths, int& err) {
+  int fd = RpcClient::open_socket(paths.socket, err);
+  if (fd < 0) return std::nullopt;
+  return RpcClient(fd);
+}
+
+std::string unreachable(const HomePaths& paths, int err) {
+  if (err == EACCES || err == EPERM)
+    return "cannot connect to " + paths.socket.string() + ": permission denied (the daemon belongs to another user; use your own PMD_HOME)";
+  return "cannot connect to " + paths.socket.string() + ": " + std::strerror(err);
+}
+
+}  // namespace
+
+ConnectResult connect_to_daemon(const HomePaths& paths, bool start_if_needed) {
+  ConnectResult result;
+  if (auto why = check_socket_path(paths.socket); !why.empty()) {
+    result.error = why;
+    return result;
+  }
+  int err = 0;
+  if ((result.client = try_connect(paths, err))) return result;
+  if (err != ENOENT && err != ECONNREFUSED) {
+    result.error = unreachable(paths, err);
+    return result;
+  }
+  if (!start_if_needed) {
+    result.no_daemon = true;
+    result.error = "no daemon is running for " + paths.home.string();
+    return result;
+  }
+  if (auto why = ensure_private_dir(paths.home); !why.empty()) {
+    result.error = why;
+    return result;
+  }
+  // Serialise the "nobody answers, start one" step between concurrent pmctl invocations.
+  int lock = ::open(paths.autostart_lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock >= 0) while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {}
+  if (!(result.client = try_connect(paths, err))) {
+    std::string error;
+    int status = start_daemon(paths, error);
+    if (status == 0) {
+      result.client = try_connect(paths, err);
+    } else if (status == 3) {
+      // Another daemon holds the home's lock but was not answering yet: give it a moment.
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (!(result.client = try_connect(paths, err)) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!result.client)
+      result.error = error.empty() ? "could not start the daemon for " + paths.home.string() + " (see " +
+                                         paths.daemon_log.string() + ")"
+                                   : error;
+  }
+  if (lock >= 0) ::close(lock);
+  return result;
+}
+
+}  // namespace pmd::cli

@@ -1,0 +1,118 @@
+// AppSpec <-> JSON, with validation of everything that arrives from outside.
+#include "app_spec.h"
+
+#include "jsonrpc.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace pmd {
+
+using nlohmann::json;
+
+std::vector<std::string> AppSpec::argv() const {
+  std::vector<std::string> out;
+  if (!interpreter.empty()) {
+    out.push_back(interpreter);
+    out.insert(out.end(), interpreter_args.begin(), interpreter_args.end());
+  }
+  out.push_back(script);
+  out.insert(out.end(), args.begin(), args.end());
+  return out;
+}
+
+json to_json(const AppSpec& s) {
+  return {
+      {"name", s.name},
+      {"script", s.script},
+      {"args", s.args},
+      {"interpreter", s.interpreter},
+      {"interpreter_args", s.interpreter_args},
+      {"cwd", s.cwd},
+      {"base_env", s.base_env},
+      {"env", s.env},
+      {"instances", s.instances},
+      {"autorestart", s.autorestart},
+      {"max_restarts", s.max_restarts},
+      {"min_uptime", s.min_uptime.count()},
+      {"restart_delay", s.restart_delay.count()},
+      {"exp_backoff_restart_delay", s.exp_backoff_restart_delay.count()},
+      {"stop_exit_codes", s.stop_exit_codes},
+      {"kill_timeout", s.kill_timeout.count()},
+      {"kill_signal", s.kill_signal},
+      {"out_file", s.out_file},
+      {"error_file", s.error_file},
+  };
+}
+
+namespace {
+
+[[noreturn]] void bad(const std::string& field, const std::string& why) {
+  throw rpc::Error(rpc::kInvalidParams, "invalid app spec: \"" + field + "\" " + why);
+}
+
+template <typename T>
+void read(const json& j, const char* key, T& out) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  try {
+    out = it->get<T>();
+  } catch (const json::exception&) {
+    bad(key, std::string("has the wrong type (") + it->type_name() + ")");
+  }
+}
+
+void read_ms(const json& j, const char* key, std::chrono::milliseconds& out) {
+  long long ms = out.count();
+  read(j, key, ms);
+  if (ms < 0) bad(key, "must not be negative");
+  out = std::chrono::milliseconds(ms);
+}
+
+}  // namespace
+
+AppSpec app_spec_from_json(const json& j) {
+  if (!j.is_object()) throw rpc::Error(rpc::kInvalidParams, "invalid app spec: expected an object");
+  AppSpec s;
+  read(j, "name", s.name);
+  read(j, "script", s.script);
+  read(j, "args", s.args);
+  read(j, "interpreter", s.interpreter);
+  read(j, "interpreter_args", s.interpreter_args);
+  read(j, "cwd", s.cwd);
+  read(j, "base_env", s.base_env);
+  read(j, "env", s.env);
+  read(j, "instances", s.instances);
+  read(j, "autorestart", s.autorestart);
+  read(j, "max_restarts", s.max_restarts);
+  read_ms(j, "min_uptime", s.min_uptime);
+  read_ms(j, "restart_delay", s.restart_delay);
+  read_ms(j, "exp_backoff_restart_delay", s.exp_backoff_restart_delay);
+  read(j, "stop_exit_codes", s.stop_exit_codes);
+  read_ms(j, "kill_timeout", s.kill_timeout);
+  read(j, "kill_signal", s.kill_signal);
+  read(j, "out_file", s.out_file);
+  read(j, "error_file", s.error_file);
+
+  if (auto why = check_app_name(s.name); !why.empty()) bad("name", why);
+  if (s.script.empty() || s.script.front() != '/') bad("script", "must be an absolute path");
+  if (s.cwd.empty() || s.cwd.front() != '/') bad("cwd", "must be an absolute path");
+  if (s.instances < 1 || s.instances > 4096) bad("instances", "must be between 1 and 4096");
+  if (s.max_restarts < 0) bad("max_restarts", "must not be negative");
+  if (s.kill_signal <= 0 || s.kill_signal >= 65) bad("kill_signal", "must be a signal number");
+  return s;
+}
+
+std::string check_app_name(const std::string& name) {
+  if (name.empty()) return "must not be empty";
+  if (name.size() > 128) return "is longer than 128 characters";
+  if (name == "all") return "\"all\" is reserved (it addresses every app)";
+  if (std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return "must not be all digits (numbers address process ids)";
+  for (unsigned char c : name)
+    if (c == '/' || std::isspace(c) || std::iscntrl(c))
+      return "must not contain '/', spaces or control characters";
+  return {};
+}
+
+}  // namespace pmd

@@ -1,0 +1,50 @@
+// What an app is: the validated description the CLI (or an ecosystem file) hands to the daemon.
+// It travels as JSON inside `start`; field names follow PM2's ecosystem keys.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pmd {
+
+using Env = std::map<std::string, std::string>;
+
+struct AppSpec {
+  std::string name;
+  std::string script;                     // absolute path of the script or binary
+  std::vector<std::string> args;          // given to the script after `--`
+  std::string interpreter;                // "" = exec the script itself (PM2's "none")
+  std::vector<std::string> interpreter_args;
+  std::string cwd;                        // absolute
+  Env base_env;                           // the starter's environment (PM2 passes it through)
+  Env env;                                // declared variables, applied on top of base_env
+  int instances = 1;
+  bool autorestart = true;
+  int max_restarts = 16;
+  std::chrono::milliseconds min_uptime{1000};
+  std::chrono::milliseconds restart_delay{0};
+  std::chrono::milliseconds exp_backoff_restart_delay{0};
+  std::vector<int> stop_exit_codes;
+  std::chrono::milliseconds kill_timeout{1600};
+  int kill_signal = 2;                    // SIGINT, as PM2
+  std::string out_file;                   // "" = PMD_HOME/logs/<name>-out.log
+  std::string error_file;                 // "" = PMD_HOME/logs/<name>-error.log
+
+  /// argv as exec'd: [interpreter, interpreter_args..., script, args...] or [script, args...].
+  std::vector<std::string> argv() const;
+};
+
+nlohmann::json to_json(const AppSpec& spec);
+
+/// Reads a spec sent over the wire. Throws rpc::Error(kInvalidParams) naming the bad field.
+AppSpec app_spec_from_json(const nlohmann::json& j);
+
+/// A name users can type and files can carry: non-empty, no '/', no whitespace or control
+/// characters, not all digits (digits address ids), not "all". Returns an error sentence or "".
+std::string check_app_name(const std::string& name);
+
+}  // namespace pmd

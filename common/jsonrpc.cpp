@@ -1,0 +1,107 @@
+// Encoding and decoding of JSON-RPC 2.0 messages.
+#include "jsonrpc.h"
+
+namespace pmd::rpc {
+namespace {
+
+std::string line_of(const json& message) {
+  // Invalid UTF-8 from an app's name or args must not throw while replying: replace it.
+  return message.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+const char* type_name(json::value_t t) {
+  switch (t) {
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    case json::value_t::number_float: return "a number";
+    default: return "a value";
+  }
+}
+
+}  // namespace
+
+Request parse_request(std::string_view line) {
+  json message = json::parse(line, nullptr, false);
+  if (message.is_discarded())
+    throw Error(kParseError, "parse error: the request is not valid JSON (send one JSON-RPC object per line)");
+  if (!message.is_object())
+    throw Error(kInvalidRequest, "invalid request: expected a JSON-RPC 2.0 object, got " + std::string(message.type_name()));
+  Request req;
+  req.is_notification = !message.contains("id");
+  if (auto it = message.find("id"); it != message.end()) {
+    if (it->is_string() || it->is_number_integer() || it->is_number_unsigned() || it->is_null()) req.id = *it;
+  }
+  auto version = message.find("jsonrpc");
+  if (version == message.end() || *version != "2.0")
+    throw Error(kInvalidRequest, "invalid request: \"jsonrpc\" must be \"2.0\"", json{{"id", req.id}});
+  auto method = message.find("method");
+  if (method == message.end() || !method->is_string())
+    throw Error(kInvalidRequest, "invalid request: \"method\" must be a string", json{{"id", req.id}});
+  req.method = method->get<std::string>();
+  auto params = message.find("params");
+  if (params == message.end() || params->is_null()) req.params = json::object();
+  else if (params->is_object()) req.params = *params;
+  else throw Error(kInvalidParams, "invalid params: \"params\" must be an object", json{{"id", req.id}});
+  return req;
+}
+
+std::string encode_request(const json& id, std::string_view method, const json& params) {
+  return line_of({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+}
+
+std::string encode_notification(std::string_view method, const json& params) {
+  return line_of({{"jsonrpc", "2.0"}, {"method", method}, {"params", params}});
+}
+
+std::string encode_result(const json& id, const json& result) {
+  return line_of({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
+}
+
+std::string encode_error(const json& id, int code, std::string_view message, const json& data) {
+  json error = {{"code", code}, {"message", message}};
+  if (!data.is_null()) error["data"] = data;
+  return line_of({{"jsonrpc", "2.0"}, {"id", id}, {"error", error}});
+}
+
+Response parse_response(std::string_view line) {
+  json message = json::parse(line, nullptr, false);
+  if (message.is_discarded() || !message.is_object() || message.value("jsonrpc", "") != "2.0")
+    throw Error(kParseError, "the daemon sent something that is not a JSON-RPC 2.0 message");
+  Response r;
+  if (message.contains("method")) {
+    r.is_notification = true;
+    r.method = message.value("method", "");
+    r.params = message.value("params", json::object());
+    return r;
+  }
+  r.id = message.value("id", json());
+  if (auto err = message.find("error"); err != message.end() && err->is_object()) {
+    r.error_code = err->value("code", kInternalError);
+    r.error_message = err->value("message", "unknown error");
+    r.error_data = err->value("data", json());
+  } else if (auto res = message.find("result"); res != message.end()) {
+    r.ok = true;
+    r.result = *res;
+  } else {
+    throw Error(kParseError, "the daemon sent a reply with neither result nor error");
+  }
+  return r;
+}
+
+const json& require_param(const json& params, const char* name, json::value_t type) {
+  auto it = params.find(name);
+  if (it == params.end())
+    throw Error(kInvalidParams, std::string("invalid params: missing \"") + name + "\"");
+  bool ok = it->type() == type ||
+            (type == json::value_t::number_integer && it->is_number_unsigned()) ||
+            (type == json::value_t::number_float && it->is_number());
+  if (!ok)
+    throw Error(kInvalidParams, std::string("invalid params: \"") + name + "\" must be " + type_name(type));
+  return *it;
+}
+
+}  // namespace pmd::rpc

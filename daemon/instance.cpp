@@ -1,0 +1,373 @@
+// Instance: the per-process state machine. Every transition goes through set_state, which logs it
+// and keeps it for `describe`.
+#include "instance.h"
+
+#include "line_splitter.h"
+#include "proc_table.h"
+#include "signals.h"
+#include "units.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <spdlog/spdlog.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+
+namespace pmd {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::size_t kKeptTransitions = 32;
+
+long long unix_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+const char* state_name(InstanceState state) {
+  switch (state) {
+    case InstanceState::kLaunching: return "launching";
+    case InstanceState::kOnline: return "online";
+    case InstanceState::kStopping: return "stopping";
+    case InstanceState::kStopped: return "stopped";
+    case InstanceState::kWaitingRestart: return "waiting restart";
+    case InstanceState::kErrored: return "errored";
+  }
+  return "unknown";
+}
+
+// The read ends of one launch's stdout and stderr. A relaunch gets new pipes; events from old
+// ones are recognised by their generation and ignored.
+struct Instance::OutputPipes {
+  OutputPipes(asio::io_context& io, int out_fd, int err_fd, std::uint64_t gen)
+      : out(io, out_fd), err(io, err_fd), generation(gen) {}
+  asio::posix::stream_descriptor out, err;
+  LineSplitter out_lines, err_lines;
+  int open = 2;
+  std::uint64_t generation;
+};
+
+Instance::Instance(asio::io_context& io, ChildReaper& reaper, std::shared_ptr<AppRuntime> app, InstanceIdentity who)
+    : io_(io), reaper_(reaper), app_(std::move(app)), who_(who), timer_(io), changed_(io) {}
+
+Instance::~Instance() {
+  if (pid_ > 0) {
+    reaper_.forget(pid_);
+    ::kill(-pgid_, SIGKILL);
+  }
+}
+
+void Instance::set_state(InstanceState to, const std::string& reason) {
+  if (to != state_ || reason != status_reason_) {
+    transitions_.push_back({std::chrono::system_clock::now(), state_, to, reason});
+    if (transitions_.size() > kKeptTransitions) transitions_.pop_front();
+    spdlog::info("app {} [id {}] {} -> {}: {}", app_->spec.name, who_.id, state_name(state_), state_name(to), reason);
+  }
+  state_ = to;
+  status_reason_ = reason;
+  changed_.notify_all();
+}
+
+std::string Instance::launch(const std::string& reason) {
+  auto request = make_spawn_request(app_->spec, who_);
+  std::string error;
+  if (auto* req = std::get_if<SpawnRequest>(&request)) {
+    auto spawned = spawn_process(*req);
+    if (auto* p = std::get_if<SpawnedProcess>(&spawned)) {
+      ++generation_;
+      pid_ = pgid_ = p->pid;
+      exited_ = false;
+      killed_ = false;
+      exit_wait_status_.reset();
+      escaped_.clear();
+      pipes_ = std::make_shared<OutputPipes>(io_, p->stdout_fd, p->stderr_fd, generation_);
+      asio::co_spawn(io_, read_pipe(pipes_, false), asio::detached);
+      asio::co_spawn(io_, read_pipe(pipes_, true), asio::detached);
+      std::weak_ptr<Instance> weak = shared_from_this();
+      reaper_.watch(pid_, [weak](int status) {
+        if (auto self = weak.lock()) self->on_exit(status);
+      });
+      started_at_ = std::chrono::steady_clock::now();
+      started_wall_ = std::chrono::system_clock::now();
+      last_cpu_ticks_ = 0;
+      last_sample_at_ = {};
+      cpu_percent_ = 0;
+      memory_bytes_ = 0;
+      should_run_ = true;
+      set_state(InstanceState::kOnline, reason + " (pid " + std::to_string(pid_) + ")");
+      return {};
+    } else {
+      error = std::get<std::string>(spawned);
+    }
+  } else {
+    error = std::get<std::string>(request);
+  }
+  should_run_ = false;
+  set_state(InstanceState::kErrored, error);
+  return error;
+}
+
+void Instance::request_stop(const std::string& reason) {
+  should_run_ = false;
+  switch (state_) {
+    case InstanceState::kLaunching:
+    case InstanceState::kOnline:
+      set_state(InstanceState::kStopping, reason);
+      if (!exited_) {
+        signal_tree(app_->spec.kill_signal);
+        arm_timer(TimerPurpose::kKillEscalation, app_->spec.kill_timeout);
+      }
+      break;
+    case InstanceState::kWaitingRestart:
+      timer_.cancel();
+      timer_purpose_ = TimerPurpose::kNone;
+      set_state(InstanceState::kStopped, reason);
+      break;
+    case InstanceState::kStopping:
+    case InstanceState::kStopped:
+    case InstanceState::kErrored:
+      break;  // already going down or down: nothing to do
+  }
+}
+
+asio::awaitable<void> Instance::wait_until_down() {
+  auto keep_alive = shared_from_this();
+  while (state_ != InstanceState::kStopped && state_ != InstanceState::kErrored) co_await changed_.wait();
+}
+
+void Instance::reset_restart_history() {
+  history_ = {};
+  ++restarts_;
+}
+
+void Instance::record_usage(std::uint64_t cpu_ticks, std::uint64_t rss_bytes, std::chrono::steady_clock::time_point at) {
+  static const double kTicksPerSecond = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  memory_bytes_ = rss_bytes;
+  if (last_sample_at_ != std::chrono::steady_clock::time_point{} && cpu_ticks >= last_cpu_ticks_) {
+    double seconds = std::chrono::duration<double>(at - last_sample_at_).count();
+    if (seconds > 0) cpu_percent_ = static_cast<double>(cpu_ticks - last_cpu_ticks_) / kTicksPerSecond / seconds * 100.0;
+  }
+  last_cpu_ticks_ = cpu_ticks;
+  last_sample_at_ = at;
+}
+
+void Instance::signal_tree(int signo) {
+  // Descendants that left the process group (setsid, double fork) are found through /proc while
+  // the main process still lives; they are remembered for the SIGKILL that may follow.
+  if (pid_ > 0) {
+    auto table = read_proc_table();
+    for (pid_t p : descendants_of(table, {pid_})) {
+      auto it = std::find_if(table.begin(), table.end(), [p](const ProcEntry& e) { return e.pid == p; });
+      if (it != table.end() && it->pgid != pgid_ && std::find(escaped_.begin(), escaped_.end(), p) == escaped_.end())
+        escaped_.push_back(p);
+    }
+  }
+  if (pgid_ > 0) ::kill(-pgid_, signo);
+  for (pid_t p : escaped_) ::kill(p, signo);
+}
+
+void Instance::arm_timer(TimerPurpose purpose, milliseconds after) {
+  timer_purpose_ = purpose;
+  timer_.expires_after(after);
+  std::weak_ptr<Instance> weak = shared_from_this();
+  std::uint64_t armed = ++timer_generation_;
+  timer_.async_wait([weak, armed](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->timer_generation_ != armed) return;  // cancelled or re-armed since
+    self->on_timer();
+  });
+}
+
+void Instance::on_timer() {
+  TimerPurpose purpose = timer_purpose_;
+  timer_purpose_ = TimerPurpose::kNone;
+  switch (purpose) {
+    case TimerPurpose::kKillEscalation:
+      spdlog::warn("app {} [id {}] still running {} after {}; sending SIGKILL to its process tree", app_->spec.name,
+                   who_.id, units::format_duration(app_->spec.kill_timeout), signal_name(app_->spec.kill_signal));
+      killed_ = true;
+      signal_tree(SIGKILL);
+      if (exited_) arm_timer(TimerPurpose::kDrain, kDrainDeadline);
+      break;
+    case TimerPurpose::kDrain:
+      // Something outside our reach (a process that left the group and the tree) still holds the
+      // output pipes: stop waiting for their EOF.
+      spdlog::warn("app {} [id {}] output pipes still open {} after SIGKILL; closing them", app_->spec.name, who_.id,
+                   units::format_duration(kDrainDeadline));
+      if (pipes_) {
+        boost::system::error_code ignored;
+        pipes_->out.close(ignored);
+        pipes_->err.close(ignored);
+      }
+      break;
+    case TimerPurpose::kRestartDelay:
+      if (state_ == InstanceState::kWaitingRestart && should_run_) {
+        ++restarts_;
+        auto error = launch("restarted after crash");
+        if (!error.empty()) {
+          should_run_ = true;
+          after_unrequested_exit(policy::ExitStatus{false, 127, 0}, milliseconds(0), error);
+        }
+      }
+      break;
+    case TimerPurpose::kNone:
+      break;
+  }
+}
+
+void Instance::on_exit(int wait_status) {
+  pid_ = -1;
+  exited_ = true;
+  exit_wait_status_ = wait_status;
+  last_exit_ = policy::ExitStatus::from_wait_status(wait_status);
+  last_exit_at_ = std::chrono::system_clock::now();
+  if (pipes_ && pipes_->open > 0) {
+    // The main process is gone but something in its tree still holds its output: stop the
+    // leftovers the way a stop would, then give up waiting for EOF after the drain deadline.
+    if (killed_) {
+      arm_timer(TimerPurpose::kDrain, kDrainDeadline);
+    } else if (timer_purpose_ != TimerPurpose::kKillEscalation) {
+      signal_tree(app_->spec.kill_signal);
+      arm_timer(TimerPurpose::kKillEscalation, app_->spec.kill_timeout);
+    }
+  }
+  maybe_finish();
+}
+
+void Instance::on_pipe_closed(std::uint64_t generation) {
+  if (!pipes_ || generation != generation_) return;
+  if (--pipes_->open == 0) maybe_finish();
+}
+
+void Instance::maybe_finish() {
+  if (exited_ && exit_wait_status_ && pipes_ && pipes_->open == 0) finish();
+}
+
+void Instance::finish() {
+  timer_.cancel();
+  timer_purpose_ = TimerPurpose::kNone;
+  ++timer_generation_;
+  // Whatever is left in the group no longer holds our pipes but still belongs to the app.
+  if (pgid_ > 0 && ::kill(-pgid_, 0) == 0) ::kill(-pgid_, SIGKILL);
+  for (pid_t p : escaped_) ::kill(p, SIGKILL);
+  escaped_.clear();
+  pipes_.reset();
+  exit_wait_status_.reset();
+  auto uptime = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_);
+  cpu_percent_ = 0;
+  memory_bytes_ = 0;
+  const policy::ExitStatus exit = last_exit_.value_or(policy::ExitStatus{});
+  if (!should_run_) {
+    std::string how = killed_ ? "killed with SIGKILL after kill_timeout " + units::format_duration(app_->spec.kill_timeout)
+                              : "exited with " + exit.describe();
+    set_state(InstanceState::kStopped, status_reason_ + "; " + how);
+    return;
+  }
+  after_unrequested_exit(exit, uptime, {});
+}
+
+void Instance::after_unrequested_exit(const policy::ExitStatus& exit, milliseconds uptime, const std::string& extra) {
+  const auto& s = app_->spec;
+  policy::RestartSettings settings{s.autorestart, s.max_restarts, s.min_uptime, s.restart_delay,
+                                   s.exp_backoff_restart_delay, s.stop_exit_codes};
+  auto decision = policy::decide_after_exit(settings, exit, uptime, history_);
+  history_ = decision.history;
+  std::string reason = extra.empty() ? decision.reason : extra + "; " + decision.reason;
+  switch (decision.action) {
+    case policy::Action::kRestart:
+      set_state(InstanceState::kWaitingRestart, reason);
+      arm_timer(TimerPurpose::kRestartDelay, decision.delay);
+      break;
+    case policy::Action::kStop:
+      should_run_ = false;
+      set_state(InstanceState::kStopped, reason);
+      break;
+    case policy::Action::kGiveUp:
+      should_run_ = false;
+      set_state(InstanceState::kErrored, reason);
+      break;
+  }
+}
+
+asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr) {
+  auto self = shared_from_this();
+  auto& stream = is_stderr ? pipes->err : pipes->out;
+  auto& lines = is_stderr ? pipes->err_lines : pipes->out_lines;
+  auto write = [&](std::string_view line) { app_->log.write_line(is_stderr, line); };
+  std::array<char, 16 * 1024> buf;
+  for (;;) {
+    boost::system::error_code ec;
+    std::size_t n = co_await stream.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (n > 0) lines.feed(std::string_view(buf.data(), n), write);
+    if (ec) break;
+  }
+  lines.finish(write);
+  on_pipe_closed(pipes->generation);
+}
+
+json Instance::view(bool detailed) const {
+  const auto& s = app_->spec;
+  const bool running = pid_ > 0;
+  auto uptime = running ? std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_).count() : 0;
+  json v = {
+      {"id", who_.id},
+      {"name", s.name},
+      {"instance", who_.number},
+      {"mode", "fork"},
+      {"pid", running ? json(pid_) : json(nullptr)},
+      {"status", state_name(state_)},
+      {"restarts", restarts_},
+      {"unstable_restarts", history_.unstable_restarts},
+      {"uptime_ms", uptime},
+      {"cpu", cpu_percent_},
+      {"memory", memory_bytes_},
+  };
+  if (!detailed) return v;
+  v["reason"] = status_reason_;
+  v["created_at"] = unix_ms(app_->created_at);
+  v["started_at"] = started_wall_.time_since_epoch().count() ? json(unix_ms(started_wall_)) : json(nullptr);
+  if (last_exit_) {
+    v["last_exit"] = {{"code", last_exit_->signaled ? json(nullptr) : json(last_exit_->code)},
+                      {"signal", last_exit_->signaled ? json(signal_name(last_exit_->signal)) : json(nullptr)},
+                      {"at", unix_ms(last_exit_at_)}};
+  } else {
+    v["last_exit"] = nullptr;
+  }
+  v["script"] = s.script;
+  v["args"] = s.args;
+  v["interpreter"] = s.interpreter.empty() ? "none" : s.interpreter;
+  v["interpreter_args"] = s.interpreter_args;
+  v["exec"] = s.argv();
+  v["cwd"] = s.cwd;
+  v["out_file"] = app_->log.out_path();
+  v["error_file"] = app_->log.err_path();
+  if (!app_->log.last_error().empty()) v["log_error"] = app_->log.last_error();
+  v["env"] = s.env;
+  v["settings"] = {
+      {"autorestart", s.autorestart},
+      {"max_restarts", s.max_restarts},
+      {"min_uptime", s.min_uptime.count()},
+      {"restart_delay", s.restart_delay.count()},
+      {"exp_backoff_restart_delay", s.exp_backoff_restart_delay.count()},
+      {"stop_exit_codes", s.stop_exit_codes},
+      {"kill_timeout", s.kill_timeout.count()},
+      {"kill_signal", signal_name(s.kill_signal)},
+  };
+  json history = json::array();
+  for (const auto& t : transitions_)
+    history.push_back({{"at", unix_ms(t.at)}, {"from", state_name(t.from)}, {"to", state_name(t.to)}, {"reason", t.reason}});
+  v["transitions"] = history;
+  return v;
+}
+
+}  // namespace pmd

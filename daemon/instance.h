@@ -1,0 +1,134 @@
+// One supervised process of an app and its state machine:
+//   launching -> online -> stopping -> stopped, waiting_restart between crashes, errored when the
+// restart budget is spent. The desired state (should it run?) is kept apart from the observed one.
+// An instance is finished only when its process is reaped AND its stdout and stderr reached EOF
+// (or a drain deadline passed), so the last lines of a crash are always in the log.
+#pragma once
+
+#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
+
+#include "app_log.h"
+#include "app_spec.h"
+#include "async_event.h"
+#include "child_reaper.h"
+#include "launch_plan.h"
+#include "restart_policy.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace pmd {
+
+/// What the instances of one app share: the spec they launch from and the log files.
+struct AppRuntime {
+  AppRuntime(AppSpec s, const std::string& out_path, const std::string& err_path)
+      : spec(std::move(s)), log(out_path, err_path) {}
+  AppSpec spec;
+  AppLog log;
+  std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();
+};
+
+enum class InstanceState { kLaunching, kOnline, kStopping, kStopped, kWaitingRestart, kErrored };
+
+/// The names `list` shows, as PM2 spells them.
+const char* state_name(InstanceState state);
+
+struct Transition {
+  std::chrono::system_clock::time_point at;
+  InstanceState from, to;
+  std::string reason;
+};
+
+class Instance : public std::enable_shared_from_this<Instance> {
+ public:
+  /// Grace given to leftover processes holding the output pipes after SIGKILL.
+  static constexpr std::chrono::milliseconds kDrainDeadline{1000};
+
+  Instance(boost::asio::io_context& io, ChildReaper& reaper, std::shared_ptr<AppRuntime> app, InstanceIdentity who);
+  ~Instance();
+
+  /// Starts the process now (from stopped, errored or waiting_restart). Returns an error sentence
+  /// if it could not be exec'd; the instance is then errored.
+  std::string launch(const std::string& reason);
+
+  /// Asks the process tree to stop: kill_signal to the group, SIGKILL after kill_timeout.
+  void request_stop(const std::string& reason);
+
+  /// Waits until the instance is stopped or errored (after request_stop).
+  boost::asio::awaitable<void> wait_until_down();
+
+  /// Forgets the restart history (a person restarted it) and counts a restart.
+  void reset_restart_history();
+
+  /// Records a CPU/memory sample for the instance's process tree.
+  void record_usage(std::uint64_t cpu_ticks, std::uint64_t rss_bytes, std::chrono::steady_clock::time_point at);
+
+  InstanceState state() const { return state_; }
+  bool is_running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  const InstanceIdentity& identity() const { return who_; }
+  const AppRuntime& app() const { return *app_; }
+
+  /// The row `list` shows, and with `detailed` everything `describe` shows.
+  nlohmann::json view(bool detailed) const;
+
+ private:
+  enum class TimerPurpose { kNone, kKillEscalation, kDrain, kRestartDelay };
+  struct OutputPipes;
+
+  void set_state(InstanceState to, const std::string& reason);
+  void signal_tree(int signo);
+  void arm_timer(TimerPurpose purpose, std::chrono::milliseconds after);
+  void on_timer();
+  void on_exit(int wait_status);
+  void on_pipe_closed(std::uint64_t generation);
+  void maybe_finish();
+  void finish();
+  void after_unrequested_exit(const policy::ExitStatus& exit, std::chrono::milliseconds uptime, const std::string& extra);
+  boost::asio::awaitable<void> read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr);
+
+  boost::asio::io_context& io_;
+  ChildReaper& reaper_;
+  std::shared_ptr<AppRuntime> app_;
+  InstanceIdentity who_;
+
+  InstanceState state_ = InstanceState::kStopped;
+  bool should_run_ = false;  // desired state
+  pid_t pid_ = -1;           // the running main process, -1 when reaped
+  pid_t pgid_ = -1;          // its group, kept after reaping to kill leftovers
+  std::vector<pid_t> escaped_;  // descendants seen outside the group at stop time
+  bool exited_ = true;
+  bool killed_ = false;  // SIGKILL sent to this launch's tree
+  std::optional<int> exit_wait_status_;
+  std::uint64_t generation_ = 0;  // bumps at each launch; stale pipe events are ignored
+  std::shared_ptr<OutputPipes> pipes_;
+
+  boost::asio::steady_timer timer_;
+  TimerPurpose timer_purpose_ = TimerPurpose::kNone;
+  std::uint64_t timer_generation_ = 0;
+  AsyncEvent changed_;
+
+  std::chrono::steady_clock::time_point started_at_{};
+  std::chrono::system_clock::time_point started_wall_{};
+  int restarts_ = 0;
+  policy::RestartHistory history_;
+  std::optional<policy::ExitStatus> last_exit_;
+  std::chrono::system_clock::time_point last_exit_at_{};
+  std::string status_reason_;
+  std::deque<Transition> transitions_;
+
+  double cpu_percent_ = 0;
+  std::uint64_t memory_bytes_ = 0;
+  std::uint64_t last_cpu_ticks_ = 0;
+  std::chrono::steady_clock::time_point last_sample_at_{};
+};
+
+}  // namespace pmd

@@ -1,0 +1,25 @@
+// From an app spec to the exact exec of one instance: which file, which argv, which environment.
+#pragma once
+
+#include "app_spec.h"
+#include "spawner.h"
+
+#include <string>
+#include <variant>
+
+namespace pmd {
+
+struct InstanceIdentity {
+  int id = 0;      // pm_id: unique across the daemon
+  int number = 0;  // 0..instances-1 within the app (NODE_APP_INSTANCE)
+};
+
+/// The environment an instance gets: the starter's, the declared variables on top, then the
+/// identity variables PM2 apps rely on (pm_id, name, NODE_APP_INSTANCE) and pmd's own.
+Env instance_environment(const AppSpec& spec, const InstanceIdentity& who);
+
+/// Resolves the executable against the app's own PATH. Returns an error sentence when the
+/// interpreter or binary cannot be found any more (a Node upgrade, a deleted file).
+std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, const InstanceIdentity& who);
+
+}  // namespace pmd

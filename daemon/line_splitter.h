@@ -1,0 +1,57 @@
+// Cuts an app's output stream into lines: complete lines as they arrive, over-long lines in
+// bounded pieces (never dropped), and the last unterminated line when the stream ends.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace pmd {
+
+class LineSplitter {
+ public:
+  static constexpr std::size_t kDefaultMaxLine = 64 * 1024;
+
+  explicit LineSplitter(std::size_t max_line = kDefaultMaxLine) : max_line_(max_line) {}
+
+  /// Calls emit(std::string_view line) for every line completed by `data`, without the newline.
+  template <typename Emit>
+  void feed(std::string_view data, Emit&& emit) {
+    while (!data.empty()) {
+      auto nl = data.find('\n');
+      std::string_view chunk = data.substr(0, nl);
+      // Fill the pending line up to the bound; a full piece goes out on its own.
+      while (pending_.size() + chunk.size() > max_line_) {
+        std::size_t take = max_line_ - pending_.size();
+        pending_.append(chunk.substr(0, take));
+        emit(std::string_view(pending_));
+        pending_.clear();
+        chunk.remove_prefix(take);
+      }
+      pending_.append(chunk);
+      if (nl == std::string_view::npos) return;
+      emit(strip_cr(pending_));
+      pending_.clear();
+      data.remove_prefix(nl + 1);
+    }
+  }
+
+  /// At end of stream: emits the unterminated last line, if any.
+  template <typename Emit>
+  void finish(Emit&& emit) {
+    if (!pending_.empty()) emit(strip_cr(pending_));
+    pending_.clear();
+  }
+
+ private:
+  static std::string_view strip_cr(const std::string& s) {
+    std::string_view v(s);
+    if (!v.empty() && v.back() == '\r') v.remove_suffix(1);
+    return v;
+  }
+
+  std::size_t max_line_;
+  std::string pending_;
+};
+
+}  // namespace pmd

@@ -1,0 +1,147 @@
+// pmd: the daemon. Parses its flags, becomes the one daemon of its PMD_HOME, and runs the loop.
+#include "child_reaper.h"
+#include "daemon_process.h"
+#include "methods.h"
+#include "paths.h"
+#include "pmd_version.h"
+#include "rpc_server.h"
+#include "spawner.h"
+#include "supervisor.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::chrono::milliseconds kSampleInterval{1000};
+
+void setup_logging(const pmd::HomePaths& paths, bool foreground) {
+  std::shared_ptr<spdlog::logger> logger;
+  if (foreground) logger = spdlog::stderr_color_mt("pmd");
+  else logger = spdlog::basic_logger_mt("pmd", paths.daemon_log.string());
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+// The daemon supervises many processes with two pipes each: lift its own soft fd limit to the
+// hard one. Apps get the original limit back in the spawner.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+void arm_sampler(asio::steady_timer& timer, pmd::Supervisor& supervisor) {
+  timer.expires_after(kSampleInterval);
+  timer.async_wait([&timer, &supervisor](const boost::system::error_code& ec) {
+    if (ec) return;
+    supervisor.sample_usage();
+    arm_sampler(timer, supervisor);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"pmd: the process manager daemon (drive it with pmctl)"};
+  bool foreground = false;
+  std::string home_flag;
+  cli.add_flag("--no-daemon,-f", foreground, "stay in the foreground and log to stderr");
+  cli.add_option("--home", home_flag, "PMD_HOME to serve (default: $PMD_HOME, else ~/.pmd)");
+  cli.set_version_flag("--version,-v", std::string("pmd ") + pmd::kVersion);
+  CLI11_PARSE(cli, argc, argv);
+
+  const auto home = home_flag.empty() ? pmd::default_home() : std::filesystem::absolute(home_flag);
+  const auto paths = pmd::home_paths(home);
+  for (const auto& check : {pmd::ensure_private_dir(paths.home), pmd::check_socket_path(paths.socket)}) {
+    if (!check.empty()) {
+      std::fprintf(stderr, "pmd: error: %s\n", check.c_str());
+      return 1;
+    }
+  }
+  std::string error;
+  int lock_fd = pmd::acquire_daemon_lock(paths.daemon_lock, paths.pid_file, error);
+  if (lock_fd < 0) {
+    std::fprintf(stderr, "pmd: error: %s\n", error.c_str());
+    return pmd::kExitAlreadyRunning;
+  }
+  int ready_fd = foreground ? -1 : pmd::daemonize();
+
+  setup_logging(paths, foreground);
+  if (auto e = pmd::ensure_private_dir(paths.logs_dir); !e.empty()) spdlog::warn("{}", e);
+  std::signal(SIGPIPE, SIG_IGN);
+  // Orphans of our apps (double forks) are re-parented to us, so they can be reaped and killed.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  pmd::remember_child_rlimits();
+  raise_fd_limit();
+
+  asio::io_context io;
+  pmd::ChildReaper reaper(io);
+  pmd::Supervisor supervisor(io, reaper, paths);
+  pmd::MethodTable methods;
+  pmd::RpcServer rpc(io, methods);
+  bool shutting_down = false;
+  auto shutdown = [&] {
+    if (shutting_down) return;
+    shutting_down = true;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+      spdlog::info("stopping every app before exiting");
+      co_await supervisor.stop_all();
+      rpc.close();
+      io.stop();
+    }, asio::detached);
+  };
+  methods = pmd::make_method_table(supervisor, [&] {
+    rpc.close();
+    io.stop();
+  });
+  if (auto e = rpc.listen(paths.socket); !e.empty()) {
+    spdlog::error("{}", e);
+    pmd::report_ready(ready_fd, e);
+    return 1;
+  }
+  pmd::write_pid_file(paths.pid_file);
+
+  asio::signal_set stop_signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void()> arm_stop_signals = [&] {
+    stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      spdlog::info("received {}", signo == SIGTERM ? "SIGTERM" : signo == SIGINT ? "SIGINT" : "SIGHUP");
+      shutdown();
+      arm_stop_signals();
+    });
+  };
+  arm_stop_signals();
+  asio::steady_timer sampler(io);
+  arm_sampler(sampler, supervisor);
+
+  spdlog::info("pmd {} serving {} (pid {})", pmd::kVersion, paths.socket.string(), ::getpid());
+  pmd::report_ready(ready_fd, {});
+  io.run();
+
+  rpc.close();
+  ::unlink(paths.pid_file.c_str());
+  spdlog::info("pmd exited cleanly");
+  ::close(lock_fd);
+  return 0;
+}

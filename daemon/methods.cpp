@@ -1,0 +1,73 @@
+// Method registry: params checked here, work done by the Supervisor.
+#include "methods.h"
+
+#include "jsonrpc.h"
+#include "pmd_version.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <unistd.h>
+
+namespace pmd {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+std::string target_of(const json& params) {
+  return rpc::require_param(params, "target", json::value_t::string).get<std::string>();
+}
+
+json daemon_identity() { return {{"version", kVersion}, {"pid", ::getpid()}}; }
+
+}  // namespace
+
+MethodTable make_method_table(Supervisor& sup, std::function<void()> request_shutdown) {
+  MethodTable t;
+  t["ping"] = {"answers pong; used to check the daemon is alive",
+               [](const json&) -> asio::awaitable<json> {
+                 json r = daemon_identity();
+                 r["pong"] = true;
+                 co_return r;
+               }};
+  t["version"] = {"the daemon's version and pid", [](const json&) -> asio::awaitable<json> { co_return daemon_identity(); }};
+  t["start"] = {"start an app from {spec}, or start again the stopped instances of {target}",
+                [&sup](const json& params) -> asio::awaitable<json> {
+                  if (params.contains("spec")) co_return sup.start(app_spec_from_json(params["spec"]));
+                  co_return co_await sup.start_existing(target_of(params));
+                }};
+  t["stop"] = {"stop {target}: kill_signal, then SIGKILL after kill_timeout",
+               [&sup](const json& params) -> asio::awaitable<json> { co_return co_await sup.stop(target_of(params)); }};
+  t["restart"] = {"stop and start {target} again; {base_env} replaces the environment (--update-env)",
+                  [&sup](const json& params) -> asio::awaitable<json> {
+                    std::optional<Env> env;
+                    if (params.contains("base_env")) {
+                      const json& e = rpc::require_param(params, "base_env", json::value_t::object);
+                      Env parsed;
+                      for (auto& [k, v] : e.items()) {
+                        if (!v.is_string()) throw rpc::Error(rpc::kInvalidParams, "invalid params: base_env values must be strings");
+                        parsed[k] = v.get<std::string>();
+                      }
+                      env = std::move(parsed);
+                    }
+                    co_return co_await sup.restart(target_of(params), env);
+                  }};
+  t["delete"] = {"stop {target} and forget it",
+                 [&sup](const json& params) -> asio::awaitable<json> { co_return co_await sup.remove(target_of(params)); }};
+  t["list"] = {"every instance with status, pid, cpu and memory",
+               [&sup](const json&) -> asio::awaitable<json> { co_return sup.list(); }};
+  t["describe"] = {"everything known about {target}'s instances",
+                   [&sup](const json& params) -> asio::awaitable<json> { co_return sup.describe(target_of(params)); }};
+  t["kill"] = {"stop every app, reply, then exit the daemon",
+               [&sup, request_shutdown](const json&) -> asio::awaitable<json> {
+                 co_await sup.stop_all();
+                 // Exit after this reply has been written: post behind the write.
+                 asio::post(co_await asio::this_coro::executor, request_shutdown);
+                 co_return json{{"stopped", true}};
+               }};
+  return t;
+}
+
+}  // namespace pmd

@@ -1,0 +1,15 @@
+// The JSON-RPC methods pmd serves, wired to the supervisor. The list, with params and results,
+// is documented in docs/protocol.md.
+#pragma once
+
+#include "method_table.h"
+#include "supervisor.h"
+
+#include <functional>
+
+namespace pmd {
+
+/// `request_shutdown` is called by `kill` after the apps are stopped and the reply is sent.
+MethodTable make_method_table(Supervisor& supervisor, std::function<void()> request_shutdown);
+
+}  // namespace pmd

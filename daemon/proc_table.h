@@ -1,0 +1,32 @@
+// A snapshot of the machine's processes read from /proc: who is whose parent, which group,
+// CPU time and resident memory. The only place that parses /proc/<pid>/stat.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace pmd {
+
+struct ProcEntry {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  pid_t pgid = 0;
+  char state = '?';
+  std::uint64_t cpu_ticks = 0;  // utime + stime, in clock ticks
+  std::uint64_t rss_bytes = 0;
+};
+
+/// Parses the text of /proc/<pid>/stat (the command name may hold spaces and parentheses).
+std::optional<ProcEntry> parse_proc_stat(std::string_view text);
+
+/// Every process currently visible in /proc.
+std::vector<ProcEntry> read_proc_table();
+
+/// The pids below `roots` in the parent tree (not the roots themselves), in `table`.
+std::vector<pid_t> descendants_of(const std::vector<ProcEntry>& table, const std::vector<pid_t>& roots);
+
+}  // namespace pmd

@@ -1,0 +1,132 @@
+// RpcServer: accept, authenticate, frame, dispatch.
+#include "rpc_server.h"
+
+#include "jsonrpc.h"
+#include "line_framer.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+
+namespace pmd {
+
+namespace asio = boost::asio;
+using asio::local::stream_protocol;
+using nlohmann::json;
+
+RpcServer::RpcServer(asio::io_context& io, const MethodTable& methods) : io_(io), methods_(methods), acceptor_(io) {}
+
+std::string RpcServer::listen(const std::filesystem::path& socket_path) {
+  socket_path_ = socket_path;
+  // The daemon lock is held, so a socket file left here belongs to a daemon that died.
+  ::unlink(socket_path.c_str());
+  boost::system::error_code ec;
+  acceptor_.open(stream_protocol(), ec);
+  if (!ec) {
+    // Created 0600 from the start: no window in which another user could connect.
+    mode_t old = ::umask(0177);
+    acceptor_.bind(stream_protocol::endpoint(socket_path.string()), ec);
+    ::umask(old);
+  }
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return "cannot listen on " + socket_path.string() + ": " + ec.message();
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  return {};
+}
+
+void RpcServer::close() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  if (!socket_path_.empty()) ::unlink(socket_path_.c_str());
+}
+
+asio::awaitable<void> RpcServer::accept_loop() {
+  for (;;) {
+    boost::system::error_code ec;
+    stream_protocol::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) {
+      // EMFILE and friends: keep serving the clients we have, try again shortly.
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> RpcServer::serve(stream_protocol::socket socket) {
+  boost::system::error_code ec;
+  ucred peer{};
+  socklen_t len = sizeof peer;
+  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || peer.uid != ::geteuid()) {
+    spdlog::warn("refused a client of uid {} (pid {}): this daemon serves uid {} only", peer.uid, peer.pid, ::geteuid());
+    std::string reply = rpc::encode_error(nullptr, rpc::kPermissionDenied,
+                                          "permission denied: this pmd belongs to uid " + std::to_string(::geteuid()) +
+                                              " (use your own PMD_HOME)");
+    co_await asio::async_write(socket, asio::buffer(reply), asio::redirect_error(asio::use_awaitable, ec));
+    co_return;
+  }
+
+  LineFramer framer(rpc::kMaxMessageBytes);
+  std::array<char, 64 * 1024> buf;
+  for (;;) {
+    std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;  // EOF or reset; a partial message is simply dropped with the connection
+    framer.feed(std::string_view(buf.data(), n));
+    for (auto frame = framer.next(); frame.kind != LineFramer::Frame::Kind::kNone; frame = framer.next()) {
+      std::string reply;
+      if (frame.kind == LineFramer::Frame::Kind::kOversized) {
+        reply = rpc::encode_error(nullptr, rpc::kInvalidRequest,
+                                  "invalid request: message larger than " +
+                                      std::to_string(rpc::kMaxMessageBytes >> 20) + " MiB");
+      } else if (frame.line.find_first_not_of(" \t") == std::string::npos) {
+        continue;  // blank keep-alive lines are harmless
+      } else {
+        reply = co_await handle_line(frame.line);
+      }
+      if (reply.empty()) continue;  // a notification gets no answer
+      co_await asio::async_write(socket, asio::buffer(reply), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+    }
+  }
+}
+
+asio::awaitable<std::string> RpcServer::handle_line(const std::string& line) {
+  json id = nullptr;
+  bool is_notification = false;
+  try {
+    rpc::Request req = rpc::parse_request(line);
+    id = req.id;
+    is_notification = req.is_notification;
+    auto method = methods_.find(req.method);
+    if (method == methods_.end()) {
+      std::string known;
+      for (const auto& [name, m] : methods_) known += (known.empty() ? "" : ", ") + name;
+      throw rpc::Error(rpc::kMethodNotFound, "unknown method '" + req.method + "' (known: " + known + ")");
+    }
+    json result = co_await method->second.handler(req.params);
+    co_return is_notification ? std::string() : rpc::encode_result(id, result);
+  } catch (const rpc::Error& e) {
+    if (e.data().is_object() && e.data().contains("id")) id = e.data()["id"];
+    if (is_notification) co_return std::string();
+    co_return rpc::encode_error(id, e.code(), e.what());
+  } catch (const std::exception& e) {
+    spdlog::error("internal error while handling a request: {}", e.what());
+    if (is_notification) co_return std::string();
+    co_return rpc::encode_error(id, rpc::kInternalError, std::string("internal error: ") + e.what());
+  }
+}
+
+}  // namespace pmd

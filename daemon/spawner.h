@@ -1,0 +1,33 @@
+// fork/exec of one app process: its own session, its cwd and env, stdout/stderr into pipes the
+// daemon reads, nothing else inherited. An exec failure comes back as a sentence, not an exit code.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace pmd {
+
+struct SpawnRequest {
+  std::string executable;          // absolute path given to execve
+  std::vector<std::string> argv;   // argv[0] is what `ps` shows
+  std::vector<std::string> envp;   // "KEY=VALUE"
+  std::string cwd;
+};
+
+struct SpawnedProcess {
+  pid_t pid = -1;         // also its process group and session id (setsid)
+  int stdout_fd = -1;     // read ends, O_CLOEXEC, owned by the caller
+  int stderr_fd = -1;
+};
+
+/// Forks and execs. Returns once the child has exec'd (or failed to): the only wait is the
+/// child reaching execve, as with posix_spawn. On failure the child has been reaped already.
+std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& request);
+
+/// Call once at daemon start, before raising the daemon's own fd limit: children get these back.
+void remember_child_rlimits();
+
+}  // namespace pmd

@@ -1,0 +1,211 @@
+// Supervisor: the verbs, applied to the instances they target.
+#include "supervisor.h"
+
+#include "jsonrpc.h"
+#include "proc_table.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_map>
+
+namespace pmd {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string default_log_path(const HomePaths& paths, const std::string& name, const char* kind) {
+  return (paths.logs_dir / (name + "-" + kind + ".log")).string();
+}
+
+}  // namespace
+
+Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths paths)
+    : io_(io), reaper_(reaper), paths_(std::move(paths)) {}
+
+Supervisor::App* Supervisor::find_app(const std::string& name) {
+  auto it = std::find_if(apps_.begin(), apps_.end(), [&](const App& a) { return a.runtime->spec.name == name; });
+  return it == apps_.end() ? nullptr : &*it;
+}
+
+std::vector<std::shared_ptr<Instance>> Supervisor::resolve(const std::string& target) const {
+  std::vector<std::shared_ptr<Instance>> out;
+  if (target == "all") {
+    for (const auto& app : apps_) out.insert(out.end(), app.instances.begin(), app.instances.end());
+    return out;
+  }
+  int id = -1;
+  auto [ptr, ec] = std::from_chars(target.data(), target.data() + target.size(), id);
+  if (ec == std::errc() && ptr == target.data() + target.size()) {
+    for (const auto& app : apps_)
+      for (const auto& inst : app.instances)
+        if (inst->identity().id == id) return {inst};
+    throw rpc::Error(rpc::kAppNotFound, "no process with id " + target + " (see `pmctl list`)");
+  }
+  for (const auto& app : apps_)
+    if (app.runtime->spec.name == target) return app.instances;
+
+  std::string message = "no app named '" + target + "'";
+  const std::string* nearest = nullptr;
+  std::size_t best = 3;  // suggest only names within two edits
+  for (const auto& app : apps_) {
+    std::size_t d = edit_distance(target, app.runtime->spec.name);
+    if (d < best) best = d, nearest = &app.runtime->spec.name;
+  }
+  if (nearest) message += " (did you mean '" + *nearest + "'?)";
+  else if (apps_.empty()) message += " (no apps are running; start one with `pmctl start`)";
+  else message += " (see `pmctl list`)";
+  throw rpc::Error(rpc::kAppNotFound, message);
+}
+
+json Supervisor::views(const std::vector<std::shared_ptr<Instance>>& instances) const {
+  json out = json::array();
+  for (const auto& inst : instances) out.push_back(inst->view(false));
+  return out;
+}
+
+json Supervisor::start(AppSpec spec) {
+  if (const App* existing = find_app(spec.name)) {
+    throw rpc::Error(rpc::kAppExists, "an app named '" + spec.name + "' already exists (id " +
+                                          std::to_string(existing->instances.front()->identity().id) +
+                                          "); use `pmctl restart " + spec.name + "`, or --name to start another");
+  }
+  std::string out = spec.out_file.empty() ? default_log_path(paths_, spec.name, "out") : spec.out_file;
+  std::string err = spec.error_file.empty() ? default_log_path(paths_, spec.name, "error") : spec.error_file;
+  auto runtime = std::make_shared<AppRuntime>(std::move(spec), out, err);
+  App app{runtime, {}};
+  for (int n = 0; n < runtime->spec.instances; ++n)
+    app.instances.push_back(std::make_shared<Instance>(io_, reaper_, runtime, InstanceIdentity{next_id_ + n, n}));
+  for (auto& inst : app.instances) {
+    auto error = inst->launch("started");
+    if (!error.empty()) {
+      // Nothing half-registered: the instances already launched are stopped at once.
+      for (auto& other : app.instances)
+        if (other->is_running()) other->request_stop("start failed");
+      throw rpc::Error(rpc::kSpawnFailed, error);
+    }
+  }
+  next_id_ += runtime->spec.instances;
+  apps_.push_back(std::move(app));
+  spdlog::info("app {} registered with {} instance(s)", runtime->spec.name, runtime->spec.instances);
+  return views(apps_.back().instances);
+}
+
+asio::awaitable<json> Supervisor::start_existing(const std::string& target) {
+  auto instances = resolve(target);
+  for (auto& inst : instances) {
+    auto s = inst->state();
+    if (s == InstanceState::kStopped || s == InstanceState::kErrored) {
+      inst->reset_restart_history();
+      auto error = inst->launch("started by request");
+      if (!error.empty()) throw rpc::Error(rpc::kSpawnFailed, error);
+    }
+  }
+  co_return views(instances);
+}
+
+asio::awaitable<void> Supervisor::stop_and_wait(const std::vector<std::shared_ptr<Instance>>& instances,
+                                                const std::string& reason) {
+  // Signal every instance first, then wait: they stop in parallel, not one kill_timeout each.
+  for (auto& inst : instances) inst->request_stop(reason);
+  for (auto& inst : instances) co_await inst->wait_until_down();
+}
+
+asio::awaitable<json> Supervisor::stop(const std::string& target) {
+  auto instances = resolve(target);
+  co_await stop_and_wait(instances, "stopped by request");
+  co_return views(instances);
+}
+
+asio::awaitable<json> Supervisor::restart(const std::string& target, const std::optional<Env>& new_base_env) {
+  auto instances = resolve(target);
+  if (new_base_env) {
+    for (auto& app : apps_) {
+      bool targeted = std::any_of(app.instances.begin(), app.instances.end(), [&](const auto& inst) {
+        return std::find(instances.begin(), instances.end(), inst) != instances.end();
+      });
+      if (targeted) app.runtime->spec.base_env = *new_base_env;
+    }
+  }
+  co_await stop_and_wait(instances, "restarting by request");
+  std::vector<std::string> errors;
+  for (auto& inst : instances) {
+    inst->reset_restart_history();
+    auto error = inst->launch("restarted by request");
+    if (!error.empty()) errors.push_back(inst->app().spec.name + ": " + error);
+  }
+  if (!errors.empty()) {
+    std::string message = errors.front();
+    if (errors.size() > 1) message += " (and " + std::to_string(errors.size() - 1) + " more)";
+    throw rpc::Error(rpc::kSpawnFailed, message);
+  }
+  co_return views(instances);
+}
+
+asio::awaitable<json> Supervisor::remove(const std::string& target) {
+  auto instances = resolve(target);
+  co_await stop_and_wait(instances, "deleting");
+  json removed = views(instances);
+  for (auto& app : apps_) {
+    std::erase_if(app.instances, [&](const std::shared_ptr<Instance>& inst) {
+      return std::find(instances.begin(), instances.end(), inst) != instances.end();
+    });
+  }
+  std::erase_if(apps_, [](const App& app) {
+    if (app.instances.empty()) spdlog::info("app {} deleted", app.runtime->spec.name);
+    return app.instances.empty();
+  });
+  co_return removed;
+}
+
+asio::awaitable<void> Supervisor::stop_all() {
+  co_await stop_and_wait(resolve("all"), "daemon shutting down");
+}
+
+json Supervisor::list() const { return views(resolve("all")); }
+
+json Supervisor::describe(const std::string& target) const {
+  json out = json::array();
+  for (const auto& inst : resolve(target)) out.push_back(inst->view(true));
+  return out;
+}
+
+void Supervisor::sample_usage() {
+  if (apps_.empty()) return;
+  auto table = read_proc_table();
+  // Sum per process group: an instance's group is its pid, and holds the children it forked.
+  std::unordered_map<pid_t, std::pair<std::uint64_t, std::uint64_t>> by_group;
+  for (const auto& e : table) {
+    auto& [ticks, rss] = by_group[e.pgid];
+    ticks += e.cpu_ticks;
+    rss += e.rss_bytes;
+  }
+  auto now = std::chrono::steady_clock::now();
+  for (auto& app : apps_) {
+    for (auto& inst : app.instances) {
+      if (!inst->is_running()) continue;
+      auto it = by_group.find(inst->pid());
+      if (it != by_group.end()) inst->record_usage(it->second.first, it->second.second, now);
+    }
+  }
+}
+
+}  // namespace pmd
