@@ -38,6 +38,8 @@ rpc::Response RpcClient::call(const std::string& method, const nlohmann::json& p
   for (std::size_t done = 0; done < request.size();) {
     ssize_t n = ::send(fd_, request.data() + done, request.size() - done, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
+    // The daemon may have answered and closed already (a refusal): read what it said.
+    if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) break;
     if (n < 0) throw std::runtime_error(std::string("lost the connection to the daemon: ") + std::strerror(errno));
     done += static_cast<std::size_t>(n);
   }

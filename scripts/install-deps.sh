@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything pmd needs to build and test on Debian 12, from Debian's own packages.
+# Used by the README's commands and by CI. Safe to run again.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libboost-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libncurses-dev
+)
+# Node.js runs the example app and the Node fixtures; keep a newer one if the machine has it.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

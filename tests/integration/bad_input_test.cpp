@@ -1,0 +1,181 @@
+// Clients that misbehave: malformed JSON, oversized lines, unknown methods, bad params, hanging
+// up mid-line, saying nothing, or belonging to another user. Each gets the proper JSON-RPC error
+// (or nothing), and the daemon keeps serving everyone else.
+#include "daemon_fixture.h"
+#include "jsonrpc.h"
+
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+using namespace pmd::test;
+using nlohmann::json;
+
+namespace {
+
+// A raw client on the daemon's socket.
+class RawClient {
+ public:
+  explicit RawClient(const std::filesystem::path& socket) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    timeval tv{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawClient() { close(); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  bool connected() const { return connected_; }
+  void send(const std::string& bytes) {
+    for (std::size_t done = 0; done < bytes.size();) {
+      ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      done += static_cast<std::size_t>(n);
+    }
+  }
+  /// The next line from the daemon, parsed (null on EOF or timeout).
+  json read_reply() {
+    for (;;) {
+      auto nl = buffer_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        return json::parse(line);
+      }
+      char buf[4096];
+      ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) return nullptr;
+      buffer_.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string buffer_;
+};
+
+int error_code(const json& reply) { return reply.is_object() && reply.contains("error") ? reply["error"]["code"].get<int>() : 0; }
+
+void check_still_serving(const Daemon& d) {
+  auto ping = d.pmctl({"ping"});
+  CHECK(ping.exit_code == 0);
+  CHECK_THAT(ping.out, Catch::Contains("pong"));
+}
+
+}  // namespace
+
+TEST_CASE("malformed requests get JSON-RPC errors and the daemon keeps serving", "[bad-input]") {
+  Daemon d;
+  RawClient c(d.home() / "pmd.sock");
+  REQUIRE(c.connected());
+
+  c.send("{this is not json\n");
+  json reply = c.read_reply();
+  CHECK(error_code(reply) == pmd::rpc::kParseError);
+  CHECK(reply["id"].is_null());
+  check_still_serving(d);
+
+  c.send(R"({"jsonrpc":"2.0","id":1,"method":"teleport","params":{}})" "\n");
+  reply = c.read_reply();
+  CHECK(error_code(reply) == pmd::rpc::kMethodNotFound);
+  CHECK(reply["id"] == 1);
+  CHECK_THAT(reply["error"]["message"].get<std::string>(), Catch::Contains("teleport") && Catch::Contains("ping"));
+
+  c.send(R"({"jsonrpc":"2.0","id":2,"method":"stop","params":{}})" "\n");
+  reply = c.read_reply();
+  CHECK(error_code(reply) == pmd::rpc::kInvalidParams);
+  CHECK_THAT(reply["error"]["message"].get<std::string>(), Catch::Contains("target"));
+
+  c.send(R"({"jsonrpc":"2.0","id":3,"method":"start","params":{"spec":{"name":"x","script":"relative.js"}}})" "\n");
+  reply = c.read_reply();
+  CHECK(error_code(reply) == pmd::rpc::kInvalidParams);
+
+  c.send(R"({"id":4,"method":"ping"})" "\n");
+  CHECK(error_code(c.read_reply()) == pmd::rpc::kInvalidRequest);
+
+  // The same connection still works after all of that.
+  c.send(R"({"jsonrpc":"2.0","id":5,"method":"ping"})" "\n");
+  reply = c.read_reply();
+  CHECK(reply["id"] == 5);
+  CHECK(reply["result"]["pong"] == true);
+  check_still_serving(d);
+}
+
+TEST_CASE("an oversized line is refused without buffering it, and the stream resynchronises", "[bad-input]") {
+  Daemon d;
+  RawClient c(d.home() / "pmd.sock");
+  REQUIRE(c.connected());
+  c.send(std::string(3 << 20, 'x') + "\n");
+  json reply = c.read_reply();
+  CHECK(error_code(reply) == pmd::rpc::kInvalidRequest);
+  CHECK_THAT(reply["error"]["message"].get<std::string>(), Catch::Contains("larger than 1 MiB"));
+  c.send(R"({"jsonrpc":"2.0","id":9,"method":"ping"})" "\n");
+  CHECK(c.read_reply()["id"] == 9);
+  check_still_serving(d);
+}
+
+TEST_CASE("clients that hang up mid-line or never speak cost nothing", "[bad-input]") {
+  Daemon d;
+  {
+    RawClient half(d.home() / "pmd.sock");
+    REQUIRE(half.connected());
+    half.send(R"({"jsonrpc":"2.0","id":1,"meth)");
+  }  // hangs up mid-message
+  RawClient silent(d.home() / "pmd.sock");
+  REQUIRE(silent.connected());
+  check_still_serving(d);
+  for (int i = 0; i < 50; ++i) {
+    RawClient c(d.home() / "pmd.sock");
+    c.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"li");
+  }
+  check_still_serving(d);
+  auto list = d.pmctl({"list", "--json"});
+  CHECK(list.exit_code == 0);
+}
+
+TEST_CASE("another user is refused, by file permissions and by the peer uid check", "[bad-input]") {
+  auto nobody = other_user();
+  if (!nobody) {
+    WARN("not root: cannot run a client as another user here");
+    return;
+  }
+  Daemon d;
+  struct stat st {};
+  REQUIRE(::stat((d.home() / "pmd.sock").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  REQUIRE(::stat(d.home().c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+
+  // First line of defence: the 0700 directory and 0600 socket.
+  RunOptions as_nobody;
+  as_nobody.as_uid = *nobody;
+  auto r = d.pmctl({"list"}, as_nobody);
+  if (r.exit_code == 127) {
+    WARN("the build tree is not reachable by uid " << *nobody << " (e.g. under /root): skipping");
+    return;
+  }
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Catch::Contains("permission denied"));
+
+  // Second line: even with the file permissions opened up, SO_PEERCRED refuses the peer.
+  ::chmod(d.home().c_str(), 0711);
+  ::chmod((d.home() / "pmd.sock").c_str(), 0666);
+  auto opened = d.pmctl({"list"}, as_nobody);
+  CHECK(opened.exit_code == 1);
+  CHECK_THAT(opened.err, Catch::Contains("permission denied") && Catch::Contains("belongs to uid 0"));
+  ::chmod(d.home().c_str(), 0700);
+  ::chmod((d.home() / "pmd.sock").c_str(), 0600);
+  check_still_serving(d);
+}

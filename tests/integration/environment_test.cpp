@@ -1,0 +1,59 @@
+// What an app sees: the environment of the shell that ran `pmctl start`, declared variables on
+// top, PM2's identity variables, its args and cwd; and --update-env on restart.
+#include "daemon_fixture.h"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace pmd::test;
+using nlohmann::json;
+
+namespace {
+// The JSON lines hello.js printed at each start, oldest first.
+std::vector<json> reports(const Daemon& d, const std::string& name) {
+  std::vector<json> out;
+  std::istringstream in(read_file(d.home() / "logs" / (name + "-out.log")));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] == '{') out.push_back(json::parse(line));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the app sees the starter's env, --env-var on top, and PM2's identity variables", "[env]") {
+  Daemon d;
+  RunOptions shell;
+  shell.env["PORT"] = "4000";
+  shell.env["GREETING"] = "from the shell";
+  shell.cwd = "/tmp";
+  auto r = d.pmctl({"start", fixture("hello.js").string(), "--name", "envy", "--env-var", "GREETING=declared", "--", "one", "two words"}, shell);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(wait_until([&] { return reports(d, "envy").size() == 1; }));
+  json seen = reports(d, "envy").front();
+  CHECK(seen["PORT"] == "4000");
+  CHECK(seen["GREETING"] == "declared");
+  CHECK(seen["name"] == "envy");
+  CHECK(seen["pm_id"] == d.instance("envy")["id"].dump());
+  CHECK(seen["NODE_APP_INSTANCE"] == "0");
+  CHECK(seen["PMD_APP"] == "envy");
+  CHECK(seen["argv"] == json::array({"one", "two words"}));
+  CHECK(seen["cwd"] == "/tmp");
+}
+
+TEST_CASE("restart keeps the environment; restart --update-env takes the new shell's", "[env]") {
+  Daemon d;
+  RunOptions shell;
+  shell.env["PORT"] = "4000";
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "svc"}, shell).exit_code == 0);
+  REQUIRE(wait_until([&] { return reports(d, "svc").size() == 1; }));
+
+  RunOptions changed;
+  changed.env["PORT"] = "5000";
+  REQUIRE(d.pmctl({"restart", "svc"}, changed).exit_code == 0);
+  REQUIRE(wait_until([&] { return reports(d, "svc").size() == 2; }));
+  CHECK(reports(d, "svc")[1]["PORT"] == "4000");
+
+  REQUIRE(d.pmctl({"restart", "svc", "--update-env"}, changed).exit_code == 0);
+  REQUIRE(wait_until([&] { return reports(d, "svc").size() == 3; }));
+  CHECK(reports(d, "svc")[2]["PORT"] == "5000");
+}

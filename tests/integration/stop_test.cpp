@@ -1,0 +1,88 @@
+// Stopping: graceful when the app cooperates, SIGKILL after kill_timeout when it does not, and
+// nothing of the app left afterwards: no grandchild, no process that left the group, no zombie.
+#include "daemon_fixture.h"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace pmd::test;
+
+namespace {
+std::vector<pid_t> read_pids(const std::filesystem::path& file) {
+  std::vector<pid_t> pids;
+  std::istringstream in(read_file(file));
+  for (pid_t p; in >> p;) pids.push_back(p);
+  return pids;
+}
+}  // namespace
+
+TEST_CASE("an app ignoring SIGINT and SIGTERM is killed after kill_timeout", "[stop]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("ignore_stop_signals.sh").string(), "--name", "stubborn", "--kill-timeout", "300"}).exit_code == 0);
+  REQUIRE(d.wait_status("stubborn", "online"));
+  pid_t pid = d.instance("stubborn")["pid"].get<pid_t>();
+  // Wait for the trap to be installed (the first line of output) before asking it to stop.
+  REQUIRE(wait_until([&] { return read_file(d.home() / "logs" / "stubborn-out.log").find("ignoring") != std::string::npos; }));
+
+  auto stop = d.pmctl({"stop", "stubborn"});
+  CHECK(stop.exit_code == 0);
+  CHECK_FALSE(process_alive(pid));
+  auto v = d.describe("stubborn");
+  CHECK(v["status"] == "stopped");
+  CHECK_THAT(v["reason"].get<std::string>(), Catch::Contains("SIGKILL after kill_timeout 300ms"));
+  CHECK(zombie_children_of(d.pid()).empty());
+}
+
+TEST_CASE("a cooperative app stops gracefully on SIGINT", "[stop]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string()}).exit_code == 0);
+  REQUIRE(wait_until([&] { return read_file(d.home() / "logs" / "hello-out.log").find("\"pid\"") != std::string::npos; }));
+  REQUIRE(d.pmctl({"stop", "hello"}).exit_code == 0);
+  CHECK_THAT(read_file(d.home() / "logs" / "hello-out.log"), Catch::Contains("graceful shutdown"));
+  auto v = d.describe("hello");
+  CHECK(v["status"] == "stopped");
+  CHECK(v["last_exit"]["code"] == 0);
+}
+
+TEST_CASE("stop and delete leave no process of the tree, grandchildren included", "[stop]") {
+  Daemon d;
+  for (const std::string& verb : std::vector<std::string>{"stop", "delete"}) {
+    DYNAMIC_SECTION("pmctl " << verb) {
+      auto pids_file = d.home() / ("pids-" + verb);
+      RunOptions with_pids;
+      with_pids.env["PIDS_FILE"] = pids_file.string();
+      REQUIRE(d.pmctl({"start", fixture("forks_grandchildren.sh").string(), "--name", "tree", "--kill-timeout", "300"}, with_pids).exit_code == 0);
+      REQUIRE(wait_until([&] { return read_pids(pids_file).size() == 4; }));
+      pid_t main_pid = d.instance("tree")["pid"].get<pid_t>();
+      auto pids = read_pids(pids_file);
+      pids.push_back(main_pid);
+      for (pid_t p : pids) REQUIRE(process_alive(p));
+
+      auto r = d.pmctl({verb, "tree"});
+      CHECK(r.exit_code == 0);
+      for (pid_t p : pids) {
+        INFO("pid " << p << " of the app's tree");
+        CHECK(wait_until([&] { return !process_alive(p); }, 5s));
+      }
+      CHECK(wait_until([&] { return zombie_children_of(d.pid()).empty(); }, 5s));
+      if (verb == "stop") REQUIRE(d.pmctl({"delete", "tree"}).exit_code == 0);
+      CHECK(d.list().empty());
+    }
+  }
+}
+
+TEST_CASE("SIGTERM to pmd stops every app gracefully, then pmd exits 0", "[stop]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "a"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "b"}).exit_code == 0);
+  REQUIRE(wait_until([&] { return read_file(d.home() / "logs" / "b-out.log").find("\"pid\"") != std::string::npos; }));
+  pid_t a = d.instance("a")["pid"].get<pid_t>();
+  pid_t b = d.instance("b")["pid"].get<pid_t>();
+  CHECK(d.terminate() == 0);
+  CHECK_FALSE(process_alive(a));
+  CHECK_FALSE(process_alive(b));
+  CHECK_THAT(read_file(d.home() / "logs" / "a-out.log"), Catch::Contains("graceful shutdown"));
+  CHECK_THAT(read_file(d.home() / "logs" / "b-out.log"), Catch::Contains("graceful shutdown"));
+  CHECK_FALSE(std::filesystem::exists(d.home() / "pmd.sock"));
+}

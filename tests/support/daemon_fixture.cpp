@@ -1,0 +1,119 @@
+// Daemon: the integration tests' RAII fixture.
+#include "daemon_fixture.h"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <iostream>
+
+namespace pmd::test {
+
+namespace fs = std::filesystem;
+
+fs::path bin_dir() { return PMD_TEST_BIN_DIR; }
+fs::path fixture(const std::string& name) { return fs::path(PMD_TEST_FIXTURES_DIR) / name; }
+
+fs::path make_temp_home() {
+  char tmpl[] = "/tmp/pmdt-XXXXXX";
+  return ::mkdtemp(tmpl);
+}
+
+namespace {
+bool socket_answers(const fs::path& socket) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+}  // namespace
+
+Daemon::Daemon() : home_(make_temp_home()) {
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int log = ::open((home_ / "pmd.stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(log, 1);
+    ::dup2(log, 2);
+    ::setenv("PMD_HOME", home_.c_str(), 1);
+    std::string pmd = (bin_dir() / "pmd").string();
+    ::execl(pmd.c_str(), pmd.c_str(), "--no-daemon", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  bool ready = wait_until([&] { return socket_answers(home_ / "pmd.sock"); });
+  if (!ready) FAIL("pmd did not start serving within the deadline:\n" << log_tail());
+  auto ping = pmctl({"ping"});
+  if (ping.exit_code != 0) FAIL("pmctl ping failed: " << ping.err << "\n" << log_tail());
+}
+
+Daemon::~Daemon() {
+  if (pid_ > 0) terminate();
+  bool keep = std::getenv("PMD_TEST_KEEP") != nullptr;
+  if (std::uncaught_exceptions() > 0 || keep) std::cerr << "--- pmd log (" << home_ << ") ---\n" << log_tail() << "\n";
+  if (!keep) {
+    std::error_code ec;
+    fs::remove_all(home_, ec);
+  }
+}
+
+int Daemon::terminate() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  bool exited = wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, 30s);
+  if (!exited) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+  }
+  pid_ = -1;
+  return exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+RunResult Daemon::pmctl(const std::vector<std::string>& args, RunOptions options) const {
+  std::vector<std::string> argv = {(bin_dir() / "pmctl").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  options.env["PMD_HOME"] = home_.string();
+  return run_command(argv, options);
+}
+
+nlohmann::json Daemon::list() const {
+  auto r = pmctl({"list", "--json"});
+  if (r.exit_code != 0) FAIL("pmctl list --json failed: " << r.err);
+  return nlohmann::json::parse(r.out);
+}
+
+nlohmann::json Daemon::instance(const std::string& name) const {
+  for (auto& v : list())
+    if (v["name"] == name) return v;
+  return nullptr;
+}
+
+nlohmann::json Daemon::describe(const std::string& target) const {
+  auto r = pmctl({"describe", target, "--json"});
+  if (r.exit_code != 0) FAIL("pmctl describe failed: " << r.err);
+  return nlohmann::json::parse(r.out).at(0);
+}
+
+bool Daemon::wait_status(const std::string& name, const std::string& status, std::chrono::milliseconds deadline) const {
+  return wait_until([&] {
+    auto v = instance(name);
+    return !v.is_null() && v["status"] == status;
+  }, deadline);
+}
+
+std::string Daemon::log_tail() const {
+  std::string log = read_file(home_ / "pmd.stderr");
+  return log.size() > 4000 ? log.substr(log.size() - 4000) : log;
+}
+
+}  // namespace pmd::test

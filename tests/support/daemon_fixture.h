@@ -1,0 +1,51 @@
+// One real pmd for one test: a short temporary PMD_HOME, `pmd --no-daemon` started and waited
+// for, pmctl run against it, and everything stopped and removed afterwards. PMD_TEST_KEEP=1
+// keeps the directory (and prints where) for a post-mortem.
+#pragma once
+
+#include "process_utils.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace pmd::test {
+
+std::filesystem::path bin_dir();
+std::filesystem::path fixture(const std::string& name);
+
+class Daemon {
+ public:
+  Daemon();
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  RunResult pmctl(const std::vector<std::string>& args, RunOptions options = {}) const;
+  /// `pmctl list --json`, parsed.
+  nlohmann::json list() const;
+  /// The list entry of the first instance of `name` (null if absent).
+  nlohmann::json instance(const std::string& name) const;
+  /// `pmctl describe <target> --json`, first instance.
+  nlohmann::json describe(const std::string& target) const;
+  /// Waits until `name`'s first instance has `status`.
+  bool wait_status(const std::string& name, const std::string& status, std::chrono::milliseconds deadline = 15s) const;
+
+  /// Sends SIGTERM and waits for the daemon to exit; returns its exit status.
+  int terminate();
+
+  pid_t pid() const { return pid_; }
+  const std::filesystem::path& home() const { return home_; }
+  std::string log_tail() const;
+
+ private:
+  std::filesystem::path home_;
+  pid_t pid_ = -1;
+};
+
+/// A fresh temporary directory for tests that manage their own daemon.
+std::filesystem::path make_temp_home();
+
+}  // namespace pmd::test

@@ -1,0 +1,61 @@
+// The app spec on the wire: round trip and validation of what arrives from clients.
+#include "app_spec.h"
+#include "jsonrpc.h"
+
+#include <catch2/catch.hpp>
+
+using pmd::AppSpec;
+using nlohmann::json;
+
+namespace {
+AppSpec sample() {
+  AppSpec s;
+  s.name = "api";
+  s.script = "/srv/api/server.js";
+  s.interpreter = "node";
+  s.cwd = "/srv/api";
+  s.args = {"--port", "80"};
+  s.env = {{"NODE_ENV", "production"}};
+  s.stop_exit_codes = {0};
+  s.kill_timeout = std::chrono::milliseconds(3000);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("an app spec survives the trip through JSON", "[spec]") {
+  AppSpec back = pmd::app_spec_from_json(pmd::to_json(sample()));
+  CHECK(back.name == "api");
+  CHECK(back.args == std::vector<std::string>{"--port", "80"});
+  CHECK(back.env.at("NODE_ENV") == "production");
+  CHECK(back.kill_timeout.count() == 3000);
+  CHECK(back.argv() == std::vector<std::string>{"node", "/srv/api/server.js", "--port", "80"});
+}
+
+TEST_CASE("bad specs are refused with the field named", "[spec]") {
+  json j = pmd::to_json(sample());
+  auto refused = [](json bad, const char* field) {
+    try {
+      pmd::app_spec_from_json(bad);
+    } catch (const pmd::rpc::Error& e) {
+      CHECK(e.code() == pmd::rpc::kInvalidParams);
+      CHECK_THAT(e.what(), Catch::Contains(field));
+      return;
+    }
+    FAIL("accepted a bad spec");
+  };
+  json relative = j; relative["script"] = "server.js"; refused(relative, "script");
+  json typed = j; typed["args"] = "--port 80"; refused(typed, "args");
+  json negative = j; negative["kill_timeout"] = -1; refused(negative, "kill_timeout");
+  json noname = j; noname["name"] = ""; refused(noname, "name");
+  json zero = j; zero["instances"] = 0; refused(zero, "instances");
+}
+
+TEST_CASE("app names that would be ambiguous as targets are refused", "[spec]") {
+  CHECK(pmd::check_app_name("api").empty());
+  CHECK(pmd::check_app_name("api-v2.1_x").empty());
+  CHECK_FALSE(pmd::check_app_name("all").empty());
+  CHECK_FALSE(pmd::check_app_name("42").empty());
+  CHECK_FALSE(pmd::check_app_name("a b").empty());
+  CHECK_FALSE(pmd::check_app_name("a/b").empty());
+  CHECK_FALSE(pmd::check_app_name("").empty());
+}

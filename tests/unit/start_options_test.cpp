@@ -1,0 +1,131 @@
+// `pmctl start` flags to a spec: the inference and every refusal, against real files in a temp dir.
+#include "start_options.h"
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using pmd::config::StartOptions;
+using pmd::config::Starter;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/pmd-spec-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path write(const std::string& name, const std::string& text, mode_t mode) {
+    fs::path p = path / name;
+    std::ofstream(p) << text;
+    ::chmod(p.c_str(), mode);
+    return p;
+  }
+};
+
+Starter starter_in(const fs::path& cwd) { return Starter{{{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "/root"}}, cwd}; }
+
+std::string error_of(const StartOptions& o, const Starter& s) {
+  auto r = pmd::config::spec_from_start_options(o, s);
+  auto* e = std::get_if<std::string>(&r);
+  return e ? *e : "";
+}
+
+}  // namespace
+
+TEST_CASE("a shell script gets bash, an absolute path and its file name as name", "[start]") {
+  TempDir dir;
+  dir.write("worker.sh", "echo hi\n", 0644);
+  StartOptions o;
+  o.script = "worker.sh";
+  o.args = {"--fast"};
+  auto r = pmd::config::spec_from_start_options(o, starter_in(dir.path));
+  REQUIRE(std::holds_alternative<pmd::AppSpec>(r));
+  auto& spec = std::get<pmd::AppSpec>(r);
+  CHECK(spec.name == "worker");
+  CHECK(spec.interpreter == "bash");
+  CHECK(spec.script == (dir.path / "worker.sh").string());
+  CHECK(spec.cwd == dir.path.string());
+  CHECK(spec.args == std::vector<std::string>{"--fast"});
+  CHECK(spec.base_env.at("HOME") == "/root");
+}
+
+TEST_CASE("flags land in the spec", "[start]") {
+  TempDir dir;
+  dir.write("api", "#!/bin/sh\n", 0755);
+  StartOptions o;
+  o.script = "./api";
+  o.name = "web";
+  o.env_vars = {"PORT=8080", "EMPTY="};
+  o.max_restarts = "3";
+  o.min_uptime = "2s";
+  o.kill_timeout = "500";
+  o.kill_signal = "SIGTERM";
+  o.stop_exit_codes = {"0", "2"};
+  o.no_autorestart = true;
+  auto r = pmd::config::spec_from_start_options(o, starter_in(dir.path));
+  REQUIRE(std::holds_alternative<pmd::AppSpec>(r));
+  auto& spec = std::get<pmd::AppSpec>(r);
+  CHECK(spec.name == "web");
+  CHECK(spec.interpreter.empty());
+  CHECK(spec.env.at("PORT") == "8080");
+  CHECK(spec.env.at("EMPTY").empty());
+  CHECK(spec.max_restarts == 3);
+  CHECK(spec.min_uptime.count() == 2000);
+  CHECK(spec.kill_timeout.count() == 500);
+  CHECK(spec.kill_signal == 15);
+  CHECK(spec.stop_exit_codes == std::vector<int>{0, 2});
+  CHECK_FALSE(spec.autorestart);
+}
+
+TEST_CASE("a command on PATH is found when no such file exists here", "[start]") {
+  TempDir dir;
+  StartOptions o;
+  o.script = "sleep";
+  o.args = {"100"};
+  auto r = pmd::config::spec_from_start_options(o, starter_in(dir.path));
+  REQUIRE(std::holds_alternative<pmd::AppSpec>(r));
+  CHECK_THAT(std::get<pmd::AppSpec>(r).script, Catch::EndsWith("/sleep"));
+}
+
+TEST_CASE("mistakes are refused with a sentence that says what to do", "[start]") {
+  TempDir dir;
+  dir.write("data.bin", "x", 0644);
+  dir.write("app.rb", "puts 1", 0644);
+  dir.write("ok.sh", "true", 0644);
+  StartOptions o;
+  auto s = starter_in(dir.path);
+
+  o.script = "missing.js";
+  CHECK_THAT(error_of(o, s), Catch::StartsWith("script not found: missing.js"));
+  o.script = "./data.bin";
+  CHECK_THAT(error_of(o, s), Catch::Contains("not executable") && Catch::Contains("chmod +x"));
+  o.script = "ok.sh";
+  o.interpreter = "no-such-interpreter";
+  CHECK_THAT(error_of(o, s), Catch::Contains("interpreter not found") && Catch::Contains("no-such-interpreter"));
+  o.interpreter = "";
+  o.cwd = "nowhere";
+  CHECK_THAT(error_of(o, s), Catch::Contains("working directory not found"));
+  o.cwd = "";
+  o.env_vars = {"NOEQUALS"};
+  CHECK_THAT(error_of(o, s), Catch::Contains("KEY=VALUE"));
+  o.env_vars = {};
+  o.max_restarts = "many";
+  CHECK_THAT(error_of(o, s), Catch::Contains("--max-restarts"));
+  o.max_restarts.reset();
+  o.kill_timeout = "soon";
+  CHECK_THAT(error_of(o, s), Catch::Contains("--kill-timeout"));
+  o.kill_timeout.reset();
+  o.name = "all";
+  CHECK_THAT(error_of(o, s), Catch::Contains("bad app name"));
+  o.name = "";
+  o.script = ".";
+  CHECK_THAT(error_of(o, s), Catch::Contains("directory"));
+}
