@@ -18,12 +18,15 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 namespace asio = boost::asio;
@@ -48,6 +51,15 @@ void raise_fd_limit() {
   if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
     lim.rlim_cur = lim.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+// Libraries may open files without O_CLOEXEC (spdlog's log file does): mark every fd the daemon
+// holds now, so none can reach an app even if the spawner's own guard were missing.
+void mark_fds_cloexec() {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    int fd = std::atoi(entry.path().filename().c_str());
+    if (fd > 2) ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
   }
 }
 
@@ -88,6 +100,7 @@ int main(int argc, char** argv) {
   int ready_fd = foreground ? -1 : pmd::daemonize();
 
   setup_logging(paths, foreground);
+  mark_fds_cloexec();
   if (auto e = pmd::ensure_private_dir(paths.logs_dir); !e.empty()) spdlog::warn("{}", e);
   std::signal(SIGPIPE, SIG_IGN);
   // Orphans of our apps (double forks) are re-parented to us, so they can be reaped and killed.

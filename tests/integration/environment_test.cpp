@@ -57,3 +57,19 @@ TEST_CASE("restart keeps the environment; restart --update-env takes the new she
   REQUIRE(wait_until([&] { return reports(d, "svc").size() == 3; }));
   CHECK(reports(d, "svc")[2]["PORT"] == "5000");
 }
+
+TEST_CASE("an app inherits only stdin, stdout and stderr", "[env]") {
+  Daemon d;
+  // A command from PATH, not a file here: `pmctl start sleep -- 1000`, as with `pm2 start`.
+  RunOptions in_tmp;
+  in_tmp.cwd = "/tmp";
+  REQUIRE(d.pmctl({"start", "sleep", "--name", "napper", "--", "1000"}, in_tmp).exit_code == 0);
+  REQUIRE(d.wait_status("napper", "online"));
+  pid_t pid = d.instance("napper")["pid"].get<pid_t>();
+  std::vector<std::string> fds;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+    fds.push_back(entry.path().filename().string());
+  std::sort(fds.begin(), fds.end());
+  CHECK(fds == std::vector<std::string>{"0", "1", "2"});
+  CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/fd/0") == "/dev/null");
+}
