@@ -1,19 +1,19 @@
 // pmctl: CLI11 wiring of the commands to the daemon's methods.
 #include "commands.h"
 
-#include "daemon_connection.h"
+#include "ecosystem_commands.h"
 #include "jsonrpc.h"
 #include "pmd_version.h"
 #include "render.h"
+#include "session.h"
 #include "start_options.h"
 
 #include <CLI/CLI.hpp>
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 namespace pmd::cli {
 
@@ -22,56 +22,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void print_error(const std::string& message) { std::fprintf(stderr, "pmctl: error: %s\n", message.c_str()); }
-
-// The one way commands reach the daemon: connect (starting it if asked), call, report failures.
-class Session {
- public:
-  explicit Session(bool autostart) : paths_(home_paths(default_home())), autostart_(autostart) {}
-
-  /// Calls `method`; on success stores the result and returns kExitOk.
-  int call(const std::string& method, const json& params, json& result) {
-    if (!client_) {
-      auto connection = connect_to_daemon(paths_, autostart_);
-      if (!connection.client) {
-        print_error(connection.error);
-        return kExitNoDaemon;
-      }
-      client_.emplace(std::move(*connection.client));
-    }
-    try {
-      rpc::Response r = client_->call(method, params);
-      if (!r.ok) {
-        last_error_code_ = r.error_code;
-        print_error(r.error_message);
-        return kExitFailed;
-      }
-      result = std::move(r.result);
-      return kExitOk;
-    } catch (const std::exception& e) {
-      print_error(e.what());
-      return kExitNoDaemon;
-    }
+std::vector<std::string> split_commas(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    std::istringstream in(item);
+    for (std::string part; std::getline(in, part, ',');)
+      if (!part.empty()) out.push_back(part);
   }
-
-  int last_error_code() const { return last_error_code_; }
-  const HomePaths& paths() const { return paths_; }
-
- private:
-  HomePaths paths_;
-  bool autostart_;
-  std::optional<RpcClient> client_;
-  int last_error_code_ = 0;
-};
-
-bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
-
-int show_list(Session& session, bool as_json) {
-  json result;
-  if (int rc = session.call("list", json::object(), result); rc != kExitOk) return rc;
-  if (as_json) std::cout << result.dump() << "\n";
-  else std::cout << render_list(result, stdout_is_tty());
-  return kExitOk;
+  return out;
 }
 
 // Applies one verb to several targets, as `pm2 stop a b` does; stops at the first failure.
@@ -82,21 +40,19 @@ int for_each_target(Session& session, const std::string& method, const std::vect
     params["target"] = target;
     json result;
     if (int rc = session.call(method, params, result); rc != kExitOk) return rc;
-    for (const auto& v : result)
-      std::cout << past_tense << " " << v.value("name", "") << " (id " << v.value("id", 0) << ")" << "\n";
+    for (const auto& v : result) std::cout << past_tense << " " << v.value("name", "") << " (id " << v.value("id", 0) << ")\n";
   }
   return kExitOk;
 }
 
 struct StartCommand {
   config::StartOptions options;
-  std::string interpreter_args_text;
+  std::vector<std::string> only;
+  bool update_env = false;
 
   int run(Session& session) {
-    if (!interpreter_args_text.empty()) {
-      std::istringstream words(interpreter_args_text);
-      for (std::string w; words >> w;) options.interpreter_args.push_back(w);
-    }
+    if (is_ecosystem_argument(options.script))
+      return apply_file(session, FileOptions{options.script, options.env_name, split_commas(only), update_env}, false);
     const fs::path cwd = fs::current_path();
     const fs::path as_file = fs::path(options.script).is_absolute() ? fs::path(options.script) : cwd / options.script;
     json result;
@@ -108,7 +64,7 @@ struct StartCommand {
         return show_list(session, false);
       }
       if (session.last_error_code() != rpc::kAppNotFound) return rc;
-      // Not an app either: fall through, it may be a command on PATH ("pmctl start npm -- start").
+      // Not an app either: it may be a command on PATH ("pmctl start npm -- start").
     }
     auto built = config::spec_from_start_options(options, config::Starter{config::current_environment(), cwd});
     if (auto* error = std::get_if<std::string>(&built)) {
@@ -124,35 +80,64 @@ struct StartCommand {
   }
 };
 
+// Flags that map one-to-one onto ecosystem keys.
+void add_key_option(CLI::App* cmd, config::StartOptions& o, const std::string& names, const std::string& key, const std::string& help) {
+  cmd->add_option_function<std::string>(names, [&o, key](const std::string& v) { o.values[key] = v; }, help);
+}
+void add_key_switch(CLI::App* cmd, config::StartOptions& o, const std::string& names, const std::string& key, bool value, const std::string& help) {
+  cmd->add_flag_callback(names, [&o, key, value] { o.switches[key] = value; }, help);
+}
+
 }  // namespace
 
 int run_pmctl(int argc, char** argv) {
   CLI::App app{"pmctl: drive the pmd process manager"};
   app.require_subcommand(1);
   app.set_version_flag("--version,-v", std::string("pmctl ") + kVersion);
-  int rc = kExitOk;
   std::function<int()> action;
 
   // start
   StartCommand start;
-  auto* start_cmd = app.add_subcommand("start", "start a script or binary (or an existing app by name or id)");
-  start_cmd->add_option("script", start.options.script, "file to run, or an app name/id to start again")->required();
-  start_cmd->add_option("args", start.options.args, "arguments for the app (after --)");
-  start_cmd->add_option("--name,-n", start.options.name, "app name (default: the file name without extension)");
-  start_cmd->add_option("--interpreter", start.options.interpreter, "program that runs the script (\"none\" to exec it)");
-  start_cmd->add_option("--interpreter-args,--node-args", start.interpreter_args_text, "arguments for the interpreter");
-  start_cmd->add_option("--cwd", start.options.cwd, "working directory of the app");
-  start_cmd->add_option("--env-var", start.options.env_vars, "KEY=VALUE set for the app (repeatable)");
-  start_cmd->add_option("--max-restarts", start.options.max_restarts, "crashes within min-uptime before errored (16)");
-  start_cmd->add_option("--min-uptime", start.options.min_uptime, "a run shorter than this is a crash loop (1000 ms)");
-  start_cmd->add_option("--restart-delay", start.options.restart_delay, "wait before restarting a crashed app");
-  start_cmd->add_option("--exp-backoff-restart-delay", start.options.exp_backoff_restart_delay, "first delay of exponential backoff");
-  start_cmd->add_option("--kill-timeout", start.options.kill_timeout, "grace before SIGKILL on stop (1600 ms)");
-  start_cmd->add_option("--kill-signal", start.options.kill_signal, "signal that asks the app to stop (SIGINT)");
-  start_cmd->add_option("--stop-exit-codes", start.options.stop_exit_codes, "exit codes that mean do not restart");
-  start_cmd->add_flag("--no-autorestart", start.options.no_autorestart, "do not restart the app when it exits");
-  start_cmd->add_option("--output,-o", start.options.out_file, "stdout log file");
-  start_cmd->add_option("--error,-e", start.options.error_file, "stderr log file");
+  auto& o = start.options;
+  auto* start_cmd = app.add_subcommand("start", "start a script, a binary, an ecosystem file, or an existing app by name or id");
+  start_cmd->add_option("script", o.script, "file to run, ecosystem file, or app name/id")->required();
+  start_cmd->add_option("args", o.args, "arguments for the app (after --)");
+  add_key_option(start_cmd, o, "--name,-n", "name", "app name (default: the file name without extension)");
+  add_key_option(start_cmd, o, "--interpreter", "interpreter", "program that runs the script (\"none\" to exec it)");
+  add_key_option(start_cmd, o, "--interpreter-args,--node-args", "interpreter_args", "arguments for the interpreter");
+  add_key_option(start_cmd, o, "--cwd", "cwd", "working directory of the app");
+  add_key_option(start_cmd, o, "--instances,-i", "instances", "number of instances: n, max, 0 (= max), -n (= max - n)");
+  add_key_option(start_cmd, o, "--max-memory-restart", "max_memory_restart", "restart when memory exceeds this (300M, 1G)");
+  add_key_option(start_cmd, o, "--max-restarts", "max_restarts", "crashes within min-uptime before errored (16)");
+  add_key_option(start_cmd, o, "--min-uptime", "min_uptime", "a run shorter than this is a crash loop (1000 ms)");
+  add_key_option(start_cmd, o, "--restart-delay", "restart_delay", "wait before restarting a crashed app");
+  add_key_option(start_cmd, o, "--exp-backoff-restart-delay", "exp_backoff_restart_delay", "first delay of exponential backoff");
+  add_key_option(start_cmd, o, "--kill-timeout", "kill_timeout", "grace before SIGKILL on stop (1600 ms)");
+  add_key_option(start_cmd, o, "--kill-signal", "kill_signal", "signal that asks the app to stop (SIGINT)");
+  add_key_option(start_cmd, o, "--listen-timeout", "listen_timeout", "how long to wait for readiness (3000 ms)");
+  add_key_option(start_cmd, o, "--port", "port", "cluster mode: the port pmd binds and shares");
+  add_key_option(start_cmd, o, "--listen", "listen", "cluster mode: the address pmd binds and shares");
+  add_key_option(start_cmd, o, "--output,-o", "out_file", "stdout log file");
+  add_key_option(start_cmd, o, "--error,-e", "error_file", "stderr log file");
+  add_key_option(start_cmd, o, "--log,-l", "log_file", "combined log file");
+  add_key_option(start_cmd, o, "--log-date-format", "log_date_format", "timestamp format for log lines");
+  add_key_option(start_cmd, o, "--namespace", "namespace", "namespace of the app");
+  add_key_option(start_cmd, o, "--instance-var", "instance_var", "variable holding the instance number");
+  add_key_option(start_cmd, o, "--increment-var", "increment_var", "variable incremented per instance");
+  add_key_option(start_cmd, o, "--user,--uid", "user", "run the app as this user");
+  add_key_option(start_cmd, o, "--group,--gid", "group", "run the app with this group");
+  start_cmd->add_option_function<std::vector<std::string>>("--stop-exit-codes", [&o](const std::vector<std::string>& v) {
+    o.lists["stop_exit_codes"] = v;
+  }, "exit codes that mean do not restart");
+  add_key_switch(start_cmd, o, "--no-autorestart", "autorestart", false, "do not restart the app when it exits");
+  add_key_switch(start_cmd, o, "--wait-ready", "wait_ready", true, "wait for process.send('ready') / READY=1");
+  add_key_switch(start_cmd, o, "--shutdown-with-message", "shutdown_with_message", true, "ask the app to stop with a message");
+  add_key_switch(start_cmd, o, "--merge-logs", "merge_logs", true, "one log file for all instances");
+  add_key_switch(start_cmd, o, "--time", "time", true, "prefix log lines with a timestamp");
+  start_cmd->add_option("--env-var", o.env_vars, "KEY=VALUE set for the app (repeatable)");
+  start_cmd->add_option("--env", o.env_name, "use env_<NAME> of the ecosystem file");
+  start_cmd->add_option("--only", start.only, "with an ecosystem file: only these apps (a,b)");
+  start_cmd->add_flag("--update-env", start.update_env, "with an ecosystem file: take this shell's environment");
   start_cmd->callback([&] {
     action = [&] {
       Session session(true);
@@ -160,15 +145,23 @@ int run_pmctl(int argc, char** argv) {
     };
   });
 
-  // stop / restart / delete
+  // stop / restart / reload / delete: targets or an ecosystem file
   std::vector<std::string> targets;
+  std::vector<std::string> only;
+  std::string env_name;
   bool update_env = false;
-  auto add_verb = [&](const char* name, const char* help, const char* method, const char* past_tense) {
+  auto add_verb = [&](const char* name, const char* help, const char* method, const char* past_tense, bool reapplies) {
     auto* cmd = app.add_subcommand(name, help);
-    cmd->add_option("target", targets, "app name, id, or all")->required();
-    cmd->callback([&, method, past_tense] {
-      action = [&, method, past_tense] {
+    cmd->add_option("target", targets, "app name, id, all, or an ecosystem file")->required();
+    cmd->add_option("--only", only, "with an ecosystem file: only these apps (a,b)");
+    cmd->add_option("--env", env_name, "with an ecosystem file: use env_<NAME>");
+    cmd->callback([&, method, past_tense, reapplies] {
+      action = [&, method, past_tense, reapplies] {
         Session session(true);
+        if (targets.size() == 1 && is_ecosystem_argument(targets[0])) {
+          FileOptions f{targets[0], env_name, split_commas(only), update_env};
+          return reapplies ? apply_file(session, f, true) : verb_on_file(session, f, method, past_tense);
+        }
         json extra = json::object();
         if (update_env) extra["base_env"] = config::current_environment();
         if (int r = for_each_target(session, method, targets, extra, past_tense); r != kExitOk) return r;
@@ -177,10 +170,27 @@ int run_pmctl(int argc, char** argv) {
     });
     return cmd;
   };
-  add_verb("stop", "stop apps (kill signal, then SIGKILL after kill_timeout)", "stop", "stopped");
-  add_verb("restart", "restart apps", "restart", "restarted")
+  add_verb("stop", "stop apps (kill signal, then SIGKILL after kill_timeout)", "stop", "stopped", false);
+  add_verb("restart", "restart apps", "restart", "restarted", true)
       ->add_flag("--update-env", update_env, "give the apps this shell's environment");
-  add_verb("delete", "stop apps and forget them", "delete", "deleted")->alias("del");
+  add_verb("reload", "restart apps (rolling, zero-downtime once cluster mode lands)", "restart", "reloaded", true)
+      ->add_flag("--update-env", update_env, "give the apps this shell's environment");
+  add_verb("delete", "stop apps and forget them", "delete", "deleted", false)->alias("del");
+
+  // config
+  FileOptions config_options;
+  bool config_json = false;
+  auto* config_cmd = app.add_subcommand("config", "validate an ecosystem file and show the apps pmd would run");
+  config_cmd->add_option("file", config_options.file, "ecosystem file")->required();
+  config_cmd->add_option("--env", config_options.env_name, "use env_<NAME>");
+  config_cmd->add_option("--only", only, "only these apps (a,b)");
+  config_cmd->add_flag("--json", config_json, "machine-readable output");
+  config_cmd->callback([&] {
+    action = [&] {
+      config_options.only = split_commas(only);
+      return show_config(config_options, config_json);
+    };
+  });
 
   // list / describe
   bool as_json = false;
@@ -275,8 +285,7 @@ int run_pmctl(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  if (action) rc = action();
-  return rc;
+  return action ? action() : kExitOk;
 }
 
 }  // namespace pmd::cli

@@ -40,8 +40,23 @@ json to_json(const AppSpec& s) {
       {"stop_exit_codes", s.stop_exit_codes},
       {"kill_timeout", s.kill_timeout.count()},
       {"kill_signal", s.kill_signal},
+      {"max_memory_restart", s.max_memory_restart},
+      {"listen_timeout", s.listen_timeout.count()},
+      {"wait_ready", s.wait_ready},
+      {"shutdown_with_message", s.shutdown_with_message},
+      {"exec_mode", s.exec_mode},
       {"out_file", s.out_file},
       {"error_file", s.error_file},
+      {"log_file", s.log_file},
+      {"merge_logs", s.merge_logs},
+      {"log_date_format", s.log_date_format},
+      {"increment_var", s.increment_var},
+      {"instance_var", s.instance_var},
+      {"namespace", s.namespace_},
+      {"user", s.user},
+      {"group", s.group},
+      {"port", s.port},
+      {"listen", s.listen},
   };
 }
 
@@ -91,14 +106,31 @@ AppSpec app_spec_from_json(const json& j) {
   read(j, "stop_exit_codes", s.stop_exit_codes);
   read_ms(j, "kill_timeout", s.kill_timeout);
   read(j, "kill_signal", s.kill_signal);
+  read(j, "max_memory_restart", s.max_memory_restart);
+  read_ms(j, "listen_timeout", s.listen_timeout);
+  read(j, "wait_ready", s.wait_ready);
+  read(j, "shutdown_with_message", s.shutdown_with_message);
+  read(j, "exec_mode", s.exec_mode);
   read(j, "out_file", s.out_file);
   read(j, "error_file", s.error_file);
+  read(j, "log_file", s.log_file);
+  read(j, "merge_logs", s.merge_logs);
+  read(j, "log_date_format", s.log_date_format);
+  read(j, "increment_var", s.increment_var);
+  read(j, "instance_var", s.instance_var);
+  read(j, "namespace", s.namespace_);
+  read(j, "user", s.user);
+  read(j, "group", s.group);
+  read(j, "port", s.port);
+  read(j, "listen", s.listen);
 
   if (auto why = check_app_name(s.name); !why.empty()) bad("name", why);
   if (s.script.empty() || s.script.front() != '/') bad("script", "must be an absolute path");
   if (s.cwd.empty() || s.cwd.front() != '/') bad("cwd", "must be an absolute path");
   if (s.instances < 1 || s.instances > 4096) bad("instances", "must be between 1 and 4096");
   if (s.max_restarts < 0) bad("max_restarts", "must not be negative");
+  if (s.exec_mode != "fork" && s.exec_mode != "cluster") bad("exec_mode", "must be \"fork\" or \"cluster\"");
+  if (s.port < 0 || s.port > 65535) bad("port", "must be between 0 and 65535");
   if (s.kill_signal <= 0 || s.kill_signal >= 65) bad("kill_signal", "must be a signal number");
   return s;
 }

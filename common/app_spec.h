@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,7 +23,8 @@ struct AppSpec {
   std::string cwd;                        // absolute
   Env base_env;                           // the starter's environment (PM2 passes it through)
   Env env;                                // declared variables, applied on top of base_env
-  int instances = 1;
+  int instances = 1;                      // resolved: "max" and negatives already counted
+  std::string exec_mode = "fork";         // "fork" or "cluster"
   bool autorestart = true;
   int max_restarts = 16;
   std::chrono::milliseconds min_uptime{1000};
@@ -31,8 +33,22 @@ struct AppSpec {
   std::vector<int> stop_exit_codes;
   std::chrono::milliseconds kill_timeout{1600};
   int kill_signal = 2;                    // SIGINT, as PM2
+  std::uint64_t max_memory_restart = 0;   // bytes; 0 = no limit
+  std::chrono::milliseconds listen_timeout{3000};
+  bool wait_ready = false;
+  bool shutdown_with_message = false;
   std::string out_file;                   // "" = PMD_HOME/logs/<name>-out.log
   std::string error_file;                 // "" = PMD_HOME/logs/<name>-error.log
+  std::string log_file;                   // combined log; "" = none
+  bool merge_logs = false;
+  std::string log_date_format;            // "" = no timestamps
+  std::string increment_var;
+  std::string instance_var = "NODE_APP_INSTANCE";
+  std::string namespace_ = "default";
+  std::string user;                       // run as this user (name or uid); "" = pmd's
+  std::string group;
+  int port = 0;                           // cluster mode: the port pmd binds; 0 = none
+  std::string listen;                     // cluster mode: an address ("127.0.0.1:8080", "/run/app.sock")
 
   /// argv as exec'd: [interpreter, interpreter_args..., script, args...] or [script, args...].
   std::vector<std::string> argv() const;

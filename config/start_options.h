@@ -1,11 +1,14 @@
-// `pmctl start <script> [flags] -- args` turned into a validated AppSpec, with every mistake
-// (missing file, not executable, interpreter not installed, bad value) reported as one sentence.
+// `pmctl start <script> [flags] -- args` turned into a validated AppSpec. The flags become an
+// app entry with ecosystem keys and go through the same normalizer as ecosystem files, so
+// `--max-memory-restart 300M -i max` means exactly what `max_memory_restart: 300M, instances: max`
+// means in a file.
 #pragma once
 
 #include "app_spec.h"
 
 #include <filesystem>
-#include <optional>
+#include <map>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -15,17 +18,12 @@ namespace pmd::config {
 /// The flags exactly as typed; values stay strings so errors can quote them.
 struct StartOptions {
   std::string script;
-  std::string name;
-  std::string interpreter;
-  std::vector<std::string> interpreter_args;
-  std::string cwd;
-  std::vector<std::string> env_vars;  // "KEY=VALUE"
-  std::vector<std::string> args;      // after `--`
-  std::optional<std::string> max_restarts, min_uptime, restart_delay, exp_backoff_restart_delay, kill_timeout,
-      kill_signal;
-  std::vector<std::string> stop_exit_codes;
-  bool no_autorestart = false;
-  std::string out_file, error_file;
+  std::vector<std::string> args;                             // after `--`
+  std::vector<std::string> env_vars;                         // --env-var KEY=VALUE
+  std::string env_name;                                      // --env NAME (selects env_NAME in files)
+  std::map<std::string, std::string> values;                 // ecosystem key -> flag value
+  std::map<std::string, std::vector<std::string>> lists;     // ecosystem key -> repeated values
+  std::map<std::string, bool> switches;                      // ecosystem key -> boolean
 };
 
 /// The environment and directory of the shell that ran pmctl.
@@ -42,5 +40,8 @@ std::variant<Env, std::string> parse_env_assignments(const std::vector<std::stri
 
 /// The environment of the current process as a map.
 Env current_environment();
+
+/// "max_memory_restart" -> "--max-memory-restart", for messages about flags.
+std::string flag_for_key(const std::string& key);
 
 }  // namespace pmd::config

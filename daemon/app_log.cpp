@@ -20,6 +20,16 @@ AppLog::~AppLog() {
   if (err_fd_ >= 0) ::close(err_fd_);
 }
 
+void AppLog::reopen(std::string out_path, std::string err_path) {
+  if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
+  out_path_ = std::move(out_path);
+  err_path_ = std::move(err_path);
+  last_error_.clear();
+  out_fd_ = open_file(out_path_);
+  err_fd_ = err_path_ == out_path_ ? -1 : open_file(err_path_);
+}
+
 int AppLog::open_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) last_error_ = "cannot open " + path + ": " + std::strerror(errno);

@@ -16,6 +16,9 @@ class AppLog {
 
   void write_line(bool is_stderr, std::string_view line);
 
+  /// Switches to other files (the app's spec changed them); the old files are closed.
+  void reopen(std::string out_path, std::string err_path);
+
   const std::string& out_path() const { return out_path_; }
   const std::string& err_path() const { return err_path_; }
   /// The last write or open error, empty when the files are healthy.

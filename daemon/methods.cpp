@@ -38,6 +38,17 @@ MethodTable make_method_table(Supervisor& sup, std::function<void()> request_shu
                   if (params.contains("spec")) co_return sup.start(app_spec_from_json(params["spec"]));
                   co_return co_await sup.start_existing(target_of(params));
                 }};
+  t["apply"] = {"start or reload {specs} as PM2's startOrReload does; {force} restarts unchanged apps too, "
+                "{update_env} also replaces the inherited environment",
+                [&sup](const json& params) -> asio::awaitable<json> {
+                  const json& specs = rpc::require_param(params, "specs", json::value_t::array);
+                  bool force = params.value("force", false), update_env = params.value("update_env", false);
+                  std::vector<AppSpec> parsed;
+                  for (const auto& s : specs) parsed.push_back(app_spec_from_json(s));
+                  json results = json::array();
+                  for (auto& spec : parsed) results.push_back(co_await sup.apply(std::move(spec), force, update_env));
+                  co_return results;
+                }};
   t["stop"] = {"stop {target}: kill_signal, then SIGKILL after kill_timeout",
                [&sup](const json& params) -> asio::awaitable<json> { co_return co_await sup.stop(target_of(params)); }};
   t["restart"] = {"stop and start {target} again; {base_env} replaces the environment (--update-env)",

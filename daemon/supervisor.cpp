@@ -88,8 +88,8 @@ json Supervisor::start(AppSpec spec) {
                                           std::to_string(existing->instances.front()->identity().id) +
                                           "); use `pmctl restart " + spec.name + "`, or --name to start another");
   }
-  std::string out = spec.out_file.empty() ? default_log_path(paths_, spec.name, "out") : spec.out_file;
-  std::string err = spec.error_file.empty() ? default_log_path(paths_, spec.name, "error") : spec.error_file;
+  resolve_log_paths(spec);
+  std::string out = spec.out_file, err = spec.error_file;
   auto runtime = std::make_shared<AppRuntime>(std::move(spec), out, err);
   App app{runtime, {}};
   for (int n = 0; n < runtime->spec.instances; ++n)
@@ -107,6 +107,56 @@ json Supervisor::start(AppSpec spec) {
   apps_.push_back(std::move(app));
   spdlog::info("app {} registered with {} instance(s)", runtime->spec.name, runtime->spec.instances);
   return views(apps_.back().instances);
+}
+
+void Supervisor::resolve_log_paths(AppSpec& spec) const {
+  if (spec.out_file.empty()) spec.out_file = default_log_path(paths_, spec.name, "out");
+  if (spec.error_file.empty()) spec.error_file = default_log_path(paths_, spec.name, "error");
+}
+
+asio::awaitable<json> Supervisor::apply(AppSpec spec, bool force, bool update_env) {
+  App* app = find_app(spec.name);
+  if (!app) {
+    std::string new_name = spec.name;
+    json started = start(std::move(spec));
+    co_return json{{"name", new_name}, {"action", "started"}, {"instances", started}};
+  }
+
+  const std::string name = spec.name;
+  resolve_log_paths(spec);
+  AppSpec& current = app->runtime->spec;
+  if (!update_env) spec.base_env = current.base_env;
+  json before = to_json(current), after = to_json(spec);
+  before.erase("base_env");
+  after.erase("base_env");
+  const bool changed = before != after || (update_env && spec.base_env != current.base_env);
+  if (!changed && !force) {
+    bool all_up = std::all_of(app->instances.begin(), app->instances.end(), [](const auto& i) { return i->is_running(); });
+    if (all_up) co_return json{{"name", name}, {"action", "unchanged"}, {"instances", views(app->instances)}};
+    json started = co_await start_existing(name);
+    co_return json{{"name", name}, {"action", "started"}, {"instances", started}};
+  }
+
+  // Stop what runs on the old spec, then switch specs and relaunch on the new one.
+  auto instances = app->instances;
+  co_await stop_and_wait(instances, force ? "restarting by request" : "reloading: the app's configuration changed");
+  app = find_app(name);  // the registry may have changed while we waited
+  if (!app) throw rpc::Error(rpc::kAppNotFound, "app '" + name + "' was deleted during the reload");
+  if (spec.out_file != app->runtime->spec.out_file || spec.error_file != app->runtime->spec.error_file)
+    app->runtime->log.reopen(spec.out_file, spec.error_file);
+  app->runtime->spec = std::move(spec);
+  const int wanted = app->runtime->spec.instances;
+  while (static_cast<int>(app->instances.size()) > wanted) app->instances.pop_back();
+  for (int n = static_cast<int>(app->instances.size()); n < wanted; ++n)
+    app->instances.push_back(std::make_shared<Instance>(io_, reaper_, app->runtime, InstanceIdentity{next_id_++, n}));
+  std::string first_error;
+  for (auto& inst : app->instances) {
+    inst->reset_restart_history();
+    auto error = inst->launch(force ? "restarted by request" : "reloaded with the new configuration");
+    if (!error.empty() && first_error.empty()) first_error = error;
+  }
+  if (!first_error.empty()) throw rpc::Error(rpc::kSpawnFailed, name + ": " + first_error);
+  co_return json{{"name", name}, {"action", force ? "restarted" : "reloaded"}, {"instances", views(app->instances)}};
 }
 
 asio::awaitable<json> Supervisor::start_existing(const std::string& target) {

@@ -27,6 +27,11 @@ class Supervisor {
   /// Registers the app and launches its instances. If the first launch fails, nothing stays
   /// registered and the error names the reason (rpc::Error kSpawnFailed).
   nlohmann::json start(AppSpec spec);
+  /// PM2's startOrReload for one app of an ecosystem file: a new app is started; an existing one
+  /// whose spec changed (or any, with `force`) gets the new spec and is restarted, with its
+  /// instance count adjusted; an unchanged running one is left alone. `update_env` also replaces
+  /// the environment inherited from the shell.
+  boost::asio::awaitable<nlohmann::json> apply(AppSpec spec, bool force, bool update_env);
   /// Starts again the stopped or errored instances of an existing target (`pmctl start api`).
   boost::asio::awaitable<nlohmann::json> start_existing(const std::string& target);
   boost::asio::awaitable<nlohmann::json> stop(const std::string& target);
@@ -51,6 +56,7 @@ class Supervisor {
   /// suggestion when nothing matches.
   std::vector<std::shared_ptr<Instance>> resolve(const std::string& target) const;
   App* find_app(const std::string& name);
+  void resolve_log_paths(AppSpec& spec) const;
   nlohmann::json views(const std::vector<std::shared_ptr<Instance>>& instances) const;
   static boost::asio::awaitable<void> stop_and_wait(const std::vector<std::shared_ptr<Instance>>& instances,
                                                     const std::string& reason);

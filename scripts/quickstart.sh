@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh
+scripts/build.sh -DPMD_BUILD_TESTS=OFF
 cmake --install build >/dev/null
 echo
 if pmctl describe hello >/dev/null 2>&1; then

@@ -19,7 +19,7 @@ TEST_CASE("start refuses what cannot run, with a clear message and nothing regis
       {{"start", "/no/such/app.js"}, "script not found: /no/such/app.js"},
       {{"start", fixture("not_executable.bin").string()}, "not executable"},
       {{"start", fixture("hello.js").string(), "--interpreter", "no-such-runtime"}, "interpreter not found: 'no-such-runtime'"},
-      {{"start", fixture("hello.js").string(), "--name", "12"}, "bad app name"},
+      {{"start", fixture("hello.js").string(), "--name", "12"}, "bad --name"},
       {{"start", fixture("hello.js").string(), "--kill-timeout", "later"}, "bad --kill-timeout"},
   };
   for (const auto& c : cases) {

@@ -62,14 +62,16 @@ TEST_CASE("flags land in the spec", "[start]") {
   dir.write("api", "#!/bin/sh\n", 0755);
   StartOptions o;
   o.script = "./api";
-  o.name = "web";
+  o.values["name"] = "web";
   o.env_vars = {"PORT=8080", "EMPTY="};
-  o.max_restarts = "3";
-  o.min_uptime = "2s";
-  o.kill_timeout = "500";
-  o.kill_signal = "SIGTERM";
-  o.stop_exit_codes = {"0", "2"};
-  o.no_autorestart = true;
+  o.values["max_restarts"] = "3";
+  o.values["min_uptime"] = "2s";
+  o.values["kill_timeout"] = "500";
+  o.values["kill_signal"] = "SIGTERM";
+  o.values["max_memory_restart"] = "300M";
+  o.values["instances"] = "2";
+  o.lists["stop_exit_codes"] = {"0", "2"};
+  o.switches["autorestart"] = false;
   auto r = pmd::config::spec_from_start_options(o, starter_in(dir.path));
   REQUIRE(std::holds_alternative<pmd::AppSpec>(r));
   auto& spec = std::get<pmd::AppSpec>(r);
@@ -83,6 +85,9 @@ TEST_CASE("flags land in the spec", "[start]") {
   CHECK(spec.kill_signal == 15);
   CHECK(spec.stop_exit_codes == std::vector<int>{0, 2});
   CHECK_FALSE(spec.autorestart);
+  CHECK(spec.max_memory_restart == 300u * 1024 * 1024);
+  CHECK(spec.instances == 2);
+  CHECK(spec.exec_mode == "fork");  // instances on a binary stay fork mode; cluster is for node apps
 }
 
 TEST_CASE("a command on PATH is found when no such file exists here", "[start]") {
@@ -108,24 +113,27 @@ TEST_CASE("mistakes are refused with a sentence that says what to do", "[start]"
   o.script = "./data.bin";
   CHECK_THAT(error_of(o, s), Catch::Contains("not executable") && Catch::Contains("chmod +x"));
   o.script = "ok.sh";
-  o.interpreter = "no-such-interpreter";
+  o.values["interpreter"] = "no-such-interpreter";
   CHECK_THAT(error_of(o, s), Catch::Contains("interpreter not found") && Catch::Contains("no-such-interpreter"));
-  o.interpreter = "";
-  o.cwd = "nowhere";
+  o.values.erase("interpreter");
+  o.values["cwd"] = "nowhere";
   CHECK_THAT(error_of(o, s), Catch::Contains("working directory not found"));
-  o.cwd = "";
+  o.values.erase("cwd");
   o.env_vars = {"NOEQUALS"};
   CHECK_THAT(error_of(o, s), Catch::Contains("KEY=VALUE"));
   o.env_vars = {};
-  o.max_restarts = "many";
-  CHECK_THAT(error_of(o, s), Catch::Contains("--max-restarts"));
-  o.max_restarts.reset();
-  o.kill_timeout = "soon";
-  CHECK_THAT(error_of(o, s), Catch::Contains("--kill-timeout"));
-  o.kill_timeout.reset();
-  o.name = "all";
-  CHECK_THAT(error_of(o, s), Catch::Contains("bad app name"));
-  o.name = "";
+  o.values["max_restarts"] = "many";
+  CHECK_THAT(error_of(o, s), Catch::StartsWith("bad --max-restarts: ") && Catch::Contains("whole number"));
+  o.values.erase("max_restarts");
+  o.values["kill_timeout"] = "soon";
+  CHECK_THAT(error_of(o, s), Catch::StartsWith("bad --kill-timeout: ") && Catch::Contains("not a duration"));
+  o.values.erase("kill_timeout");
+  o.values["max_memory_restart"] = "1,5G";
+  CHECK_THAT(error_of(o, s), Catch::StartsWith("bad --max-memory-restart: ") && Catch::Contains("not a size"));
+  o.values.erase("max_memory_restart");
+  o.values["name"] = "all";
+  CHECK_THAT(error_of(o, s), Catch::StartsWith("bad --name: "));
+  o.values.erase("name");
   o.script = ".";
-  CHECK_THAT(error_of(o, s), Catch::Contains("directory"));
+  CHECK_THAT(error_of(o, s), Catch::Contains("script not found"));
 }

@@ -1,0 +1,31 @@
+// The commands that read ecosystem files: `start <file>` (PM2's startOrReload), `config <file>`
+// (validate and show what would run), and the verbs applied to a file's apps.
+#pragma once
+
+#include "session.h"
+
+#include <string>
+#include <vector>
+
+namespace pmd::cli {
+
+struct FileOptions {
+  std::string file;
+  std::string env_name;             // --env
+  std::vector<std::string> only;    // --only a,b
+  bool update_env = false;
+};
+
+/// True when `arg` names an existing ecosystem file (PM2's naming rule).
+bool is_ecosystem_argument(const std::string& arg);
+
+/// start (force=false) or restart/reload (force=true) every app of the file.
+int apply_file(Session& session, const FileOptions& options, bool force);
+
+/// stop / delete the apps the file declares.
+int verb_on_file(Session& session, const FileOptions& options, const std::string& method, const char* past_tense);
+
+/// `pmctl config <file>`: prints the normalized apps, starts nothing.
+int show_config(const FileOptions& options, bool as_json);
+
+}  // namespace pmd::cli

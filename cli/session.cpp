@@ -1,0 +1,52 @@
+// Session: connection, call, error reporting.
+#include "session.h"
+
+#include "render.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+namespace pmd::cli {
+
+using nlohmann::json;
+
+void print_error(const std::string& message) { std::fprintf(stderr, "pmctl: error: %s\n", message.c_str()); }
+void print_warning(const std::string& message) { std::fprintf(stderr, "pmctl: warning: %s\n", message.c_str()); }
+
+Session::Session(bool autostart) : paths_(home_paths(default_home())), autostart_(autostart) {}
+
+int Session::call(const std::string& method, const json& params, json& result) {
+  if (!client_) {
+    auto connection = connect_to_daemon(paths_, autostart_);
+    if (!connection.client) {
+      print_error(connection.error);
+      return kExitNoDaemon;
+    }
+    client_.emplace(std::move(*connection.client));
+  }
+  try {
+    rpc::Response r = client_->call(method, params);
+    if (!r.ok) {
+      last_error_code_ = r.error_code;
+      print_error(r.error_message);
+      return kExitFailed;
+    }
+    result = std::move(r.result);
+    return kExitOk;
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return kExitNoDaemon;
+  }
+}
+
+int show_list(Session& session, bool as_json) {
+  json result;
+  if (int rc = session.call("list", json::object(), result); rc != kExitOk) return rc;
+  if (as_json) std::cout << result.dump() << "\n";
+  else std::cout << render_list(result, ::isatty(STDOUT_FILENO) == 1);
+  return kExitOk;
+}
+
+}  // namespace pmd::cli

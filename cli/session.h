@@ -1,0 +1,43 @@
+// The one way pmctl commands reach the daemon: connect (starting it if asked), call a method,
+// and report failures as `pmctl: error: ...` with the documented exit statuses.
+#pragma once
+
+#include "daemon_connection.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace pmd::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNoDaemon = 3;
+
+void print_error(const std::string& message);
+void print_warning(const std::string& message);
+
+class Session {
+ public:
+  explicit Session(bool autostart);
+
+  /// Calls `method`; on success stores the result and returns kExitOk, otherwise prints the
+  /// error and returns kExitFailed (the daemon refused) or kExitNoDaemon (unreachable).
+  int call(const std::string& method, const nlohmann::json& params, nlohmann::json& result);
+
+  int last_error_code() const { return last_error_code_; }
+  const HomePaths& paths() const { return paths_; }
+
+ private:
+  HomePaths paths_;
+  bool autostart_;
+  std::optional<RpcClient> client_;
+  int last_error_code_ = 0;
+};
+
+/// Prints the process table (or its JSON).
+int show_list(Session& session, bool as_json);
+
+}  // namespace pmd::cli

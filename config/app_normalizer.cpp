@@ -1,0 +1,604 @@
+// The key table and the resolution of script, interpreter, name, cwd, instances and env.
+#include "app_normalizer.h"
+
+#include "argv_split.h"
+#include "cpu_budget.h"
+#include "executable_lookup.h"
+#include "interpreter.h"
+#include "signals.h"
+#include "units.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <optional>
+#include <regex>
+
+namespace pmd::config {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+// Keys PM2 has that pmd does not act on (yet): accepted with one warning each.
+const std::vector<std::string> kAcceptedButIgnored = {
+    "watch", "ignore_watch", "watch_options", "watch_delay", "cron_restart", "pid_file", "source_map_support",
+    "vizion", "post_update", "force", "treekill", "pmx", "automation", "disable_trace", "filter_env",
+    "append_env_to_name", "log_type", "disable_logs", "trace", "autostart", "kill_retry_time", "node_version",
+    "deep_monitoring", "io", "version", "restart_on_file_change"};
+
+const std::map<std::string, std::string> kAliases = {
+    {"node_args", "interpreter_args"}, {"combine_logs", "merge_logs"}, {"exec_interpreter", "interpreter"},
+    {"out", "out_file"},               {"output", "out_file"},         {"out_log", "out_file"},
+    {"error", "error_file"},           {"err", "error_file"},          {"err_file", "error_file"},
+    {"err_log", "error_file"},         {"log", "log_file"},            {"exec", "script"},
+    {"instance_id_env", "instance_var"}, {"uid", "user"},               {"gid", "group"},
+    {"i", "instances"}};
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// What one app declares, before the values that depend on each other are resolved.
+struct Draft {
+  std::optional<std::string> name, script, interpreter, cwd, exec_mode;
+  std::optional<std::vector<std::string>> args, interpreter_args;
+  std::optional<int> instances;
+  Env env;
+  std::map<std::string, const Value*> env_sections;  // env_<NAME> -> its object
+  AppSpec spec;                                      // simple fields land here directly
+};
+
+// Reports diagnostics about the current app and key, at the right place in the file.
+class Reporter {
+ public:
+  Reporter(const NormalizeContext& ctx, int index, Normalized& out) : ctx_(ctx), index_(index), out_(out) {}
+
+  /// Diagnostics that follow are about `key`, written at `key_pos`; type and value errors point
+  /// at `value_pos` when it is known.
+  void at(const std::string& key, Position key_pos, Position value_pos = {}) {
+    key_ = key;
+    pos_ = key_pos.line > 0 ? key_pos : locate(key);
+    value_pos_ = value_pos.line > 0 ? value_pos : pos_;
+  }
+  void set_app_name(const std::string& name) { app_name_ = name; }
+  void error(const std::string& kind, const std::string& message) { out_.errors.push_back(make(kind, message)); }
+  void warn(const std::string& message) { out_.warnings.push_back(make("warning", message)); }
+  std::size_t error_count() const { return out_.errors.size(); }
+
+ private:
+  // In a JS file positions are unknown: use the key's line when it appears exactly once.
+  Position locate(const std::string& key) const {
+    if (ctx_.source_text.empty() || key.empty()) return {};
+    std::regex pattern("(^|[^A-Za-z0-9_$])['\"]?" + key + "['\"]?\\s*:");
+    auto begin = std::sregex_iterator(ctx_.source_text.begin(), ctx_.source_text.end(), pattern);
+    auto end = std::sregex_iterator();
+    if (std::distance(begin, end) != 1) return {};
+    auto offset = static_cast<std::size_t>(begin->position() + begin->length(1));
+    Position p{1, 1};
+    for (std::size_t i = 0; i < offset; ++i) {
+      if (ctx_.source_text[i] == '\n') ++p.line, p.column = 1;
+      else ++p.column;
+    }
+    return p;
+  }
+
+  Diagnostic make(const std::string& kind, const std::string& message) const {
+    Diagnostic d;
+    d.file = ctx_.file;
+    d.pos = kind == "type" || kind == "value" ? value_pos_ : pos_;
+    d.app_index = index_;
+    d.app_name = app_name_;
+    d.key = key_;
+    d.kind = kind;
+    d.message = message;
+    return d;
+  }
+
+  const NormalizeContext& ctx_;
+  int index_;
+  Normalized& out_;
+  std::string key_;
+  Position pos_, value_pos_;
+  std::string app_name_;
+};
+
+// --- coercions: each returns nullopt after reporting what was wrong and what is accepted ---
+
+std::string quoted(const Value& v) { return v.is_string() ? "\"" + v.text + "\"" : v.to_json().dump(); }
+
+std::optional<std::string> as_string(const Value& v, Reporter& r) {
+  if (v.is_string()) return v.text;
+  if (v.is_number()) return v.text;
+  r.error("type", std::string("expects a string, got ") + v.kind_name());
+  return std::nullopt;
+}
+
+std::optional<bool> as_bool(const Value& v, Reporter& r) {
+  if (v.is_bool()) return v.boolean;
+  if (v.is_string() && (v.text == "true" || v.text == "false")) return v.text == "true";
+  r.error("type", "expects true or false, got " + quoted(v));
+  return std::nullopt;
+}
+
+std::optional<long long> as_integer(const Value& v, Reporter& r, long long min, const char* example) {
+  std::optional<double> number;
+  if (v.is_number()) number = v.number;
+  else if (v.is_string() && std::regex_match(v.text, std::regex(R"(\s*[-+]?[0-9]+\s*)"))) number = std::stod(v.text);
+  if (!number || std::floor(*number) != *number) {
+    r.error("type", "expects a whole number (e.g. " + std::string(example) + "), got " + quoted(v));
+    return std::nullopt;
+  }
+  if (*number < static_cast<double>(min)) {
+    r.error("value", "must be at least " + std::to_string(min) + ", got " + quoted(v));
+    return std::nullopt;
+  }
+  return static_cast<long long>(*number);
+}
+
+std::optional<milliseconds> as_duration(const Value& v, Reporter& r) {
+  if (v.is_number()) {
+    if (v.number < 0) {
+      r.error("value", "must not be negative, got " + v.text);
+      return std::nullopt;
+    }
+    return milliseconds(static_cast<long long>(std::llround(v.number)));
+  }
+  if (v.is_string()) {
+    if (auto d = units::parse_duration(v.text)) return d;
+  }
+  r.error(v.is_string() ? "value" : "type",
+          quoted(v) + " is not a duration (expected milliseconds, or a number with ms, s, m or h: 500, \"10s\", \"2m\")");
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> as_size(const Value& v, Reporter& r) {
+  if (v.is_number() && v.number >= 0) return static_cast<std::uint64_t>(v.number);
+  if (v.is_string()) {
+    if (auto s = units::parse_size(v.text)) return s;
+  }
+  r.error(v.is_string() ? "value" : "type",
+          quoted(v) + " is not a size (expected bytes, or digits with K, M or G in powers of 1024: \"300M\", \"1.5G\")");
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> as_words(const Value& v, Reporter& r) {
+  if (v.is_string()) {
+    auto words = split_command_line(v.text);
+    if (auto* err = std::get_if<std::string>(&words)) {
+      r.error("value", *err);
+      return std::nullopt;
+    }
+    return std::get<std::vector<std::string>>(words);
+  }
+  if (v.is_array()) {
+    std::vector<std::string> out;
+    for (const auto& item : v.items) {
+      if (item.is_string() || item.is_number()) out.push_back(item.text);
+      else if (item.is_bool()) out.push_back(item.boolean ? "true" : "false");
+      else {
+        r.error("type", std::string("expects a list of strings, found ") + item.kind_name() + " in it");
+        return std::nullopt;
+      }
+    }
+    return out;
+  }
+  r.error("type", std::string("expects a string or a list of strings, got ") + v.kind_name());
+  return std::nullopt;
+}
+
+// Env values reach the app as strings, as PM2 passes them.
+std::optional<Env> as_env(const Value& v, Reporter& r) {
+  if (!v.is_object()) {
+    r.error("type", std::string("expects an object of variables, got ") + v.kind_name());
+    return std::nullopt;
+  }
+  Env env;
+  for (const auto& m : v.members) {
+    const Value& x = m.value;
+    if (x.is_string() || x.is_number()) env[m.key] = x.text;
+    else if (x.is_bool()) env[m.key] = x.boolean ? "true" : "false";
+    else if (x.is_null()) env[m.key] = "";
+    else env[m.key] = x.to_json().dump();
+  }
+  return env;
+}
+
+using Handler = std::function<void(const Value&, Draft&, Reporter&)>;
+
+const std::map<std::string, Handler>& handlers() {
+  static const std::map<std::string, Handler> table = {
+      {"name", [](const Value& v, Draft& d, Reporter& r) { d.name = as_string(v, r); }},
+      {"script", [](const Value& v, Draft& d, Reporter& r) { d.script = as_string(v, r); }},
+      {"args", [](const Value& v, Draft& d, Reporter& r) { d.args = as_words(v, r); }},
+      {"interpreter", [](const Value& v, Draft& d, Reporter& r) { d.interpreter = as_string(v, r); }},
+      {"interpreter_args", [](const Value& v, Draft& d, Reporter& r) { d.interpreter_args = as_words(v, r); }},
+      {"cwd", [](const Value& v, Draft& d, Reporter& r) { d.cwd = as_string(v, r); }},
+      {"instances",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (v.is_string() && v.text == "max") d.instances = 0;
+         else if (v.is_number() || (v.is_string() && std::regex_match(v.text, std::regex(R"(\s*-?[0-9]+\s*)")))) {
+           double n = v.is_number() ? v.number : std::stod(v.text);
+           if (std::floor(n) != n) r.error("value", "expects a whole number or \"max\", got " + quoted(v));
+           else d.instances = static_cast<int>(std::clamp(n, -4096.0, 4096.0));
+         } else {
+           r.error(v.is_string() ? "value" : "type", "expects a number, \"max\", 0 (= max) or -n (= max - n), got " + quoted(v));
+         }
+       }},
+      {"exec_mode",
+       [](const Value& v, Draft& d, Reporter& r) {
+         auto s = as_string(v, r);
+         if (!s) return;
+         if (*s == "fork" || *s == "fork_mode") d.exec_mode = "fork";
+         else if (*s == "cluster" || *s == "cluster_mode") d.exec_mode = "cluster";
+         else r.error("value", "expects \"fork\" or \"cluster\" (or fork_mode, cluster_mode), got " + quoted(v));
+       }},
+      {"env",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto e = as_env(v, r)) d.env = std::move(*e);
+       }},
+      {"max_memory_restart",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto s = as_size(v, r)) d.spec.max_memory_restart = *s;
+       }},
+      {"max_restarts",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto n = as_integer(v, r, 0, "10")) d.spec.max_restarts = static_cast<int>(std::min<long long>(*n, 1'000'000));
+       }},
+      {"min_uptime", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.min_uptime = *x; }},
+      {"restart_delay", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.restart_delay = *x; }},
+      {"exp_backoff_restart_delay",
+       [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.exp_backoff_restart_delay = *x; }},
+      {"kill_timeout", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.kill_timeout = *x; }},
+      {"listen_timeout", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.listen_timeout = *x; }},
+      {"kill_signal",
+       [](const Value& v, Draft& d, Reporter& r) {
+         auto s = as_string(v, r);
+         if (!s) return;
+         if (auto sig = parse_signal(*s)) d.spec.kill_signal = *sig;
+         else r.error("value", quoted(v) + " is not a signal (expected a name like SIGINT or SIGTERM)");
+       }},
+      {"autorestart", [](const Value& v, Draft& d, Reporter& r) { if (auto b = as_bool(v, r)) d.spec.autorestart = *b; }},
+      {"wait_ready", [](const Value& v, Draft& d, Reporter& r) { if (auto b = as_bool(v, r)) d.spec.wait_ready = *b; }},
+      {"shutdown_with_message",
+       [](const Value& v, Draft& d, Reporter& r) { if (auto b = as_bool(v, r)) d.spec.shutdown_with_message = *b; }},
+      {"merge_logs", [](const Value& v, Draft& d, Reporter& r) { if (auto b = as_bool(v, r)) d.spec.merge_logs = *b; }},
+      {"time",
+       [](const Value& v, Draft& d, Reporter& r) {
+         // `time: true` prefixes every log line with a timestamp; an explicit format wins.
+         if (auto b = as_bool(v, r); b && *b && d.spec.log_date_format.empty()) d.spec.log_date_format = "YYYY-MM-DDTHH:mm:ss";
+       }},
+      {"stop_exit_codes",
+       [](const Value& v, Draft& d, Reporter& r) {
+         std::vector<const Value*> items;
+         if (v.is_array()) for (const auto& i : v.items) items.push_back(&i);
+         else items.push_back(&v);
+         std::vector<int> codes;
+         for (const Value* item : items) {
+           auto n = as_integer(*item, r, 0, "0");
+           if (!n) return;
+           if (*n > 255) return r.error("value", "exit codes are 0 to 255, got " + item->text);
+           codes.push_back(static_cast<int>(*n));
+         }
+         d.spec.stop_exit_codes = codes;
+       }},
+      {"out_file", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.out_file = *s; }},
+      {"error_file", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.error_file = *s; }},
+      {"log_file",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (v.is_bool()) return;  // PM2 accepts `log_file: false`
+         if (auto s = as_string(v, r)) d.spec.log_file = *s;
+       }},
+      {"log_date_format", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.log_date_format = *s; }},
+      {"increment_var", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.increment_var = *s; }},
+      {"instance_var", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.instance_var = *s; }},
+      {"namespace", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.namespace_ = *s; }},
+      {"user", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.user = *s; }},
+      {"group", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.group = *s; }},
+      {"port",
+       [](const Value& v, Draft& d, Reporter& r) {
+         auto n = as_integer(v, r, 1, "8080");
+         if (n && *n > 65535) return r.error("value", "a port is 1 to 65535, got " + v.text);
+         if (n) d.spec.port = static_cast<int>(*n);
+       }},
+      {"listen", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.listen = *s; }},
+  };
+  return table;
+}
+
+std::string env_path(const Env& env) {
+  auto it = env.find("PATH");
+  return it == env.end() ? kDefaultPath : it->second;
+}
+
+fs::path absolute_from(const fs::path& base, const std::string& p) {
+  fs::path path(p);
+  if (!p.empty() && p[0] == '~') {
+    const char* home = std::getenv("HOME");
+    if (home) path = fs::path(home) / p.substr(p.size() > 1 && p[1] == '/' ? 2 : 1);
+  }
+  return (path.is_absolute() ? path : base / path).lexically_normal();
+}
+
+bool is_plain_file(const fs::path& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// Resolves script, interpreter, args and name; reports problems on the script or interpreter key.
+void resolve_program(Draft& d, const Value& app, const NormalizeContext& ctx, Reporter& r, const Env& effective_env) {
+  AppSpec& spec = d.spec;
+  const Value* script_value = app.find("script");
+  if (!script_value) script_value = app.find("exec");
+  r.at("script", script_value ? script_value->pos : app.pos);
+  if (!d.script || d.script->empty()) {
+    if (!script_value) r.error("missing", "every app needs a script (the file or command to run)");
+    else if (d.script) r.error("value", "must not be empty");
+    return;
+  }
+  const std::string path_var = env_path(effective_env);
+  const fs::path cwd(spec.cwd);
+  std::vector<std::string> leading_args;
+  std::string program = *d.script;
+
+  fs::path as_file = absolute_from(cwd, program);
+  if (!is_plain_file(as_file) && fs::path(program).is_relative()) {
+    fs::path beside_file = absolute_from(ctx.base_dir, program);
+    if (is_plain_file(beside_file)) as_file = beside_file;
+  }
+  if (is_plain_file(as_file)) {
+    spec.script = as_file.string();
+  } else if (has_shell_syntax(program)) {
+    spec.script = "/bin/sh";
+    leading_args = {"-c", program};
+    d.interpreter = "none";
+    r.warn("\"" + program + "\" uses shell syntax, so it runs through /bin/sh -c (signals reach the shell first)");
+  } else {
+    auto words = split_command_line(program);
+    if (auto* err = std::get_if<std::string>(&words)) return r.error("value", *err);
+    auto& argv = std::get<std::vector<std::string>>(words);
+    if (argv.empty()) return r.error("value", "must not be empty");
+    fs::path first = absolute_from(cwd, argv[0]);
+    if (is_plain_file(first)) spec.script = first.string();
+    else if (argv[0].find('/') == std::string::npos) {
+      auto found = find_executable(argv[0], path_var, cwd);
+      if (!found) return r.error("value", "script not found: " + argv[0] + " (looked for " + first.string() + " and on PATH)");
+      spec.script = found->string();
+    } else {
+      return r.error("value", "script not found: " + argv[0] + " (looked for " + first.string() + ")");
+    }
+    leading_args.assign(argv.begin() + 1, argv.end());
+  }
+
+  std::string interpreter = d.interpreter ? *d.interpreter : interpreter_for(spec.script);
+  if (is_no_interpreter(interpreter)) {
+    if (::access(spec.script.c_str(), X_OK) != 0)
+      return r.error("value", "not executable: " + spec.script + " (run chmod +x on it, or set interpreter)");
+  } else {
+    r.at("interpreter", app.find("interpreter") ? app.find("interpreter")->pos : Position{});
+    if (!find_executable(interpreter, path_var, cwd))
+      return r.error("value", "interpreter not found: '" + interpreter + "' is not on PATH (install it, or set interpreter)");
+    spec.interpreter = interpreter;
+  }
+  spec.args = leading_args;
+  if (d.args) spec.args.insert(spec.args.end(), d.args->begin(), d.args->end());
+  if (d.interpreter_args) spec.interpreter_args = *d.interpreter_args;
+  if (!d.name) {
+    // PM2's default: the script's base name without its last extension.
+    std::string base = fs::path(spec.script == "/bin/sh" ? "sh" : spec.script).filename().string();
+    auto dot = base.rfind('.');
+    spec.name = dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& known_app_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k;
+    for (const auto& [name, h] : handlers()) k.push_back(name);
+    for (const auto& [alias, target] : kAliases) k.push_back(alias);
+    k.insert(k.end(), kAcceptedButIgnored.begin(), kAcceptedButIgnored.end());
+    return k;
+  }();
+  return keys;
+}
+
+void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Normalized& out) {
+  Reporter r(ctx, index, out);
+  const std::size_t errors_before = r.error_count();
+  if (!app.is_object()) {
+    r.at("", app.pos);
+    r.error("type", std::string("an app must be an object with at least a script, got ") + app.kind_name());
+    return;
+  }
+  Draft d;
+  if (const Value* name = app.find("name"); name && name->is_string()) r.set_app_name(name->text);
+
+  for (const auto& m : app.members) {
+    r.at(m.key, m.key_pos, m.value.pos);
+    auto alias = kAliases.find(m.key);
+    const std::string key = alias == kAliases.end() ? m.key : alias->second;
+    if (auto h = handlers().find(key); h != handlers().end()) {
+      h->second(m.value, d, r);
+    } else if (key.rfind("env_", 0) == 0 && key.size() > 4) {
+      if (!m.value.is_object()) r.error("type", std::string("expects an object of variables, got ") + m.value.kind_name());
+      else d.env_sections[key.substr(4)] = &m.value;
+    } else if (std::find(kAcceptedButIgnored.begin(), kAcceptedButIgnored.end(), key) != kAcceptedButIgnored.end()) {
+      r.warn("accepted but not supported by pmd yet; it has no effect");
+    } else {
+      std::string nearest;
+      std::size_t best = 3;
+      for (const auto& known : known_app_keys()) {
+        std::size_t dist = edit_distance(key, known);
+        if (dist < best) best = dist, nearest = known;
+      }
+      if (!nearest.empty()) r.error("unknown_key", "unknown key; did you mean `" + nearest + "`?");
+      else r.warn("unknown key, ignored");
+    }
+  }
+
+  AppSpec& spec = d.spec;
+  // cwd first: the script and interpreter are looked up from it.
+  r.at("cwd", app.find("cwd") ? app.find("cwd")->pos : Position{}, app.find("cwd") ? app.find("cwd")->pos : Position{});
+  fs::path cwd = d.cwd ? absolute_from(ctx.base_dir, *d.cwd) : ctx.base_dir;
+  if (!fs::is_directory(cwd)) r.error("value", "working directory not found: " + cwd.string());
+  spec.cwd = cwd.string();
+
+  // Env: the declared env, then env_<NAME> over it for --env NAME.
+  spec.env = d.env;
+  if (!ctx.env_name.empty()) {
+    auto section = d.env_sections.find(ctx.env_name);
+    if (section == d.env_sections.end()) {
+      r.at("env_" + ctx.env_name, {});
+      r.warn("--env " + ctx.env_name + " given but this app has no env_" + ctx.env_name + "; using env alone");
+    } else {
+      r.at("env_" + ctx.env_name, section->second->pos);
+      if (auto e = as_env(*section->second, r))
+        for (auto& [k, v] : *e) spec.env[k] = v;
+    }
+  }
+  spec.base_env = ctx.starter_env;
+  Env effective = spec.base_env;
+  for (const auto& [k, v] : spec.env) effective[k] = v;
+
+  if (d.name) spec.name = *d.name;
+  if (fs::is_directory(cwd)) resolve_program(d, app, ctx, r, effective);
+  if (!spec.interpreter.empty() && fs::path(spec.interpreter).filename().string().rfind("python", 0) == 0 &&
+      !spec.env.count("PYTHONUNBUFFERED") && !spec.base_env.count("PYTHONUNBUFFERED"))
+    spec.env["PYTHONUNBUFFERED"] = "1";  // line-buffered output, so logs arrive as they are written
+
+  r.set_app_name(spec.name);
+  if (!spec.name.empty() || d.name) {
+    r.at("name", app.find("name") ? app.find("name")->pos : Position{});
+    if (auto why = check_app_name(spec.name); !why.empty()) r.error("value", "\"" + spec.name + "\" " + why);
+  }
+
+  spec.instances = resolve_instances(d.instances.value_or(1), ctx.usable_cpus);
+  const bool node_app = !spec.interpreter.empty() && fs::path(spec.interpreter).filename() == "node";
+  if (d.exec_mode) spec.exec_mode = *d.exec_mode;
+  else spec.exec_mode = d.instances && node_app ? "cluster" : "fork";
+
+  for (std::string* path : {&spec.out_file, &spec.error_file, &spec.log_file})
+    if (!path->empty() && *path != "/dev/null") *path = absolute_from(cwd, *path).string();
+
+  if (r.error_count() == errors_before) out.apps.push_back(std::move(spec));
+}
+
+Normalized normalize_document(const Value& root, const NormalizeContext& ctx, const std::vector<std::string>& only) {
+  Normalized out;
+  std::vector<const Value*> apps;
+  auto top_error = [&](Position pos, const std::string& message) {
+    Diagnostic d;
+    d.file = ctx.file;
+    d.pos = pos;
+    d.kind = "type";
+    d.message = message;
+    out.errors.push_back(d);
+  };
+  if (root.is_object() && root.find("apps")) {
+    const Value* list = root.find("apps");
+    if (list->is_array()) for (const auto& a : list->items) apps.push_back(&a);
+    else if (list->is_object()) apps.push_back(list);
+    else top_error(list->pos, std::string("apps: expects a list of apps, got ") + list->kind_name());
+    for (const auto& m : root.members) {
+      if (m.key == "apps") continue;
+      Diagnostic w;
+      w.file = ctx.file;
+      w.pos = m.key_pos;
+      w.key = m.key;
+      w.kind = "warning";
+      // Other top-level keys are usually YAML anchors for `<<` merges: silently fine, as in PM2.
+      if (m.key != "deploy") continue;
+      w.message = "deployment is not pmd's job; this section is ignored";
+      out.warnings.push_back(w);
+    }
+  } else if (root.is_array()) {
+    for (const auto& a : root.items) apps.push_back(&a);
+  } else if (root.is_object()) {
+    apps.push_back(&root);
+  } else {
+    top_error(root.pos, std::string("expected {apps: [...]}, a list of apps, or one app object; got ") + root.kind_name());
+  }
+  if (apps.empty() && out.errors.empty()) top_error({}, "no apps declared (add an \"apps\" list)");
+
+  for (std::size_t i = 0; i < apps.size(); ++i) {
+    if (!only.empty()) {
+      const Value* name = apps[i]->is_object() ? apps[i]->find("name") : nullptr;
+      // Apps without a name get theirs from the script: normalize first, then filter.
+      if (name && name->is_string() && std::find(only.begin(), only.end(), name->text) == only.end()) continue;
+    }
+    normalize_app(*apps[i], static_cast<int>(i), ctx, out);
+  }
+  if (!only.empty()) {
+    std::erase_if(out.apps, [&](const AppSpec& s) { return std::find(only.begin(), only.end(), s.name) == only.end(); });
+    for (const auto& wanted : only) {
+      bool found = std::any_of(out.apps.begin(), out.apps.end(), [&](const AppSpec& s) { return s.name == wanted; });
+      bool errored = std::any_of(out.errors.begin(), out.errors.end(), [&](const Diagnostic& d) { return d.app_name == wanted; });
+      if (!found && !errored) top_error({}, "--only " + wanted + ": no app of that name in this file");
+    }
+  }
+  // Two apps with one name would fight over it: PM2 would start both under one name.
+  for (std::size_t i = 0; i < out.apps.size(); ++i)
+    for (std::size_t j = i + 1; j < out.apps.size(); ++j)
+      if (out.apps[i].name == out.apps[j].name) top_error({}, "two apps are named \"" + out.apps[i].name + "\"; names must be unique");
+  return out;
+}
+
+nlohmann::json config_view(const AppSpec& s) {
+  using nlohmann::json;
+  auto ms = [](milliseconds d) { return d.count(); };
+  auto or_null = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
+  return {
+      {"name", s.name},
+      {"script", s.script},
+      {"args", s.args},
+      {"interpreter", s.interpreter.empty() ? "none" : s.interpreter},
+      {"interpreter_args", s.interpreter_args},
+      {"cwd", s.cwd},
+      {"instances", s.instances},
+      {"exec_mode", s.exec_mode},
+      {"env", s.env},
+      {"max_memory_restart", s.max_memory_restart ? json(s.max_memory_restart) : json(nullptr)},
+      {"autorestart", s.autorestart},
+      {"max_restarts", s.max_restarts},
+      {"min_uptime", ms(s.min_uptime)},
+      {"restart_delay", ms(s.restart_delay)},
+      {"exp_backoff_restart_delay", s.exp_backoff_restart_delay.count() ? json(ms(s.exp_backoff_restart_delay)) : json(nullptr)},
+      {"stop_exit_codes", s.stop_exit_codes},
+      {"kill_timeout", ms(s.kill_timeout)},
+      {"kill_signal", signal_name(s.kill_signal)},
+      {"listen_timeout", ms(s.listen_timeout)},
+      {"wait_ready", s.wait_ready},
+      {"shutdown_with_message", s.shutdown_with_message},
+      {"out_file", or_null(s.out_file)},
+      {"error_file", or_null(s.error_file)},
+      {"log_file", or_null(s.log_file)},
+      {"merge_logs", s.merge_logs},
+      {"log_date_format", or_null(s.log_date_format)},
+      {"increment_var", or_null(s.increment_var)},
+      {"instance_var", s.instance_var},
+      {"namespace", s.namespace_},
+      {"user", or_null(s.user)},
+      {"group", or_null(s.group)},
+      {"port", s.port ? json(s.port) : json(nullptr)},
+      {"listen", or_null(s.listen)},
+  };
+}
+
+}  // namespace pmd::config

@@ -1,0 +1,44 @@
+// From one app as users write it (an ecosystem entry, or `pmctl start` flags, which become the
+// same kind of entry) to a validated AppSpec. PM2's keys, aliases, defaults and coercions live
+// here, in one table; every mistake becomes a Diagnostic naming the key and what is accepted.
+#pragma once
+
+#include "app_spec.h"
+#include "document.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace pmd::config {
+
+struct NormalizeContext {
+  std::string file;                  // shown in diagnostics; "" for command-line flags
+  std::filesystem::path base_dir;    // relative cwd and script paths resolve against it
+  Env starter_env;                   // the environment of the shell running pmctl
+  std::string env_name;              // --env NAME: merge env_NAME over env
+  int usable_cpus = 1;               // what `instances: max` means here
+  std::string source_text;           // the file's text, to find keys when positions are unknown (JS)
+};
+
+struct Normalized {
+  std::vector<AppSpec> apps;
+  std::vector<Diagnostic> errors;
+  std::vector<Diagnostic> warnings;
+};
+
+/// Normalizes one app object; appends the spec (when valid) and any diagnostics to `out`.
+void normalize_app(const Value& app, int index, const NormalizeContext& context, Normalized& out);
+
+/// The apps of a whole document: {apps: [...]}, a list of apps, or one app object. `only`
+/// (names) restricts which apps are returned; an unknown name in it is an error.
+Normalized normalize_document(const Value& root, const NormalizeContext& context, const std::vector<std::string>& only);
+
+/// Every key (canonical names) the normalizer understands, for `did you mean` suggestions.
+const std::vector<std::string>& known_app_keys();
+
+/// The JSON `pmctl config --json` prints for one app: PM2's key names, sizes in bytes,
+/// durations in ms, null where unset.
+nlohmann::json config_view(const AppSpec& spec);
+
+}  // namespace pmd::config

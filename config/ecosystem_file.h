@@ -1,0 +1,29 @@
+// Ecosystem files: telling one from a script (PM2's rule), reading it in its format (JSON, YAML,
+// JavaScript through node), and normalizing every app it declares.
+#pragma once
+
+#include "app_normalizer.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace pmd::config {
+
+enum class EcosystemFormat { kNone, kJson, kYaml, kJavaScript };
+
+/// PM2's rule: *.json, *.yml, *.yaml, and *.config.js / .config.cjs / .config.mjs are ecosystem
+/// files; any other file (app.js) is a script to run.
+EcosystemFormat ecosystem_format(const std::filesystem::path& file);
+
+struct LoadOptions {
+  std::string env_name;
+  std::vector<std::string> only;
+  Env starter_env;
+  int usable_cpus = 0;  // 0: read it from the kernel
+};
+
+/// Reads, parses and normalizes. Syntax and load errors come back as diagnostics too.
+Normalized load_ecosystem(const std::filesystem::path& file, const LoadOptions& options);
+
+}  // namespace pmd::config
