@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <regex>
+#include <tuple>
 
 namespace pmd::config {
 namespace {
@@ -557,6 +558,12 @@ Normalized normalize_document(const Value& root, const NormalizeContext& ctx, co
   for (std::size_t i = 0; i < out.apps.size(); ++i)
     for (std::size_t j = i + 1; j < out.apps.size(); ++j)
       if (out.apps[i].name == out.apps[j].name) top_error({}, "two apps are named \"" + out.apps[i].name + "\"; names must be unique");
+  // Read top to bottom: by app, then by line.
+  auto by_place = [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.app_index, a.pos.line, a.pos.column) < std::tie(b.app_index, b.pos.line, b.pos.column);
+  };
+  std::stable_sort(out.errors.begin(), out.errors.end(), by_place);
+  std::stable_sort(out.warnings.begin(), out.warnings.end(), by_place);
   return out;
 }
 

@@ -2,7 +2,6 @@
 #include "js_document.h"
 
 #include "executable_lookup.h"
-#include "lenient_json.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -126,14 +125,23 @@ std::variant<Value, Diagnostic> evaluate_js(const std::filesystem::path& file, c
     return load_error("evaluating it with node took longer than " + std::to_string(timeout.count() / 1000) +
                       " s (does it wait on something at load time?)");
   if (c.status != 0) {
-    std::string err = c.err;
+    // node's own message and the first frames: enough to find the line, short enough to read.
+    std::string err;
+    std::size_t lines = 0, pos = 0;
+    while (pos < c.err.size() && lines < 8) {
+      auto nl = c.err.find('\n', pos);
+      err += c.err.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos + 1);
+      pos = nl == std::string::npos ? c.err.size() : nl + 1;
+      ++lines;
+    }
     while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
     return load_error("node could not load it:\n" + (err.empty() ? "exit status " + std::to_string(c.status) : err));
   }
-  auto parsed = parse_lenient_json(c.out);
-  if (auto* d = std::get_if<Diagnostic>(&parsed))
-    return load_error("node printed something that is not JSON: " + d->message);
-  return std::get<Value>(std::move(parsed));
+  // Positions in node's output mean nothing to the user: read it as plain JSON (no positions),
+  // and let diagnostics find keys in the JS text instead.
+  auto parsed = nlohmann::json::parse(c.out, nullptr, false);
+  if (parsed.is_discarded()) return load_error("node printed something that is not JSON");
+  return Value::from_json(parsed);
 }
 
 }  // namespace pmd::config

@@ -1,0 +1,2 @@
+// A script the corpus files point at; never run by the unit tests.
+console.log('app');

@@ -1,0 +1,1 @@
+export default { apps: [{ name: 'esm-default', script: './app.js' }] };

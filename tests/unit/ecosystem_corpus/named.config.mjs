@@ -1,0 +1,1 @@
+export const apps = [{ name: 'esm-named', script: './app.js' }];
