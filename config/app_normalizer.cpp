@@ -32,6 +32,20 @@ const std::vector<std::string> kAcceptedButIgnored = {
     "append_env_to_name", "log_type", "disable_logs", "trace", "autostart", "kill_retry_time", "node_version",
     "deep_monitoring", "io", "version", "restart_on_file_change"};
 
+// Keys pmd reads and keeps in the spec but does not act on yet: said once per load, so nobody
+// believes a limit is enforced when it is not. Each entry goes when its feature lands.
+const std::map<std::string, std::string> kNotActedOnYet = {
+    {"max_memory_restart", "memory limits are not enforced yet"},
+    {"wait_ready", "readiness is not awaited yet; an app is online once it is exec'd"},
+    {"listen_timeout", "readiness is not awaited yet"},
+    {"shutdown_with_message", "apps are stopped with kill_signal"},
+    {"log_file", "no combined log file is written yet"},
+    {"log_date_format", "log lines are not timestamped yet"},
+    {"time", "log lines are not timestamped yet"},
+    {"port", "cluster mode's shared sockets are not implemented yet"},
+    {"listen", "cluster mode's shared sockets are not implemented yet"},
+};
+
 const std::map<std::string, std::string> kAliases = {
     {"node_args", "interpreter_args"}, {"combine_logs", "merge_logs"}, {"exec_interpreter", "interpreter"},
     {"out", "out_file"},               {"output", "out_file"},         {"out_log", "out_file"},
@@ -436,7 +450,10 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
     auto alias = kAliases.find(m.key);
     const std::string key = alias == kAliases.end() ? m.key : alias->second;
     if (auto h = handlers().find(key); h != handlers().end()) {
+      const std::size_t before = r.error_count();
       h->second(m.value, d, r);
+      if (auto later = kNotActedOnYet.find(key); later != kNotActedOnYet.end() && r.error_count() == before)
+        r.warn("accepted, but pmd does not act on it yet: " + later->second);
     } else if (key.rfind("env_", 0) == 0 && key.size() > 4) {
       if (!m.value.is_object()) r.error("type", std::string("expects an object of variables, got ") + m.value.kind_name());
       else d.env_sections[key.substr(4)] = &m.value;
@@ -494,6 +511,11 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
   const bool node_app = !spec.interpreter.empty() && fs::path(spec.interpreter).filename() == "node";
   if (d.exec_mode) spec.exec_mode = *d.exec_mode;
   else spec.exec_mode = d.instances && node_app ? "cluster" : "fork";
+  if (spec.exec_mode == "cluster") {
+    r.at("exec_mode", app.find("exec_mode") ? app.find("exec_mode")->pos : Position{});
+    r.warn("cluster mode is not implemented yet: the " + std::to_string(spec.instances) +
+           " instances run as separate processes and do not share a listening socket");
+  }
 
   for (std::string* path : {&spec.out_file, &spec.error_file, &spec.log_file})
     if (!path->empty() && *path != "/dev/null") *path = absolute_from(cwd, *path).string();

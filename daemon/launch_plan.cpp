@@ -3,6 +3,14 @@
 
 #include "executable_lookup.h"
 
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
 namespace pmd {
 
 Env instance_environment(const AppSpec& spec, const InstanceIdentity& who) {
@@ -10,11 +18,69 @@ Env instance_environment(const AppSpec& spec, const InstanceIdentity& who) {
   for (const auto& [k, v] : spec.env) env[k] = v;
   env["pm_id"] = std::to_string(who.id);
   env["name"] = spec.name;
-  env["NODE_APP_INSTANCE"] = std::to_string(who.number);
+  env[spec.instance_var.empty() ? "NODE_APP_INSTANCE" : spec.instance_var] = std::to_string(who.number);
+  // increment_var: PORT=3000 becomes 3000, 3001, ... across instances, as in PM2.
+  if (!spec.increment_var.empty()) {
+    auto it = env.find(spec.increment_var);
+    long long base = 0;
+    if (it != env.end()) {
+      char* end = nullptr;
+      base = std::strtoll(it->second.c_str(), &end, 10);
+      if (it->second.empty() || *end != '\0') base = 0;
+    }
+    env[spec.increment_var] = std::to_string(base + who.number);
+  }
   env["PMD_APP"] = spec.name;
   env["PMD_INSTANCE"] = std::to_string(who.number);
   return env;
 }
+
+namespace {
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// `user` / `group` (names or numbers) to ids, with the user's supplementary groups. Only root
+// can switch; anyone may "switch" to themselves.
+std::string resolve_identity(const AppSpec& spec, SpawnRequest& req) {
+  if (spec.user.empty() && spec.group.empty()) return {};
+  uid_t uid = ::geteuid();
+  gid_t gid = ::getegid();
+  std::string user_name;
+  if (!spec.user.empty()) {
+    const passwd* pw = all_digits(spec.user) ? ::getpwuid(static_cast<uid_t>(std::stoul(spec.user))) : ::getpwnam(spec.user.c_str());
+    if (!pw && !all_digits(spec.user)) return "user '" + spec.user + "' does not exist on this machine";
+    uid = pw ? pw->pw_uid : static_cast<uid_t>(std::stoul(spec.user));
+    gid = pw ? pw->pw_gid : gid;
+    if (pw) user_name = pw->pw_name;
+  }
+  if (!spec.group.empty()) {
+    const group* gr = all_digits(spec.group) ? ::getgrgid(static_cast<gid_t>(std::stoul(spec.group))) : ::getgrnam(spec.group.c_str());
+    if (!gr && !all_digits(spec.group)) return "group '" + spec.group + "' does not exist on this machine";
+    gid = gr ? gr->gr_gid : static_cast<gid_t>(std::stoul(spec.group));
+  }
+  if (::geteuid() != 0 && (uid != ::geteuid() || gid != ::getegid()))
+    return "cannot run as " + (spec.user.empty() ? "group " + spec.group : "user " + spec.user) +
+           ": only a pmd running as root can switch users";
+  req.switch_user = ::geteuid() == 0;
+  req.uid = uid;
+  req.gid = gid;
+  req.groups = {gid};
+  if (!user_name.empty()) {
+    int count = 64;
+    std::vector<gid_t> groups(static_cast<std::size_t>(count));
+    if (::getgrouplist(user_name.c_str(), gid, groups.data(), &count) < 0) {
+      groups.resize(static_cast<std::size_t>(count));
+      ::getgrouplist(user_name.c_str(), gid, groups.data(), &count);
+    }
+    groups.resize(static_cast<std::size_t>(std::max(count, 0)));
+    req.groups = groups;
+  }
+  return {};
+}
+
+}  // namespace
 
 std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, const InstanceIdentity& who) {
   SpawnRequest req;
@@ -27,6 +93,7 @@ std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, 
     return spec.interpreter.empty() ? "cannot execute " + spec.script + ": missing or not executable"
                                     : "interpreter '" + spec.interpreter + "' not found on the app's PATH";
   }
+  if (auto error = resolve_identity(spec, req); !error.empty()) return error;
   req.executable = exe->string();
   req.argv = spec.argv();
   req.cwd = spec.cwd;

@@ -44,6 +44,11 @@ Decision decide_after_exit(const RestartSettings& s, const ExitStatus& exit, mil
     return d;
   }
 
+  if (s.max_restarts == 0) {
+    d.action = Action::kGiveUp;
+    d.reason = how + "; max_restarts is 0, so it is not restarted";
+    return d;
+  }
   const bool unstable = uptime < s.min_uptime;
   d.history.unstable_restarts = unstable ? history.unstable_restarts + 1 : 0;
   if (d.history.unstable_restarts > s.max_restarts) {

@@ -3,6 +3,7 @@
 #include "spawner.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -27,8 +28,8 @@ struct ChildFailure {
   int step;  // index into kSteps
   int err;
 };
-constexpr const char* kSteps[] = {"setsid", "open /dev/null", "redirect output", "chdir", "exec"};
-enum Step { kSetsid, kDevNull, kRedirect, kChdir, kExec };
+constexpr const char* kSteps[] = {"setsid", "open /dev/null", "redirect output", "chdir", "exec", "switch user"};
+enum Step { kSetsid, kDevNull, kRedirect, kChdir, kExec, kSwitchUser };
 
 [[noreturn]] void child_fail(int report_fd, int step) {
   ChildFailure f{step, errno};
@@ -82,6 +83,11 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req)
     // Belt and braces: whatever a library opened without O_CLOEXEC does not reach the app.
     ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
     if (devnull > 2) ::close(devnull);
+    // Drop privileges before chdir, so the app's own permissions decide what it may enter.
+    if (req.switch_user) {
+      if (::setgroups(req.groups.size(), req.groups.data()) != 0 || ::setgid(req.gid) != 0 || ::setuid(req.uid) != 0)
+        child_fail(report[1], kSwitchUser);
+    }
     if (::chdir(req.cwd.c_str()) != 0) child_fail(report[1], kChdir);
     ::execve(req.executable.c_str(), argv.data(), envp.data());
     child_fail(report[1], kExec);
@@ -107,6 +113,7 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req)
     close_quietly(out[0]);
     close_quietly(err[0]);
     std::string what = failure.step == kChdir ? "cannot enter " + req.cwd
+                       : failure.step == kSwitchUser ? "cannot switch to uid " + std::to_string(req.uid)
                        : failure.step == kExec ? "cannot execute " + req.executable
                                                : std::string("cannot start the process (") + kSteps[failure.step] + ")";
     return what + ": " + std::strerror(failure.err);

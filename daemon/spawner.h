@@ -15,6 +15,10 @@ struct SpawnRequest {
   std::vector<std::string> argv;   // argv[0] is what `ps` shows
   std::vector<std::string> envp;   // "KEY=VALUE"
   std::string cwd;
+  bool switch_user = false;        // run as uid/gid with these supplementary groups
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
 };
 
 struct SpawnedProcess {

@@ -73,3 +73,22 @@ TEST_CASE("an app inherits only stdin, stdout and stderr", "[env]") {
   CHECK(fds == std::vector<std::string>{"0", "1", "2"});
   CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/fd/0") == "/dev/null");
 }
+
+TEST_CASE("user runs the app as that user; an unknown user is refused at start", "[env]") {
+  Daemon d;
+  auto unknown = d.pmctl({"start", "sleep", "--name", "ghost", "--user", "no-such-user-here", "--", "1000"});
+  CHECK(unknown.exit_code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("user 'no-such-user-here' does not exist"));
+  CHECK(d.list().empty());
+  if (!other_user()) {
+    WARN("not root: cannot check switching users");
+    return;
+  }
+  RunOptions in_tmp;
+  in_tmp.cwd = "/tmp";
+  REQUIRE(d.pmctl({"start", "sleep", "--name", "lowly", "--user", "nobody", "--", "1000"}, in_tmp).exit_code == 0);
+  pid_t pid = d.instance("lowly")["pid"].get<pid_t>();
+  std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+  auto uid_line = status.substr(status.find("Uid:"));
+  CHECK_THAT(uid_line, Catch::StartsWith("Uid:\t" + std::to_string(*other_user()) + "\t"));
+}

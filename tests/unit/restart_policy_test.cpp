@@ -49,10 +49,13 @@ TEST_CASE("a run longer than min_uptime resets the unstable count", "[policy]") 
   CHECK(d.history.unstable_restarts == 0);
 }
 
-TEST_CASE("max_restarts 0 gives up at the first quick crash", "[policy]") {
+TEST_CASE("max_restarts 0 means no restarts at all", "[policy]") {
   RestartSettings s;
   s.max_restarts = 0;
   CHECK(decide_after_exit(s, code(2), milliseconds(1), {}).action == Action::kGiveUp);
+  auto after_long_run = decide_after_exit(s, code(2), milliseconds(3'600'000), {});
+  CHECK(after_long_run.action == Action::kGiveUp);
+  CHECK_THAT(after_long_run.reason, Catch::Contains("max_restarts is 0"));
 }
 
 TEST_CASE("autorestart off leaves the app stopped, whatever the exit", "[policy]") {
