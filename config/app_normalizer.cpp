@@ -5,6 +5,7 @@
 #include "cpu_budget.h"
 #include "executable_lookup.h"
 #include "interpreter.h"
+#include "nearest_name.h"
 #include "signals.h"
 #include "units.h"
 
@@ -54,20 +55,6 @@ const std::map<std::string, std::string> kAliases = {
     {"instance_id_env", "instance_var"}, {"uid", "user"},               {"gid", "group"},
     {"i", "instances"}};
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // What one app declares, before the values that depend on each other are resolved.
 struct Draft {
@@ -460,13 +447,8 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
     } else if (std::find(kAcceptedButIgnored.begin(), kAcceptedButIgnored.end(), key) != kAcceptedButIgnored.end()) {
       r.warn("accepted but not supported by pmd yet; it has no effect");
     } else {
-      std::string nearest;
-      std::size_t best = 3;
-      for (const auto& known : known_app_keys()) {
-        std::size_t dist = edit_distance(key, known);
-        if (dist < best) best = dist, nearest = known;
-      }
-      if (!nearest.empty()) r.error("unknown_key", "unknown key; did you mean `" + nearest + "`?");
+      if (auto nearest = nearest_name(key, known_app_keys()))
+        r.error("unknown_key", "unknown key; did you mean `" + *nearest + "`?");
       else r.warn("unknown key, ignored");
     }
   }

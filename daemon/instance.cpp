@@ -2,6 +2,8 @@
 // and keeps it for `describe`.
 #include "instance.h"
 
+#include "app_normalizer.h"
+
 #include "line_splitter.h"
 #include "proc_table.h"
 #include "signals.h"
@@ -353,16 +355,11 @@ json Instance::view(bool detailed) const {
   v["error_file"] = app_->log.err_path();
   if (!app_->log.last_error().empty()) v["log_error"] = app_->log.last_error();
   v["env"] = s.env;
-  v["settings"] = {
-      {"autorestart", s.autorestart},
-      {"max_restarts", s.max_restarts},
-      {"min_uptime", s.min_uptime.count()},
-      {"restart_delay", s.restart_delay.count()},
-      {"exp_backoff_restart_delay", s.exp_backoff_restart_delay.count()},
-      {"stop_exit_codes", s.stop_exit_codes},
-      {"kill_timeout", s.kill_timeout.count()},
-      {"kill_signal", signal_name(s.kill_signal)},
-  };
+  // The same normalized view `pmctl config` prints, so both read alike.
+  json settings = config::config_view(s);
+  for (const char* shown_elsewhere : {"name", "script", "args", "interpreter", "interpreter_args", "cwd", "env"})
+    settings.erase(shown_elsewhere);
+  v["settings"] = settings;
   json history = json::array();
   for (const auto& t : transitions_)
     history.push_back({{"at", unix_ms(t.at)}, {"from", state_name(t.from)}, {"to", state_name(t.to)}, {"reason", t.reason}});

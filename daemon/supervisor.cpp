@@ -2,6 +2,7 @@
 #include "supervisor.h"
 
 #include "jsonrpc.h"
+#include "nearest_name.h"
 #include "proc_table.h"
 
 #include <spdlog/spdlog.h>
@@ -17,20 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string default_log_path(const HomePaths& paths, const std::string& name, const char* kind) {
   return (paths.logs_dir / (name + "-" + kind + ".log")).string();
@@ -64,13 +51,9 @@ std::vector<std::shared_ptr<Instance>> Supervisor::resolve(const std::string& ta
     if (app.runtime->spec.name == target) return app.instances;
 
   std::string message = "no app named '" + target + "'";
-  const std::string* nearest = nullptr;
-  std::size_t best = 3;  // suggest only names within two edits
-  for (const auto& app : apps_) {
-    std::size_t d = edit_distance(target, app.runtime->spec.name);
-    if (d < best) best = d, nearest = &app.runtime->spec.name;
-  }
-  if (nearest) message += " (did you mean '" + *nearest + "'?)";
+  std::vector<std::string> names;
+  for (const auto& app : apps_) names.push_back(app.runtime->spec.name);
+  if (auto nearest = nearest_name(target, names)) message += " (did you mean '" + *nearest + "'?)";
   else if (apps_.empty()) message += " (no apps are running; start one with `pmctl start`)";
   else message += " (see `pmctl list`)";
   throw rpc::Error(rpc::kAppNotFound, message);

@@ -13,13 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<json> reports(const Daemon& d, const std::string& name) {
-  std::vector<json> out;
-  std::istringstream in(read_file(d.home() / "logs" / (name + "-out.log")));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty() && line[0] == '{') out.push_back(json::parse(line));
-  return out;
-}
+std::vector<json> reports(const Daemon& d, const std::string& name) { return json_reports(d, name); }
 
 void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
 

@@ -11,13 +11,7 @@ using nlohmann::json;
 
 namespace {
 // The JSON lines hello.js printed at each start, oldest first.
-std::vector<json> reports(const Daemon& d, const std::string& name) {
-  std::vector<json> out;
-  std::istringstream in(read_file(d.home() / "logs" / (name + "-out.log")));
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty() && line[0] == '{') out.push_back(json::parse(line));
-  return out;
-}
+std::vector<json> reports(const Daemon& d, const std::string& name) { return json_reports(d, name); }
 }  // namespace
 
 TEST_CASE("the app sees the starter's env, --env-var on top, and PM2's identity variables", "[env]") {

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <sstream>
 
 namespace pmd::test {
 
@@ -109,6 +110,14 @@ bool Daemon::wait_status(const std::string& name, const std::string& status, std
     auto v = instance(name);
     return !v.is_null() && v["status"] == status;
   }, deadline);
+}
+
+std::vector<nlohmann::json> json_reports(const Daemon& d, const std::string& app) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(read_file(d.home() / "logs" / (app + "-out.log")));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] == '{') out.push_back(nlohmann::json::parse(line));
+  return out;
 }
 
 std::string Daemon::log_tail() const {

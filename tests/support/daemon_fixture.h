@@ -45,6 +45,10 @@ class Daemon {
   pid_t pid_ = -1;
 };
 
+/// The JSON lines an app printed on stdout (its out log), oldest first: fixtures such as hello.js
+/// report what they saw that way.
+std::vector<nlohmann::json> json_reports(const Daemon& d, const std::string& app);
+
 /// A fresh temporary directory for tests that manage their own daemon.
 std::filesystem::path make_temp_home();
 

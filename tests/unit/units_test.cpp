@@ -52,3 +52,12 @@ TEST_CASE("format_size and format_uptime are short and readable", "[units]") {
   CHECK(format_duration(milliseconds(1600)) == "1.6s");
   CHECK(format_duration(milliseconds(150'000)) == "2m30s");
 }
+
+#include "nearest_name.h"
+
+TEST_CASE("nearest_name suggests only close names", "[units]") {
+  CHECK(pmd::edit_distance("instaces", "instances") == 1);
+  CHECK(pmd::nearest_name("instaces", {"name", "instances", "interpreter"}) == std::string("instances"));
+  CHECK(pmd::nearest_name("apj", {"api", "worker"}) == std::string("api"));
+  CHECK_FALSE(pmd::nearest_name("frobnicate", {"name", "instances"}));
+}
