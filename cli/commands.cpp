@@ -58,15 +58,20 @@ struct StartCommand {
     json result;
     // `pmctl start api` with no file called api here starts the existing app, as PM2 does.
     if (!fs::exists(as_file)) {
-      int rc = session.call("start", json{{"target", options.script}}, result);
+      int rc = session.call_quietly("start", json{{"target", options.script}}, result);
       if (rc == kExitOk) {
         for (const auto& v : result) std::cout << "started " << v.value("name", "") << " (id " << v.value("id", 0) << ")\n";
         return show_list(session, false);
       }
-      if (session.last_error_code() != rpc::kAppNotFound) return rc;
+      if (rc != kExitFailed || session.last_error_code() != rpc::kAppNotFound) {
+        if (rc == kExitFailed) print_error(session.last_error_message());
+        return rc;
+      }
       // Not an app either: it may be a command on PATH ("pmctl start npm -- start").
     }
-    auto built = config::spec_from_start_options(options, config::Starter{config::current_environment(), cwd});
+    std::vector<std::string> warnings;
+    auto built = config::spec_from_start_options(options, config::Starter{config::current_environment(), cwd}, &warnings);
+    for (const auto& w : warnings) print_warning(w);
     if (auto* error = std::get_if<std::string>(&built)) {
       print_error(*error);
       return kExitFailed;

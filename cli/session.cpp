@@ -30,7 +30,8 @@ int Session::call(const std::string& method, const json& params, json& result) {
     rpc::Response r = client_->call(method, params);
     if (!r.ok) {
       last_error_code_ = r.error_code;
-      print_error(r.error_message);
+      last_error_message_ = r.error_message;
+      if (!quiet_) print_error(r.error_message);
       return kExitFailed;
     }
     result = std::move(r.result);
@@ -39,6 +40,13 @@ int Session::call(const std::string& method, const json& params, json& result) {
     print_error(e.what());
     return kExitNoDaemon;
   }
+}
+
+int Session::call_quietly(const std::string& method, const json& params, json& result) {
+  quiet_ = true;
+  int rc = call(method, params, result);
+  quiet_ = false;
+  return rc;
 }
 
 int show_list(Session& session, bool as_json) {

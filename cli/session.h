@@ -26,6 +26,9 @@ class Session {
   /// Calls `method`; on success stores the result and returns kExitOk, otherwise prints the
   /// error and returns kExitFailed (the daemon refused) or kExitNoDaemon (unreachable).
   int call(const std::string& method, const nlohmann::json& params, nlohmann::json& result);
+  /// The same, but a refusal by the daemon is not printed: the caller decides (last_error_message()).
+  int call_quietly(const std::string& method, const nlohmann::json& params, nlohmann::json& result);
+  const std::string& last_error_message() const { return last_error_message_; }
 
   int last_error_code() const { return last_error_code_; }
   const HomePaths& paths() const { return paths_; }
@@ -35,6 +38,8 @@ class Session {
   bool autostart_;
   std::optional<RpcClient> client_;
   int last_error_code_ = 0;
+  std::string last_error_message_;
+  bool quiet_ = false;
 };
 
 /// Prints the process table (or its JSON).

@@ -36,7 +36,8 @@ std::string flag_for_key(const std::string& key) {
   return flag;
 }
 
-std::variant<AppSpec, std::string> spec_from_start_options(const StartOptions& o, const Starter& starter) {
+std::variant<AppSpec, std::string> spec_from_start_options(const StartOptions& o, const Starter& starter,
+                                                           std::vector<std::string>* warnings) {
   if (o.script.empty()) return std::string("no script given (usage: pmctl start <script|binary> [--name N] [-- args])");
   auto declared = parse_env_assignments(o.env_vars);
   if (auto* err = std::get_if<std::string>(&declared)) return *err;
@@ -79,6 +80,8 @@ std::variant<AppSpec, std::string> spec_from_start_options(const StartOptions& o
   ctx.usable_cpus = usable_cpus();
   Normalized out;
   normalize_app(app, 0, ctx, out);
+  if (warnings)
+    for (const auto& w : out.warnings) warnings->push_back(w.key.empty() ? w.message : flag_for_key(w.key) + ": " + w.message);
   if (!out.errors.empty()) {
     const Diagnostic& d = out.errors.front();
     // Problems with the script itself read best as they are; others name the flag to fix.

@@ -32,8 +32,10 @@ struct Starter {
   std::filesystem::path cwd;
 };
 
-/// Either a spec ready for the daemon, or a one-sentence error naming what to fix.
-std::variant<AppSpec, std::string> spec_from_start_options(const StartOptions& options, const Starter& starter);
+/// Either a spec ready for the daemon, or a one-sentence error naming what to fix. Warnings
+/// (a key pmd does not act on yet, say) are appended to `warnings` when given.
+std::variant<AppSpec, std::string> spec_from_start_options(const StartOptions& options, const Starter& starter,
+                                                           std::vector<std::string>* warnings = nullptr);
 
 /// Parses "KEY=VALUE" pairs as given to --env-var; returns an error sentence for a malformed one.
 std::variant<Env, std::string> parse_env_assignments(const std::vector<std::string>& pairs);

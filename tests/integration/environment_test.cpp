@@ -57,7 +57,9 @@ TEST_CASE("an app inherits only stdin, stdout and stderr", "[env]") {
   // A command from PATH, not a file here: `pmctl start sleep -- 1000`, as with `pm2 start`.
   RunOptions in_tmp;
   in_tmp.cwd = "/tmp";
-  REQUIRE(d.pmctl({"start", "sleep", "--name", "napper", "--", "1000"}, in_tmp).exit_code == 0);
+  auto started = d.pmctl({"start", "sleep", "--name", "napper", "--", "1000"}, in_tmp);
+  REQUIRE(started.exit_code == 0);
+  CHECK(started.err.empty());  // not an app name: no error printed on the way to PATH
   REQUIRE(d.wait_status("napper", "online"));
   pid_t pid = d.instance("napper")["pid"].get<pid_t>();
   std::vector<std::string> fds;
