@@ -50,6 +50,9 @@ json to_json(const AppSpec& s) {
       {"log_file", s.log_file},
       {"merge_logs", s.merge_logs},
       {"log_date_format", s.log_date_format},
+      {"log_type", s.log_type},
+      {"log_max_size", s.log_max_size},
+      {"log_retain", s.log_retain},
       {"increment_var", s.increment_var},
       {"instance_var", s.instance_var},
       {"namespace", s.namespace_},
@@ -116,6 +119,9 @@ AppSpec app_spec_from_json(const json& j) {
   read(j, "log_file", s.log_file);
   read(j, "merge_logs", s.merge_logs);
   read(j, "log_date_format", s.log_date_format);
+  read(j, "log_type", s.log_type);
+  read(j, "log_max_size", s.log_max_size);
+  read(j, "log_retain", s.log_retain);
   read(j, "increment_var", s.increment_var);
   read(j, "instance_var", s.instance_var);
   read(j, "namespace", s.namespace_);
@@ -130,6 +136,8 @@ AppSpec app_spec_from_json(const json& j) {
   if (s.instances < 1 || s.instances > 4096) bad("instances", "must be between 1 and 4096");
   if (s.max_restarts < 0) bad("max_restarts", "must not be negative");
   if (s.exec_mode != "fork" && s.exec_mode != "cluster") bad("exec_mode", "must be \"fork\" or \"cluster\"");
+  if (!s.log_type.empty() && s.log_type != "json") bad("log_type", "must be \"json\" or empty");
+  if (s.log_retain < 0 || s.log_retain > 1000) bad("log_retain", "must be between 0 and 1000");
   if (s.port < 0 || s.port > 65535) bad("port", "must be between 0 and 65535");
   if (s.kill_signal <= 0 || s.kill_signal >= 65) bad("kill_signal", "must be a signal number");
   return s;

@@ -42,6 +42,9 @@ struct AppSpec {
   std::string log_file;                   // combined log; "" = none
   bool merge_logs = false;
   std::string log_date_format;            // "" = no timestamps
+  std::string log_type;                   // "json" = one JSON object per line
+  std::uint64_t log_max_size = 0;         // rotate files past this many bytes; 0 = never
+  int log_retain = 5;                     // rotated files kept
   std::string increment_var;
   std::string instance_var = "NODE_APP_INSTANCE";
   std::string namespace_ = "default";

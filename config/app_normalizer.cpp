@@ -30,7 +30,7 @@ using std::chrono::milliseconds;
 const std::vector<std::string> kAcceptedButIgnored = {
     "watch", "ignore_watch", "watch_options", "watch_delay", "cron_restart", "pid_file", "source_map_support",
     "vizion", "post_update", "force", "treekill", "pmx", "automation", "disable_trace", "filter_env",
-    "append_env_to_name", "log_type", "disable_logs", "trace", "autostart", "kill_retry_time", "node_version",
+    "append_env_to_name", "disable_logs", "trace", "autostart", "kill_retry_time", "node_version",
     "deep_monitoring", "io", "version", "restart_on_file_change"};
 
 // Keys pmd reads and keeps in the spec but does not act on yet: said once per load, so nobody
@@ -40,9 +40,6 @@ const std::map<std::string, std::string> kNotActedOnYet = {
     {"wait_ready", "readiness is not awaited yet; an app is online once it is exec'd"},
     {"listen_timeout", "readiness is not awaited yet"},
     {"shutdown_with_message", "apps are stopped with kill_signal"},
-    {"log_file", "no combined log file is written yet"},
-    {"log_date_format", "log lines are not timestamped yet"},
-    {"time", "log lines are not timestamped yet"},
     {"port", "cluster mode's shared sockets are not implemented yet"},
     {"listen", "cluster mode's shared sockets are not implemented yet"},
 };
@@ -307,6 +304,17 @@ const std::map<std::string, Handler>& handlers() {
          if (auto s = as_string(v, r)) d.spec.log_file = *s;
        }},
       {"log_date_format", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.log_date_format = *s; }},
+      {"log_type",
+       [](const Value& v, Draft& d, Reporter& r) {
+         auto s = as_string(v, r);
+         if (s && *s != "json" && *s != "raw" && *s != "") r.error("value", "expects \"json\" (one JSON object per line), got " + quoted(v));
+         else if (s) d.spec.log_type = *s == "json" ? "json" : "";
+       }},
+      {"log_max_size", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_size(v, r)) d.spec.log_max_size = *x; }},
+      {"log_retain",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto n = as_integer(v, r, 0, "5")) d.spec.log_retain = static_cast<int>(std::min<long long>(*n, 1000));
+       }},
       {"increment_var", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.increment_var = *s; }},
       {"instance_var", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.instance_var = *s; }},
       {"namespace", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.namespace_ = *s; }},
@@ -600,6 +608,9 @@ nlohmann::json config_view(const AppSpec& s) {
       {"out_file", or_null(s.out_file)},
       {"error_file", or_null(s.error_file)},
       {"log_file", or_null(s.log_file)},
+      {"log_type", s.log_type.empty() ? json("raw") : json(s.log_type)},
+      {"log_max_size", s.log_max_size ? json(s.log_max_size) : json(nullptr)},
+      {"log_retain", s.log_retain},
       {"merge_logs", s.merge_logs},
       {"log_date_format", or_null(s.log_date_format)},
       {"increment_var", or_null(s.increment_var)},

@@ -1,66 +1,139 @@
-// AppLog: append-only line writes.
+// AppLog: files, tail and followers of one app.
 #include "app_log.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <chrono>
 
 namespace pmd {
 
-AppLog::AppLog(std::string out_path, std::string err_path)
-    : out_path_(std::move(out_path)), err_path_(std::move(err_path)) {
-  out_fd_ = open_file(out_path_);
-  err_fd_ = err_path_ == out_path_ ? -1 : open_file(err_path_);
+LogSettings log_settings_for(const AppSpec& spec) {
+  LogSettings s;
+  s.out_file = spec.out_file;
+  s.error_file = spec.error_file;
+  s.log_file = spec.log_file;
+  s.per_instance = spec.instances > 1 && !spec.merge_logs;
+  s.style.date_format = spec.log_date_format;
+  s.style.json = spec.log_type == "json";
+  s.rotation.max_size = spec.log_max_size;
+  s.rotation.retain = spec.log_retain;
+  return s;
 }
 
-AppLog::~AppLog() {
-  if (out_fd_ >= 0) ::close(out_fd_);
-  if (err_fd_ >= 0) ::close(err_fd_);
+AppLog::AppLog(std::string app_name, LogSettings settings) : app_name_(std::move(app_name)), settings_(std::move(settings)) {
+  if (!settings_.log_file.empty()) combined_ = std::make_unique<LogFile>(settings_.log_file, settings_.rotation);
 }
 
-void AppLog::reopen(std::string out_path, std::string err_path) {
-  if (out_fd_ >= 0) ::close(out_fd_);
-  if (err_fd_ >= 0) ::close(err_fd_);
-  out_path_ = std::move(out_path);
-  err_path_ = std::move(err_path);
-  last_error_.clear();
-  out_fd_ = open_file(out_path_);
-  err_fd_ = err_path_ == out_path_ ? -1 : open_file(err_path_);
+std::string AppLog::path_for(const std::string& base, int id) const {
+  if (!settings_.per_instance || id < 0 || base == "/dev/null") return base;
+  // PM2's naming: api-out.log -> api-out-3.log
+  auto slash = base.rfind('/');
+  auto dot = base.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return base + "-" + std::to_string(id);
+  return base.substr(0, dot) + "-" + std::to_string(id) + base.substr(dot);
 }
 
-int AppLog::open_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) last_error_ = "cannot open " + path + ": " + std::strerror(errno);
-  return fd;
+AppLog::Files& AppLog::files_for(int id) {
+  int key = settings_.per_instance ? id : -1;
+  auto it = files_.find(key);
+  if (it != files_.end()) return it->second;
+  Files f;
+  f.out = std::make_unique<LogFile>(path_for(settings_.out_file, key), settings_.rotation);
+  if (settings_.error_file != settings_.out_file) f.err = std::make_unique<LogFile>(path_for(settings_.error_file, key), settings_.rotation);
+  return files_.emplace(key, std::move(f)).first->second;
 }
 
-void AppLog::write_line(bool is_stderr, std::string_view line) {
-  int fd = is_stderr && err_path_ != out_path_ ? err_fd_ : out_fd_;
-  const std::string& path = is_stderr ? err_path_ : out_path_;
-  if (fd < 0) {
-    // Retry the open on every line: a directory created later or a freed disk heals the log.
-    fd = open_file(path);
-    if (fd < 0) return;
-    (is_stderr && err_path_ != out_path_ ? err_fd_ : out_fd_) = fd;
+void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view text) {
+  LogRecord record;
+  record.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  record.id = id;
+  record.instance = instance;
+  record.is_stderr = is_stderr;
+  record.text.assign(text);
+
+  const std::string line = format_log_line(record, app_name_, settings_.style);
+  Files& files = files_for(id);
+  (is_stderr && files.err ? files.err : files.out)->write(line);
+  if (combined_) combined_->write(line);
+
+  if (!followers_.empty()) {
+    // A follower may go away while being told (its connection closed): iterate over a copy.
+    auto followers = followers_;
+    for (auto& [token, follower] : followers) follower(record);
   }
-  // One writev per line: O_APPEND makes it land whole, after every other instance's line.
-  std::string buf;
-  buf.reserve(line.size() + 1);
-  buf.append(line);
-  buf.push_back('\n');
-  std::size_t done = 0;
-  while (done < buf.size()) {
-    ssize_t n = ::write(fd, buf.data() + done, buf.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      last_error_ = "cannot write " + path + ": " + std::strerror(errno);
-      return;
-    }
-    done += static_cast<std::size_t>(n);
+  tail_bytes_ += record.text.size();
+  tail_.push_back(std::move(record));
+  while (!tail_.empty() && (tail_.size() > kTailLines || tail_bytes_ > kTailBytes)) {
+    tail_bytes_ -= tail_.front().text.size();
+    tail_.pop_front();
   }
-  last_error_.clear();
+}
+
+void AppLog::reconfigure(LogSettings settings) {
+  const bool files_changed = settings.out_file != settings_.out_file || settings.error_file != settings_.error_file ||
+                             settings.per_instance != settings_.per_instance ||
+                             settings.rotation.max_size != settings_.rotation.max_size ||
+                             settings.rotation.retain != settings_.rotation.retain;
+  const bool combined_changed = settings.log_file != settings_.log_file;
+  settings_ = std::move(settings);
+  if (files_changed) files_.clear();
+  if (combined_changed || files_changed)
+    combined_ = settings_.log_file.empty() ? nullptr : std::make_unique<LogFile>(settings_.log_file, settings_.rotation);
+}
+
+void AppLog::reopen_all() {
+  for (auto& [id, f] : files_) {
+    f.out->reopen();
+    if (f.err) f.err->reopen();
+  }
+  if (combined_) combined_->reopen();
+}
+
+void AppLog::retry_failed() {
+  for (auto& [id, f] : files_) {
+    f.out->retry();
+    if (f.err) f.err->retry();
+  }
+  if (combined_) combined_->retry();
+}
+
+void AppLog::flush() {
+  for (auto& [id, f] : files_) {
+    f.out->truncate();
+    if (f.err) f.err->truncate();
+  }
+  if (combined_) combined_->truncate();
+  tail_.clear();
+  tail_bytes_ = 0;
+}
+
+std::vector<LogRecord> AppLog::tail(std::size_t lines) const {
+  std::size_t start = tail_.size() > lines ? tail_.size() - lines : 0;
+  return {tail_.begin() + static_cast<std::ptrdiff_t>(start), tail_.end()};
+}
+
+int AppLog::subscribe(Follower follower) {
+  int token = next_token_++;
+  followers_.emplace(token, std::move(follower));
+  return token;
+}
+
+void AppLog::unsubscribe(int token) { followers_.erase(token); }
+
+std::string AppLog::out_path(int id) const { return path_for(settings_.out_file, settings_.per_instance ? id : -1); }
+
+std::string AppLog::err_path(int id) const { return path_for(settings_.error_file, settings_.per_instance ? id : -1); }
+
+std::string AppLog::error() const {
+  auto describe = [](const LogFile& f) {
+    std::string e = f.error();
+    if (f.dropped_lines() > 0) e += (e.empty() ? "" : "; ") + std::to_string(f.dropped_lines()) + " lines dropped from " + f.path();
+    return e;
+  };
+  for (const auto& [id, f] : files_) {
+    if (auto e = describe(*f.out); !e.empty()) return e;
+    if (f.err)
+      if (auto e = describe(*f.err); !e.empty()) return e;
+  }
+  return combined_ ? describe(*combined_) : std::string();
 }
 
 }  // namespace pmd

@@ -1,35 +1,80 @@
-// An app's log files: one for stdout, one for stderr, shared by its instances. Each line is
-// written whole with one append, so lines from different instances never tear into each other.
+// An app's logs: the files its instances' lines go to (merged, or one pair per instance, plus an
+// optional combined file), the recent lines kept in memory for `pmctl logs`, and the live
+// followers of `pmctl logs -f`. Lines arrive whole from the instances' line splitters.
 #pragma once
 
+#include "app_spec.h"
+#include "log_file.h"
+#include "log_format.h"
+
+#include <nlohmann/json.hpp>
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pmd {
 
+struct LogSettings {
+  std::string out_file;    // resolved paths; "/dev/null" discards
+  std::string error_file;
+  std::string log_file;    // combined stdout+stderr; "" = none
+  bool per_instance = false;  // one pair of files per instance: name-out-<id>.log
+  LogStyle style;
+  RotationPolicy rotation;
+};
+
+/// The log settings an app spec asks for (its paths already resolved).
+LogSettings log_settings_for(const AppSpec& spec);
+
 class AppLog {
  public:
-  AppLog(std::string out_path, std::string err_path);
-  ~AppLog();
-  AppLog(const AppLog&) = delete;
-  AppLog& operator=(const AppLog&) = delete;
+  /// Recent lines kept per app for `pmctl logs`: whichever bound is reached first.
+  static constexpr std::size_t kTailLines = 2000;
+  static constexpr std::size_t kTailBytes = 2 << 20;
 
-  void write_line(bool is_stderr, std::string_view line);
+  using Follower = std::function<void(const LogRecord&)>;
 
-  /// Switches to other files (the app's spec changed them); the old files are closed.
-  void reopen(std::string out_path, std::string err_path);
+  AppLog(std::string app_name, LogSettings settings);
 
-  const std::string& out_path() const { return out_path_; }
-  const std::string& err_path() const { return err_path_; }
-  /// The last write or open error, empty when the files are healthy.
-  const std::string& last_error() const { return last_error_; }
+  void write_line(int id, int instance, bool is_stderr, std::string_view text);
+
+  /// New settings (the app's spec changed): files are reopened where their paths changed.
+  void reconfigure(LogSettings settings);
+  void reopen_all();
+  void retry_failed();
+  /// Empties every file and the in-memory tail (`pmctl flush`).
+  void flush();
+
+  /// The last `lines` records, oldest first.
+  std::vector<LogRecord> tail(std::size_t lines) const;
+  int subscribe(Follower follower);
+  void unsubscribe(int token);
+
+  /// Paths in use for an instance (for `describe`), and any file problem.
+  std::string out_path(int id) const;
+  std::string err_path(int id) const;
+  std::string error() const;
 
  private:
-  int open_file(const std::string& path);
+  struct Files {
+    std::unique_ptr<LogFile> out, err;
+  };
+  Files& files_for(int id);
+  std::string path_for(const std::string& base, int id) const;
 
-  std::string out_path_, err_path_;
-  int out_fd_ = -1, err_fd_ = -1;
-  std::string last_error_;
+  std::string app_name_;
+  LogSettings settings_;
+  std::map<int, Files> files_;  // key -1: the merged pair
+  std::unique_ptr<LogFile> combined_;
+  std::deque<LogRecord> tail_;
+  std::size_t tail_bytes_ = 0;
+  std::map<int, Follower> followers_;
+  int next_token_ = 1;
 };
 
 }  // namespace pmd

@@ -305,7 +305,7 @@ asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bo
   auto self = shared_from_this();
   auto& stream = is_stderr ? pipes->err : pipes->out;
   auto& lines = is_stderr ? pipes->err_lines : pipes->out_lines;
-  auto write = [&](std::string_view line) { app_->log.write_line(is_stderr, line); };
+  auto write = [&](std::string_view line) { app_->log.write_line(who_.id, who_.number, is_stderr, line); };
   std::array<char, 16 * 1024> buf;
   for (;;) {
     boost::system::error_code ec;
@@ -351,9 +351,9 @@ json Instance::view(bool detailed) const {
   v["interpreter_args"] = s.interpreter_args;
   v["exec"] = s.argv();
   v["cwd"] = s.cwd;
-  v["out_file"] = app_->log.out_path();
-  v["error_file"] = app_->log.err_path();
-  if (!app_->log.last_error().empty()) v["log_error"] = app_->log.last_error();
+  v["out_file"] = app_->log.out_path(who_.id);
+  v["error_file"] = app_->log.err_path(who_.id);
+  if (auto error = app_->log.error(); !error.empty()) v["log_error"] = error;
   v["env"] = s.env;
   // The same normalized view `pmctl config` prints, so both read alike.
   json settings = config::config_view(s);

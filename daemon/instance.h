@@ -29,8 +29,7 @@ namespace pmd {
 
 /// What the instances of one app share: the spec they launch from and the log files.
 struct AppRuntime {
-  AppRuntime(AppSpec s, const std::string& out_path, const std::string& err_path)
-      : spec(std::move(s)), log(out_path, err_path) {}
+  explicit AppRuntime(AppSpec s) : spec(std::move(s)), log(spec.name, log_settings_for(spec)) {}
   AppSpec spec;
   AppLog log;
   std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();

@@ -4,6 +4,8 @@
 
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
 
+#include "rpc_connection.h"
+
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
@@ -13,9 +15,13 @@
 
 namespace pmd {
 
+/// Handlers get the params and the connection the request came on (streams keep writing to it).
+using Handler = std::function<boost::asio::awaitable<nlohmann::json>(const nlohmann::json& params,
+                                                                     const std::shared_ptr<RpcConnection>& connection)>;
+
 struct Method {
   std::string summary;
-  std::function<boost::asio::awaitable<nlohmann::json>(const nlohmann::json& params)> handler;
+  Handler handler;
 };
 
 using MethodTable = std::map<std::string, Method>;

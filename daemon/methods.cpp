@@ -4,8 +4,6 @@
 #include "jsonrpc.h"
 #include "pmd_version.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 
 #include <unistd.h>
 
@@ -27,20 +25,20 @@ json daemon_identity() { return {{"version", kVersion}, {"pid", ::getpid()}}; }
 MethodTable make_method_table(Supervisor& sup, std::function<void()> request_shutdown) {
   MethodTable t;
   t["ping"] = {"answers pong; used to check the daemon is alive",
-               [](const json&) -> asio::awaitable<json> {
+               [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                  json r = daemon_identity();
                  r["pong"] = true;
                  co_return r;
                }};
-  t["version"] = {"the daemon's version and pid", [](const json&) -> asio::awaitable<json> { co_return daemon_identity(); }};
+  t["version"] = {"the daemon's version and pid", [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return daemon_identity(); }};
   t["start"] = {"start an app from {spec}, or start again the stopped instances of {target}",
-                [&sup](const json& params) -> asio::awaitable<json> {
+                [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                   if (params.contains("spec")) co_return sup.start(app_spec_from_json(params["spec"]));
                   co_return co_await sup.start_existing(target_of(params));
                 }};
   t["apply"] = {"start or reload {specs} as PM2's startOrReload does; {force} restarts unchanged apps too, "
                 "{update_env} also replaces the inherited environment",
-                [&sup](const json& params) -> asio::awaitable<json> {
+                [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                   const json& specs = rpc::require_param(params, "specs", json::value_t::array);
                   bool force = params.value("force", false), update_env = params.value("update_env", false);
                   std::vector<AppSpec> parsed;
@@ -50,9 +48,9 @@ MethodTable make_method_table(Supervisor& sup, std::function<void()> request_shu
                   co_return results;
                 }};
   t["stop"] = {"stop {target}: kill_signal, then SIGKILL after kill_timeout",
-               [&sup](const json& params) -> asio::awaitable<json> { co_return co_await sup.stop(target_of(params)); }};
+               [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return co_await sup.stop(target_of(params)); }};
   t["restart"] = {"stop and start {target} again; {base_env} replaces the environment (--update-env)",
-                  [&sup](const json& params) -> asio::awaitable<json> {
+                  [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                     std::optional<Env> env;
                     if (params.contains("base_env")) {
                       const json& e = rpc::require_param(params, "base_env", json::value_t::object);
@@ -66,16 +64,17 @@ MethodTable make_method_table(Supervisor& sup, std::function<void()> request_shu
                     co_return co_await sup.restart(target_of(params), env);
                   }};
   t["delete"] = {"stop {target} and forget it",
-                 [&sup](const json& params) -> asio::awaitable<json> { co_return co_await sup.remove(target_of(params)); }};
+                 [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return co_await sup.remove(target_of(params)); }};
   t["list"] = {"every instance with status, pid, cpu and memory",
-               [&sup](const json&) -> asio::awaitable<json> { co_return sup.list(); }};
+               [&sup](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return sup.list(); }};
   t["describe"] = {"everything known about {target}'s instances",
-                   [&sup](const json& params) -> asio::awaitable<json> { co_return sup.describe(target_of(params)); }};
+                   [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return sup.describe(target_of(params)); }};
   t["kill"] = {"stop every app, reply, then exit the daemon",
-               [&sup, request_shutdown](const json&) -> asio::awaitable<json> {
+               [&sup, request_shutdown](const json&, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
                  co_await sup.stop_all();
-                 // Exit after this reply has been written: post behind the write.
-                 asio::post(co_await asio::this_coro::executor, request_shutdown);
+                 // Exit once this reply has been written to the client.
+                 connection->on_close(request_shutdown);
+                 connection->close_after_flush();
                  co_return json{{"stopped", true}};
                }};
   return t;

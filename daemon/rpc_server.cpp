@@ -9,7 +9,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include <sys/socket.h>
@@ -67,43 +66,53 @@ asio::awaitable<void> RpcServer::accept_loop() {
 }
 
 asio::awaitable<void> RpcServer::serve(stream_protocol::socket socket) {
-  boost::system::error_code ec;
+  auto connection = std::make_shared<RpcConnection>(io_, std::move(socket));
+  asio::co_spawn(io_, connection->write_loop(), asio::detached);
   ucred peer{};
   socklen_t len = sizeof peer;
-  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || peer.uid != ::geteuid()) {
+  if (::getsockopt(connection->socket().native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || peer.uid != ::geteuid()) {
     spdlog::warn("refused a client of uid {} (pid {}): this daemon serves uid {} only", peer.uid, peer.pid, ::geteuid());
-    std::string reply = rpc::encode_error(nullptr, rpc::kPermissionDenied,
-                                          "permission denied: this pmd belongs to uid " + std::to_string(::geteuid()) +
-                                              " (use your own PMD_HOME)");
-    co_await asio::async_write(socket, asio::buffer(reply), asio::redirect_error(asio::use_awaitable, ec));
+    connection->send(rpc::encode_error(nullptr, rpc::kPermissionDenied,
+                                       "permission denied: this pmd belongs to uid " + std::to_string(::geteuid()) +
+                                           " (use your own PMD_HOME)"));
+    // Read (and ignore) what the peer sent until it hangs up, at most a moment: closing with its
+    // request unread would reset the connection before it reads why it was refused.
+    asio::steady_timer deadline(io_, std::chrono::seconds(2));
+    deadline.async_wait([connection](const boost::system::error_code& ec) {
+      if (!ec) connection->close();
+    });
+    std::array<char, 4096> sink;
+    boost::system::error_code ec;
+    while (!ec && !connection->closed())
+      co_await connection->socket().async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    deadline.cancel();
+    connection->close();
     co_return;
   }
 
   LineFramer framer(rpc::kMaxMessageBytes);
   std::array<char, 64 * 1024> buf;
-  for (;;) {
-    std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+  while (!connection->closed()) {
+    boost::system::error_code ec;
+    std::size_t n = co_await connection->socket().async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;  // EOF or reset; a partial message is simply dropped with the connection
     framer.feed(std::string_view(buf.data(), n));
     for (auto frame = framer.next(); frame.kind != LineFramer::Frame::Kind::kNone; frame = framer.next()) {
-      std::string reply;
       if (frame.kind == LineFramer::Frame::Kind::kOversized) {
-        reply = rpc::encode_error(nullptr, rpc::kInvalidRequest,
-                                  "invalid request: message larger than " +
-                                      std::to_string(rpc::kMaxMessageBytes >> 20) + " MiB");
-      } else if (frame.line.find_first_not_of(" \t") == std::string::npos) {
-        continue;  // blank keep-alive lines are harmless
-      } else {
-        reply = co_await handle_line(frame.line);
+        connection->send(rpc::encode_error(nullptr, rpc::kInvalidRequest,
+                                           "invalid request: message larger than " +
+                                               std::to_string(rpc::kMaxMessageBytes >> 20) + " MiB"));
+        continue;
       }
-      if (reply.empty()) continue;  // a notification gets no answer
-      co_await asio::async_write(socket, asio::buffer(reply), asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return;
+      if (frame.line.find_first_not_of(" \t") == std::string::npos) continue;  // blank keep-alive lines
+      std::string reply = co_await handle_line(frame.line, connection);
+      if (!reply.empty()) connection->send(std::move(reply));  // a notification gets no answer
     }
   }
+  connection->close();
 }
 
-asio::awaitable<std::string> RpcServer::handle_line(const std::string& line) {
+asio::awaitable<std::string> RpcServer::handle_line(const std::string& line, const std::shared_ptr<RpcConnection>& connection) {
   json id = nullptr;
   bool is_notification = false;
   try {
@@ -116,7 +125,7 @@ asio::awaitable<std::string> RpcServer::handle_line(const std::string& line) {
       for (const auto& [name, m] : methods_) known += (known.empty() ? "" : ", ") + name;
       throw rpc::Error(rpc::kMethodNotFound, "unknown method '" + req.method + "' (known: " + known + ")");
     }
-    json result = co_await method->second.handler(req.params);
+    json result = co_await method->second.handler(req.params, connection);
     co_return is_notification ? std::string() : rpc::encode_result(id, result);
   } catch (const rpc::Error& e) {
     if (e.data().is_object() && e.data().contains("id")) id = e.data()["id"];

@@ -72,8 +72,7 @@ json Supervisor::start(AppSpec spec) {
                                           "); use `pmctl restart " + spec.name + "`, or --name to start another");
   }
   resolve_log_paths(spec);
-  std::string out = spec.out_file, err = spec.error_file;
-  auto runtime = std::make_shared<AppRuntime>(std::move(spec), out, err);
+  auto runtime = std::make_shared<AppRuntime>(std::move(spec));
   App app{runtime, {}};
   for (int n = 0; n < runtime->spec.instances; ++n)
     app.instances.push_back(std::make_shared<Instance>(io_, reaper_, runtime, InstanceIdentity{next_id_ + n, n}));
@@ -125,8 +124,7 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, bool force, bool update_en
   co_await stop_and_wait(instances, force ? "restarting by request" : "reloading: the app's configuration changed");
   app = find_app(name);  // the registry may have changed while we waited
   if (!app) throw rpc::Error(rpc::kAppNotFound, "app '" + name + "' was deleted during the reload");
-  if (spec.out_file != app->runtime->spec.out_file || spec.error_file != app->runtime->spec.error_file)
-    app->runtime->log.reopen(spec.out_file, spec.error_file);
+  app->runtime->log.reconfigure(log_settings_for(spec));
   app->runtime->spec = std::move(spec);
   const int wanted = app->runtime->spec.instances;
   while (static_cast<int>(app->instances.size()) > wanted) app->instances.pop_back();

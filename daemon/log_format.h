@@ -1,0 +1,34 @@
+// How one line of app output is written: plain, prefixed with a timestamp in the user's
+// log_date_format (moment.js tokens, as PM2 takes them), or as a JSON object for log shippers.
+// Pure functions, unit-tested.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pmd {
+
+/// One line of output, as the log hub sees it.
+struct LogRecord {
+  std::int64_t unix_ms = 0;
+  int id = 0;        // pm_id of the instance
+  int instance = 0;  // its number within the app
+  bool is_stderr = false;
+  std::string text;
+};
+
+struct LogStyle {
+  std::string date_format;  // "" = no timestamp
+  bool json = false;
+};
+
+/// Formats a time with moment.js tokens: YYYY YY MM M DD D HH H hh h mm m ss s SSS A a Z ZZ X x.
+/// Text in [brackets] is literal. Local time, as PM2 writes it.
+std::string format_timestamp(std::string_view pattern, std::int64_t unix_ms);
+
+/// The bytes written to a file for this record, newline included.
+std::string format_log_line(const LogRecord& record, const std::string& app_name, const LogStyle& style);
+
+}  // namespace pmd
