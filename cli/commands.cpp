@@ -3,6 +3,7 @@
 
 #include "ecosystem_commands.h"
 #include "jsonrpc.h"
+#include "logs_command.h"
 #include "pmd_version.h"
 #include "render.h"
 #include "session.h"
@@ -126,6 +127,9 @@ int run_pmctl(int argc, char** argv) {
   add_key_option(start_cmd, o, "--error,-e", "error_file", "stderr log file");
   add_key_option(start_cmd, o, "--log,-l", "log_file", "combined log file");
   add_key_option(start_cmd, o, "--log-date-format", "log_date_format", "timestamp format for log lines");
+  add_key_option(start_cmd, o, "--log-type", "log_type", "json: one JSON object per log line");
+  add_key_option(start_cmd, o, "--log-max-size", "log_max_size", "rotate log files past this size (10M)");
+  add_key_option(start_cmd, o, "--log-retain", "log_retain", "rotated log files to keep (5)");
   add_key_option(start_cmd, o, "--namespace", "namespace", "namespace of the app");
   add_key_option(start_cmd, o, "--instance-var", "instance_var", "variable holding the instance number");
   add_key_option(start_cmd, o, "--increment-var", "increment_var", "variable incremented per instance");
@@ -218,6 +222,46 @@ int run_pmctl(int argc, char** argv) {
       if (int r = session.call("describe", json{{"target", describe_target}}, result); r != kExitOk) return r;
       if (as_json) std::cout << result.dump() << "\n";
       else std::cout << render_describe(result);
+      return kExitOk;
+    };
+  });
+
+  // logs / flush / reloadLogs
+  LogsOptions logs_options;
+  auto* logs_cmd = app.add_subcommand("logs", "recent lines of an app (or all), then the live stream");
+  logs_cmd->add_option("target", logs_options.target, "app name, id, or all");
+  logs_cmd->add_option("--lines", logs_options.lines, "how many recent lines (15)")->check(CLI::NonNegativeNumber);
+  logs_cmd->add_flag("--nostream", logs_options.no_stream, "print the recent lines and exit");
+  bool follow = true;
+  logs_cmd->add_flag("--follow,-f", follow, "stream live lines after the recent ones (the default)");
+  logs_cmd->add_flag("--out", logs_options.only_out, "stdout lines only");
+  logs_cmd->add_flag("--err", logs_options.only_err, "stderr lines only");
+  logs_cmd->add_flag("--json", logs_options.json, "one JSON object per line");
+  logs_cmd->add_flag("--timestamp", logs_options.timestamp, "show when each line was written");
+  logs_cmd->callback([&] {
+    action = [&] {
+      Session session(true);
+      return show_logs(session, logs_options);
+    };
+  });
+  std::string flush_target = "all";
+  auto* flush_cmd = app.add_subcommand("flush", "empty the log files of an app (or all)");
+  flush_cmd->add_option("target", flush_target, "app name, id, or all");
+  flush_cmd->callback([&] {
+    action = [&] {
+      Session session(true);
+      json result;
+      if (int r = session.call("flush", json{{"target", flush_target}}, result); r != kExitOk) return r;
+      for (const auto& name : result) std::cout << "flushed the logs of " << name.get<std::string>() << "\n";
+      return kExitOk;
+    };
+  });
+  app.add_subcommand("reloadLogs", "reopen every log file (after an external logrotate)")->callback([&] {
+    action = [&] {
+      Session session(true);
+      json result;
+      if (int r = session.call("reloadLogs", json::object(), result); r != kExitOk) return r;
+      std::cout << "reopened every log file\n";
       return kExitOk;
     };
   });

@@ -60,4 +60,16 @@ rpc::Response RpcClient::call(const std::string& method, const nlohmann::json& p
   }
 }
 
+std::optional<rpc::Response> RpcClient::next_message() {
+  char buf[64 * 1024];
+  for (;;) {
+    for (auto frame = framer_.next(); frame.kind != LineFramer::Frame::Kind::kNone; frame = framer_.next())
+      if (frame.kind == LineFramer::Frame::Kind::kLine) return rpc::parse_response(frame.line);
+    ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    framer_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+  }
+}
+
 }  // namespace pmd::cli

@@ -6,6 +6,7 @@
 #include "line_framer.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -28,6 +29,10 @@ class RpcClient {
 
   /// Sends one request and waits for its reply. Throws std::runtime_error if the connection fails.
   rpc::Response call(const std::string& method, const nlohmann::json& params = nlohmann::json::object());
+
+  /// The next message from the daemon (a stream notification after a call); nullopt when the
+  /// daemon closes the connection.
+  std::optional<rpc::Response> next_message();
 
  private:
   int fd_;

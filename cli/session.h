@@ -30,6 +30,9 @@ class Session {
   int call_quietly(const std::string& method, const nlohmann::json& params, nlohmann::json& result);
   const std::string& last_error_message() const { return last_error_message_; }
 
+  /// Stream notifications after a call; nullopt when the daemon hangs up.
+  std::optional<rpc::Response> next_message() { return client_ ? client_->next_message() : std::nullopt; }
+
   int last_error_code() const { return last_error_code_; }
   const HomePaths& paths() const { return paths_; }
 

@@ -68,6 +68,7 @@ void arm_sampler(asio::steady_timer& timer, pmd::Supervisor& supervisor) {
   timer.async_wait([&timer, &supervisor](const boost::system::error_code& ec) {
     if (ec) return;
     supervisor.sample_usage();
+    supervisor.retry_logs();
     arm_sampler(timer, supervisor);
   });
 }
@@ -145,6 +146,16 @@ int main(int argc, char** argv) {
     });
   };
   arm_stop_signals();
+  // SIGUSR1: reopen log files, as after logrotate (`pmctl reloadLogs` does the same).
+  asio::signal_set reopen_signal(io, SIGUSR1);
+  std::function<void()> arm_reopen = [&] {
+    reopen_signal.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      supervisor.reopen_logs();
+      arm_reopen();
+    });
+  };
+  arm_reopen();
   asio::steady_timer sampler(io);
   arm_sampler(sampler, supervisor);
 

@@ -69,6 +69,28 @@ MethodTable make_method_table(Supervisor& sup, std::function<void()> request_shu
                [&sup](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return sup.list(); }};
   t["describe"] = {"everything known about {target}'s instances",
                    [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return sup.describe(target_of(params)); }};
+  t["logs"] = {"recent lines of {target} (default all; {lines}, default 15); with {follow}, then every new line as "
+                "`log` notifications (and `log.missed` {count} when the reader is too slow) until the client hangs up",
+               [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+                 std::string target = params.contains("target") ? target_of(params) : "all";
+                 std::size_t lines = 15;
+                 if (params.contains("lines")) {
+                   auto n = rpc::require_param(params, "lines", json::value_t::number_integer).get<long long>();
+                   if (n < 0) throw rpc::Error(rpc::kInvalidParams, "invalid params: \"lines\" must not be negative");
+                   lines = static_cast<std::size_t>(n);
+                 }
+                 bool follow = params.contains("follow") && rpc::require_param(params, "follow", json::value_t::boolean).get<bool>();
+                 co_return sup.logs(target, lines, follow, connection);
+               }};
+  t["flush"] = {"empty the log files of {target} (default all)",
+                [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                  co_return sup.flush_logs(params.contains("target") ? target_of(params) : "all");
+                }};
+  t["reloadLogs"] = {"reopen every log file (after an external logrotate); SIGUSR1 to pmd does the same",
+                     [&sup](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                       sup.reopen_logs();
+                       co_return json{{"reopened", true}};
+                     }};
   t["kill"] = {"stop every app, reply, then exit the daemon",
                [&sup, request_shutdown](const json&, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
                  co_await sup.stop_all();

@@ -219,6 +219,82 @@ json Supervisor::describe(const std::string& target) const {
   return out;
 }
 
+namespace {
+
+json log_record_view(const LogRecord& r, const std::string& app) {
+  return {{"time", r.unix_ms}, {"app", app}, {"id", r.id}, {"instance", r.instance},
+          {"stream", r.is_stderr ? "err" : "out"}, {"text", r.text}};
+}
+
+}  // namespace
+
+json Supervisor::logs(const std::string& target, std::size_t lines, bool follow,
+                      const std::shared_ptr<RpcConnection>& connection) {
+  // Which apps, and which instance ids of them when the target is an id.
+  std::vector<std::pair<std::shared_ptr<AppRuntime>, std::vector<int>>> sources;
+  auto instances = resolve(target);
+  for (auto& app : apps_) {
+    std::vector<int> ids;
+    for (auto& inst : app.instances)
+      if (std::find(instances.begin(), instances.end(), inst) != instances.end()) ids.push_back(inst->identity().id);
+    if (!ids.empty()) sources.emplace_back(app.runtime, ids);
+  }
+  const bool whole_apps = target == "all" || !std::all_of(target.begin(), target.end(), ::isdigit);
+
+  std::vector<std::pair<LogRecord, std::string>> recent;
+  for (auto& [runtime, ids] : sources)
+    for (auto& r : runtime->log.tail(lines))
+      if (whole_apps || std::find(ids.begin(), ids.end(), r.id) != ids.end()) recent.emplace_back(r, runtime->spec.name);
+  std::stable_sort(recent.begin(), recent.end(), [](const auto& a, const auto& b) { return a.first.unix_ms < b.first.unix_ms; });
+  if (recent.size() > lines) recent.erase(recent.begin(), recent.end() - static_cast<std::ptrdiff_t>(lines));
+  json out = json::array();
+  for (auto& [r, app] : recent) out.push_back(log_record_view(r, app));
+
+  if (follow) {
+    std::weak_ptr<RpcConnection> weak = connection;
+    auto missed = std::make_shared<std::uint64_t>(0);
+    for (auto& [runtime, ids] : sources) {
+      std::string app = runtime->spec.name;
+      auto filter = whole_apps ? std::vector<int>{} : ids;
+      int token = runtime->log.subscribe([weak, missed, app, filter](const LogRecord& r) {
+        auto c = weak.lock();
+        if (!c || c->closed()) return;
+        if (!filter.empty() && std::find(filter.begin(), filter.end(), r.id) == filter.end()) return;
+        if (*missed > 0 && c->send_stream(rpc::encode_notification("log.missed", json{{"count", *missed}}))) *missed = 0;
+        if (*missed > 0 || !c->send_stream(rpc::encode_notification("log", log_record_view(r, app)))) ++*missed;
+      });
+      std::weak_ptr<AppRuntime> weak_runtime = runtime;
+      connection->on_close([weak_runtime, token] {
+        if (auto rt = weak_runtime.lock()) rt->log.unsubscribe(token);
+      });
+    }
+  }
+  return out;
+}
+
+json Supervisor::flush_logs(const std::string& target) {
+  auto instances = resolve(target);
+  json flushed = json::array();
+  for (auto& app : apps_) {
+    bool targeted = std::any_of(app.instances.begin(), app.instances.end(), [&](const auto& inst) {
+      return std::find(instances.begin(), instances.end(), inst) != instances.end();
+    });
+    if (!targeted) continue;
+    app.runtime->log.flush();
+    flushed.push_back(app.runtime->spec.name);
+  }
+  return flushed;
+}
+
+void Supervisor::reopen_logs() {
+  for (auto& app : apps_) app.runtime->log.reopen_all();
+  spdlog::info("reopened every app's log files");
+}
+
+void Supervisor::retry_logs() {
+  for (auto& app : apps_) app.runtime->log.retry_failed();
+}
+
 void Supervisor::sample_usage() {
   if (apps_.empty()) return;
   auto table = read_proc_table();

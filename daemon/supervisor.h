@@ -8,6 +8,7 @@
 #include "child_reaper.h"
 #include "instance.h"
 #include "paths.h"
+#include "rpc_connection.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -42,6 +43,18 @@ class Supervisor {
 
   nlohmann::json list() const;
   nlohmann::json describe(const std::string& target) const;
+
+  /// The recent lines of `target` (oldest first, across apps by time), and with `follow` every
+  /// new line after them as `log` notifications on `connection` until it closes. A follower too
+  /// slow for the stream gets a `log.missed` notification counting what it lost.
+  nlohmann::json logs(const std::string& target, std::size_t lines, bool follow,
+                      const std::shared_ptr<RpcConnection>& connection);
+  /// Empties the log files (and tails) of `target`'s apps.
+  nlohmann::json flush_logs(const std::string& target);
+  /// Reopens every log file (after an external logrotate moved them).
+  void reopen_logs();
+  /// Retries lines a full or failing disk refused.
+  void retry_logs();
 
   /// One sampling round of CPU and memory for every running instance's process group.
   void sample_usage();
