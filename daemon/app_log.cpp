@@ -41,13 +41,14 @@ AppLog::Files& AppLog::files_for(int id) {
   return files_.emplace(key, std::move(f)).first->second;
 }
 
-void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view text) {
+void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view text, bool continues) {
   LogRecord record;
   record.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   record.id = id;
   record.instance = instance;
   record.is_stderr = is_stderr;
   record.text.assign(text);
+  record.continues = continues;
 
   const std::string line = format_log_line(record, app_name_, settings_.style);
   Files& files = files_for(id);

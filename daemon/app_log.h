@@ -41,7 +41,7 @@ class AppLog {
 
   AppLog(std::string app_name, LogSettings settings);
 
-  void write_line(int id, int instance, bool is_stderr, std::string_view text);
+  void write_line(int id, int instance, bool is_stderr, std::string_view text, bool continues = false);
 
   /// New settings (the app's spec changed): files are reopened where their paths changed.
   void reconfigure(LogSettings settings);

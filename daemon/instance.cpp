@@ -305,7 +305,7 @@ asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bo
   auto self = shared_from_this();
   auto& stream = is_stderr ? pipes->err : pipes->out;
   auto& lines = is_stderr ? pipes->err_lines : pipes->out_lines;
-  auto write = [&](std::string_view line) { app_->log.write_line(who_.id, who_.number, is_stderr, line); };
+  auto write = [&](std::string_view line, bool continues) { app_->log.write_line(who_.id, who_.number, is_stderr, line, continues); };
   std::array<char, 16 * 1024> buf;
   for (;;) {
     boost::system::error_code ec;

@@ -14,7 +14,8 @@ class LineSplitter {
 
   explicit LineSplitter(std::size_t max_line = kDefaultMaxLine) : max_line_(max_line) {}
 
-  /// Calls emit(std::string_view line) for every line completed by `data`, without the newline.
+  /// Calls emit(std::string_view line, bool continues) for every line completed by `data`, without
+  /// the newline; `continues` marks a piece of an over-long line whose rest follows.
   template <typename Emit>
   void feed(std::string_view data, Emit&& emit) {
     while (!data.empty()) {
@@ -24,13 +25,13 @@ class LineSplitter {
       while (pending_.size() + chunk.size() > max_line_) {
         std::size_t take = max_line_ - pending_.size();
         pending_.append(chunk.substr(0, take));
-        emit(std::string_view(pending_));
+        emit(std::string_view(pending_), true);
         pending_.clear();
         chunk.remove_prefix(take);
       }
       pending_.append(chunk);
       if (nl == std::string_view::npos) return;
-      emit(strip_cr(pending_));
+      emit(strip_cr(pending_), false);
       pending_.clear();
       data.remove_prefix(nl + 1);
     }
@@ -39,7 +40,7 @@ class LineSplitter {
   /// At end of stream: emits the unterminated last line, if any.
   template <typename Emit>
   void finish(Emit&& emit) {
-    if (!pending_.empty()) emit(strip_cr(pending_));
+    if (!pending_.empty()) emit(strip_cr(pending_), false);
     pending_.clear();
   }
 

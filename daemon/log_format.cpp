@@ -83,6 +83,7 @@ std::string format_log_line(const LogRecord& r, const std::string& app_name, con
         {"stream", r.is_stderr ? "err" : "out"},
         {"message", r.text},
     };
+    if (r.continues) j["continued"] = true;
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   std::string line;
@@ -91,6 +92,7 @@ std::string format_log_line(const LogRecord& r, const std::string& app_name, con
     line += ": ";
   }
   line += r.text;
+  if (r.continues) line += kContinuationMark;
   line += '\n';
   return line;
 }

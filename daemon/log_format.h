@@ -17,7 +17,10 @@ struct LogRecord {
   int instance = 0;  // its number within the app
   bool is_stderr = false;
   std::string text;
+  bool continues = false;  // a piece of an over-long line; the next record holds the rest
 };
+
+inline constexpr std::string_view kContinuationMark = " [continued]";
 
 struct LogStyle {
   std::string date_format;  // "" = no timestamp
@@ -28,7 +31,8 @@ struct LogStyle {
 /// Text in [brackets] is literal. Local time, as PM2 writes it.
 std::string format_timestamp(std::string_view pattern, std::int64_t unix_ms);
 
-/// The bytes written to a file for this record, newline included.
+/// The bytes written to a file for this record, newline included. A piece of an over-long line
+/// ends with kContinuationMark in text files, or has "continued": true in JSON.
 std::string format_log_line(const LogRecord& record, const std::string& app_name, const LogStyle& style);
 
 }  // namespace pmd

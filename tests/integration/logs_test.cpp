@@ -195,3 +195,21 @@ TEST_CASE("per-instance files without merge_logs, and flush empties them", "[log
   CHECK(fs::file_size(f1) == 0);
   CHECK(d.pmctl({"logs", "--nostream"}).out.empty());
 }
+
+TEST_CASE("a line longer than 64 KiB is kept whole, in marked pieces; a last line without newline too", "[logs]") {
+  Daemon d;
+  auto script = d.home() / "long.sh";
+  std::ofstream(script) << "#!/bin/sh\nhead -c 150000 /dev/zero | tr '\\0' 'x'\necho\nprintf 'no newline at the end'\n";
+  fs::permissions(script, fs::perms::owner_all);
+  REQUIRE(d.pmctl({"start", script.string(), "--no-autorestart"}).exit_code == 0);
+  REQUIRE(d.wait_status("long", "stopped"));
+  std::istringstream in(read_file(d.home() / "logs" / "long-out.log"));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 4);
+  const std::string mark = " [continued]";
+  CHECK(lines[0] == std::string(65536, 'x') + mark);
+  CHECK(lines[1] == std::string(65536, 'x') + mark);
+  CHECK(lines[2] == std::string(150000 - 2 * 65536, 'x'));
+  CHECK(lines[3] == "no newline at the end");
+}

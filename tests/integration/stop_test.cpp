@@ -76,7 +76,9 @@ TEST_CASE("SIGTERM to pmd stops every app gracefully, then pmd exits 0", "[stop]
   Daemon d;
   REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "a"}).exit_code == 0);
   REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "b"}).exit_code == 0);
-  REQUIRE(wait_until([&] { return read_file(d.home() / "logs" / "b-out.log").find("\"pid\"") != std::string::npos; }));
+  // Both have installed their SIGINT handler once they have printed their report.
+  for (const char* app : {"a", "b"})
+    REQUIRE(wait_until([&] { return read_file(d.home() / "logs" / (std::string(app) + "-out.log")).find("\"pid\"") != std::string::npos; }));
   pid_t a = d.instance("a")["pid"].get<pid_t>();
   pid_t b = d.instance("b")["pid"].get<pid_t>();
   CHECK(d.terminate() == 0);

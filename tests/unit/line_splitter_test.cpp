@@ -9,7 +9,7 @@
 namespace {
 struct Collect {
   std::vector<std::string>* out;
-  void operator()(std::string_view line) const { out->emplace_back(line); }
+  void operator()(std::string_view line, bool continues) const { out->emplace_back(std::string(line) + (continues ? "+" : "")); }
 };
 }  // namespace
 
@@ -26,7 +26,7 @@ TEST_CASE("a line over the bound is emitted in pieces, none lost", "[log]") {
   pmd::LineSplitter s(4);
   std::vector<std::string> lines;
   s.feed("abcdefghij\nxy\n", Collect{&lines});
-  CHECK(lines == std::vector<std::string>{"abcd", "efgh", "ij", "xy"});
+  CHECK(lines == std::vector<std::string>{"abcd+", "efgh+", "ij", "xy"});
 }
 
 TEST_CASE("the unterminated last line is flushed at end of stream", "[log]") {

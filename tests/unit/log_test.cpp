@@ -72,6 +72,10 @@ TEST_CASE("lines are written plain, timestamped, or as JSON", "[log]") {
   CHECK(j["instance"] == 1);
   CHECK(j["stream"] == "err");
   CHECK(j["message"] == "boom \"quoted\"");
+  CHECK_FALSE(j.contains("continued"));
+  r.continues = true;
+  CHECK(format_log_line(r, "api", {}) == "boom \"quoted\" [continued]\n");
+  CHECK(nlohmann::json::parse(format_log_line(r, "api", {"", true}))["continued"] == true);
 }
 
 TEST_CASE("a log file rotates by rename and keeps log_retain files", "[log]") {
