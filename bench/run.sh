@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# pmd side by side with PM2 on the same workload, alternating them, several repetitions; prints
+# and saves a markdown table of medians with min-max. PM2 is installed from npm into bench/
+# (never globally); both managers get private homes in a temp dir and are shut down at the end.
+#
+#   bench/run.sh            full size (4 instances x 500,000 lines, 3 repetitions)
+#   bench/run.sh --quick    small and once, to prove the harness works
+#
+# Scenarios so far: log flood. (Issue 8 adds the others to this same harness.)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+quick=0
+[[ "${1:-}" == "--quick" ]] && quick=1
+instances=4 lines=500000 reps=3
+((quick)) && lines=20000 reps=1
+
+echo "building pmd (Release)..."
+cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DPMD_BUILD_TESTS=OFF >/dev/null
+cmake --build "$root/build-bench" -j "$(nproc)" >/dev/null
+pmctl="$root/build-bench/bin/pmctl"
+if [[ ! -x "$here/node_modules/.bin/pm2" ]]; then
+  echo "installing PM2 from npm into bench/node_modules..."
+  npm install --prefix "$here" --no-audit --no-fund --silent pm2@latest >/dev/null
+fi
+pm2="$here/node_modules/.bin/pm2"
+pm2_version=$("$pm2" --version 2>/dev/null | tail -1)
+
+work=$(mktemp -d /tmp/pmd-bench.XXXXXX)
+export PMD_HOME="$work/pmd" PM2_HOME="$work/pm2"
+cleanup() {
+  "$pmctl" kill >/dev/null 2>&1 || true
+  "$pm2" kill >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+
+# Waits until every app of the manager has exited and the log file stopped growing; prints the
+# time the file last grew.
+wait_done() {
+  local manager=$1 file=$2 deadline=$(( $(date +%s) + 300 )) size=-1 grew_at
+  grew_at=$(now)
+  while (( $(date +%s) < deadline )); do
+    local running
+    if [[ $manager == pmd ]]; then
+      running=$("$pmctl" list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).filter(p=>p.status!=="stopped").length))')
+    else
+      running=$("$pm2" jlist 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s.slice(s.indexOf("[")));console.log(j.filter(p=>p.pm2_env.status!=="stopped").length)})')
+    fi
+    local new_size
+    new_size=$(stat -c %s "$file" 2>/dev/null || echo 0)
+    if [[ $new_size != "$size" ]]; then size=$new_size; grew_at=$(now); fi
+    if [[ $running == 0 ]] && awk -v a="$(now)" -v b="$grew_at" 'BEGIN{exit !(a-b>1.0)}'; then
+      echo "$grew_at"
+      return
+    fi
+    sleep 0.2
+  done
+  echo "$grew_at"
+}
+
+log_flood() {
+  # One ecosystem file for both managers: fork mode (PM2's cluster mode relays output over IPC
+  # and stalls a writer that waits for 'drain'), merged logs, no restart when the writers finish.
+  local manager=$1 file start eco="$work/flood.json"
+  cat > "$eco" <<JSON
+{"apps": [{"name": "flood", "script": "$here/apps/flood.js", "instances": $instances, "exec_mode": "fork",
+           "merge_logs": true, "autorestart": false, "env": {"FLOOD_LINES": "$lines"}}]}
+JSON
+  if [[ $manager == pmd ]]; then
+    file="$PMD_HOME/logs/flood-out.log"
+    start=$(now)
+    "$pmctl" start "$eco" >/dev/null 2>&1
+  else
+    file="$PM2_HOME/logs/flood-out.log"
+    start=$(now)
+    "$pm2" start "$eco" >/dev/null 2>&1
+  fi
+  end=$(wait_done "$manager" "$file")
+  local check
+  check=$(node "$here/apps/check_flood.js" "$file" "$instances" "$lines")
+  local seconds
+  seconds=$(awk -v a="$end" -v b="$start" 'BEGIN{printf "%.2f", a-b}')
+  echo "$seconds $(node -e "const c=$check;console.log(c.lost, c.torn, c.duplicated, c.reordered)")"
+  if [[ $manager == pmd ]]; then "$pmctl" delete all >/dev/null 2>&1; rm -f "$file"; else "$pm2" delete all >/dev/null 2>&1; rm -f "$file"; fi
+}
+
+median_minmax() { sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s (%s-%s)", m, v[1], v[NR]}'; }
+
+declare -A seconds lost torn
+for rep in $(seq "$reps"); do
+  order="pmd pm2"; (( rep % 2 == 0 )) && order="pm2 pmd"
+  for manager in $order; do
+    read -r s l t dup reo < <(log_flood "$manager")
+    echo "rep $rep $manager: ${s}s, lost $l, torn $t, duplicated $dup, reordered $reo"
+    seconds[$manager]+="$s "
+    lost[$manager]+="$l "
+    torn[$manager]+="$((t + dup + reo)) "
+  done
+done
+
+total=$((instances * lines))
+row() {  # figure, pmd values, pm2 values, how to compare
+  local name=$1 a b
+  a=$(tr ' ' '\n' <<<"$2" | grep . | median_minmax)
+  b=$(tr ' ' '\n' <<<"$3" | grep . | median_minmax)
+  local ma=${a%% *} mb=${b%% *} ratio="-"
+  if [[ $4 == time ]] && awk -v x="$ma" 'BEGIN{exit !(x>0)}'; then ratio=$(awk -v x="$ma" -v y="$mb" 'BEGIN{printf "pmd %.1fx faster", y/x}'); fi
+  echo "| $name | $a | $b | $ratio |"
+}
+lps() { for s in $1; do awk -v s="$s" -v t="$total" 'BEGIN{printf "%d ", t/s}'; done; }
+table=$(cat <<TABLE
+| figure (median, min-max over $reps runs) | pmd | PM2 $pm2_version | ratio |
+| --- | --- | --- | --- |
+$(row "log flood: seconds until all $total lines are on disk" "${seconds[pmd]}" "${seconds[pm2]}" time)
+$(row "log flood: lines/s" "$(lps "${seconds[pmd]}")" "$(lps "${seconds[pm2]}")" none)
+$(row "log flood: lines lost" "${lost[pmd]}" "${lost[pm2]}" none)
+$(row "log flood: lines torn, duplicated or out of order" "${torn[pmd]}" "${torn[pm2]}" none)
+TABLE
+)
+machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), node $(node --version)"
+mkdir -p "$here/results"
+out="$here/results/$(date +%Y-%m-%d)$( ((quick)) && echo -quick).md"
+{
+  echo "# pmd vs PM2 — $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "Machine: $machine. Command: \`bench/run.sh$( ((quick)) && echo ' --quick')\`. Workload: $instances instances of bench/apps/flood.js, each writing $lines numbered lines, merged into one file."
+  echo
+  echo "$table"
+} > "$out"
+echo
+cat "$out"
