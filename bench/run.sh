@@ -10,10 +10,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-quick=0
-[[ "${1:-}" == "--quick" ]] && quick=1
+quick=0 suffix="" flag=""
+if [[ "${1:-}" == "--quick" ]]; then quick=1 suffix="-quick" flag=" --quick"; fi
 instances=4 lines=500000 reps=3
-((quick)) && lines=20000 reps=1
+if ((quick)); then lines=20000 reps=1; fi
 
 echo "building pmd (Release)..."
 cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DPMD_BUILD_TESTS=OFF >/dev/null
@@ -47,12 +47,14 @@ wait_done() {
     if [[ $manager == pmd ]]; then
       running=$("$pmctl" list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).filter(p=>p.status!=="stopped").length))')
     else
-      running=$("$pm2" jlist 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s.slice(s.indexOf("[")));console.log(j.filter(p=>p.pm2_env.status!=="stopped").length)})')
+      # jlist may print daemon messages first: the JSON is the line that starts with '['.
+      running=$("$pm2" jlist 2>/dev/null | grep '^\[' | tail -1 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).filter(p=>p.pm2_env.status!=="stopped").length)}catch(e){console.log(-1)}})')
     fi
     local new_size
     new_size=$(stat -c %s "$file" 2>/dev/null || echo 0)
     if [[ $new_size != "$size" ]]; then size=$new_size; grew_at=$(now); fi
-    if [[ $running == 0 ]] && awk -v a="$(now)" -v b="$grew_at" 'BEGIN{exit !(a-b>1.0)}'; then
+    # Done once something was written, every app has exited and the file stopped growing.
+    if [[ $size -gt 0 && $running == 0 ]] && awk -v a="$(now)" -v b="$grew_at" 'BEGIN{exit !(a-b>1.0)}'; then
       echo "$grew_at"
       return
     fi
@@ -64,23 +66,28 @@ wait_done() {
 log_flood() {
   # One ecosystem file for both managers: fork mode (PM2's cluster mode relays output over IPC
   # and stalls a writer that waits for 'drain'), merged logs, no restart when the writers finish.
-  local manager=$1 file start eco="$work/flood.json"
+  local manager=$1 rep=$2 file start eco="$work/flood.json"
+  # A new name each run: a manager that still holds the previous file open cannot mix them up.
+  local name="flood$rep"
   cat > "$eco" <<JSON
-{"apps": [{"name": "flood", "script": "$here/apps/flood.js", "instances": $instances, "exec_mode": "fork",
+{"apps": [{"name": "$name", "script": "$here/apps/flood.js", "instances": $instances, "exec_mode": "fork",
            "merge_logs": true, "autorestart": false, "env": {"FLOOD_LINES": "$lines"}}]}
 JSON
   if [[ $manager == pmd ]]; then
-    file="$PMD_HOME/logs/flood-out.log"
+    file="$PMD_HOME/logs/$name-out.log"
     start=$(now)
-    "$pmctl" start "$eco" >/dev/null 2>&1
+    "$pmctl" start "$eco" >"$work/$name-$manager.start.log" 2>&1
   else
-    file="$PM2_HOME/logs/flood-out.log"
+    file="$PM2_HOME/logs/$name-out.log"
     start=$(now)
-    "$pm2" start "$eco" >/dev/null 2>&1
+    "$pm2" start "$eco" >"$work/$name-$manager.start.log" 2>&1
   fi
   end=$(wait_done "$manager" "$file")
   local check
   check=$(node "$here/apps/check_flood.js" "$file" "$instances" "$lines")
+  if [[ $check != *'"lost":0,'* ]]; then
+    { echo "--- $manager run $rep: $(wc -l < "$file" 2>/dev/null || echo no) lines in $file; start output:"; cat "$work/$name-$manager.start.log"; } >&2
+  fi
   local seconds
   seconds=$(awk -v a="$end" -v b="$start" 'BEGIN{printf "%.2f", a-b}')
   echo "$seconds $(node -e "const c=$check;console.log(c.lost, c.torn, c.duplicated, c.reordered)")"
@@ -93,7 +100,7 @@ declare -A seconds lost torn
 for rep in $(seq "$reps"); do
   order="pmd pm2"; (( rep % 2 == 0 )) && order="pm2 pmd"
   for manager in $order; do
-    read -r s l t dup reo < <(log_flood "$manager")
+    read -r s l t dup reo < <(log_flood "$manager" "$rep")
     echo "rep $rep $manager: ${s}s, lost $l, torn $t, duplicated $dup, reordered $reo"
     seconds[$manager]+="$s "
     lost[$manager]+="$l "
@@ -122,11 +129,11 @@ TABLE
 )
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), node $(node --version)"
 mkdir -p "$here/results"
-out="$here/results/$(date +%Y-%m-%d)$( ((quick)) && echo -quick).md"
+out="$here/results/$(date +%Y-%m-%d)$suffix.md"
 {
   echo "# pmd vs PM2 — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Machine: $machine. Command: \`bench/run.sh$( ((quick)) && echo ' --quick')\`. Workload: $instances instances of bench/apps/flood.js, each writing $lines numbered lines, merged into one file."
+  echo "Machine: $machine. Command: \`bench/run.sh$flag\`. Workload: $instances instances of bench/apps/flood.js, each writing $lines numbered lines, merged into one file."
   echo
   echo "$table"
 } > "$out"

@@ -7,17 +7,14 @@ scripts/install-deps.sh
 scripts/build.sh -DPMD_BUILD_TESTS=OFF
 cmake --install build >/dev/null
 echo
-if pmctl describe hello >/dev/null 2>&1; then
-  pmctl restart hello
-else
-  pmctl start examples/hello-server.js --name hello
-fi
+# PM2's startOrReload: started the first time, left alone (or reloaded if edited) afterwards.
+pmctl start examples/ecosystem.config.js
 cat <<MSG
 
-pmd is running the example app (see above). Try:
+pmd is running the example app from examples/ecosystem.config.js (see above). Try:
+  pmctl logs hello          # its output, live (Ctrl-C to leave)
   pmctl describe hello      # everything about it
   pmctl restart hello       # new pid, same name and id
   pmctl stop hello | pmctl delete hello
   pmctl kill                # stop every app and the daemon
-Its output is in ~/.pmd/logs/hello-out.log.
 MSG
