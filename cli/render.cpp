@@ -117,6 +117,7 @@ std::string render_describe(const json& instances) {
     add("uptime", running ? units::format_duration(std::chrono::milliseconds(v.value("uptime_ms", 0LL))) : "-");
     add("restarts", std::to_string(v.value("restarts", 0)));
     add("unstable restarts", std::to_string(v.value("unstable_restarts", 0)));
+    add("memory restarts", std::to_string(v.value("memory_restarts", 0)));
     if (v.contains("last_exit") && v["last_exit"].is_object()) {
       const auto& e = v["last_exit"];
       add("last exit", (e["signal"].is_null() ? "exit code " + std::to_string(e.value("code", 0)) : "signal " + e["signal"].get<std::string>()) +

@@ -36,7 +36,6 @@ const std::vector<std::string> kAcceptedButIgnored = {
 // Keys pmd reads and keeps in the spec but does not act on yet: said once per load, so nobody
 // believes a limit is enforced when it is not. Each entry goes when its feature lands.
 const std::map<std::string, std::string> kNotActedOnYet = {
-    {"max_memory_restart", "memory limits are not enforced yet"},
     {"wait_ready", "readiness is not awaited yet; an app is online once it is exec'd"},
     {"listen_timeout", "readiness is not awaited yet"},
     {"shutdown_with_message", "apps are stopped with kill_signal"},

@@ -147,6 +147,13 @@ asio::awaitable<void> Instance::wait_until_down() {
   while (state_ != InstanceState::kStopped && state_ != InstanceState::kErrored) co_await changed_.wait();
 }
 
+void Instance::restart_for(const std::string& reason) {
+  if (state_ != InstanceState::kOnline || exited_) return;  // already going down or between runs
+  ++memory_restarts_;
+  relaunch_reason_ = reason;
+  request_stop("restarting: " + reason);
+}
+
 void Instance::reset_restart_history() {
   history_ = {};
   ++restarts_;
@@ -269,6 +276,13 @@ void Instance::finish() {
   cpu_percent_ = 0;
   memory_bytes_ = 0;
   const policy::ExitStatus exit = last_exit_.value_or(policy::ExitStatus{});
+  if (relaunch_reason_) {
+    std::string reason = "restarted: " + *relaunch_reason_;
+    relaunch_reason_.reset();
+    ++restarts_;
+    launch(reason);
+    return;
+  }
   if (!should_run_) {
     std::string how = killed_ ? "killed with SIGKILL after kill_timeout " + units::format_duration(app_->spec.kill_timeout)
                               : "exited with " + exit.describe();
@@ -330,6 +344,7 @@ json Instance::view(bool detailed) const {
       {"status", state_name(state_)},
       {"restarts", restarts_},
       {"unstable_restarts", history_.unstable_restarts},
+      {"memory_restarts", memory_restarts_},
       {"uptime_ms", uptime},
       {"cpu", cpu_percent_},
       {"memory", memory_bytes_},

@@ -64,6 +64,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// Waits until the instance is stopped or errored (after request_stop).
   boost::asio::awaitable<void> wait_until_down();
 
+  /// Replaces a running process gracefully (stop, then start again) for `reason`, e.g. a memory
+  /// limit. Counted apart from crashes: it does not consume max_restarts.
+  void restart_for(const std::string& reason);
+
   /// Forgets the restart history (a person restarted it) and counts a restart.
   void reset_restart_history();
 
@@ -118,6 +122,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::chrono::steady_clock::time_point started_at_{};
   std::chrono::system_clock::time_point started_wall_{};
   int restarts_ = 0;
+  int memory_restarts_ = 0;
+  std::optional<std::string> relaunch_reason_;  // set while a restart_for() stop is under way
   policy::RestartHistory history_;
   std::optional<policy::ExitStatus> last_exit_;
   std::chrono::system_clock::time_point last_exit_at_{};

@@ -76,4 +76,9 @@ Decision decide_after_exit(const RestartSettings& s, const ExitStatus& exit, mil
   return d;
 }
 
+std::optional<std::string> memory_restart_reason(std::uint64_t tree_bytes, std::uint64_t limit_bytes) {
+  if (limit_bytes == 0 || tree_bytes <= limit_bytes) return std::nullopt;
+  return "memory " + units::format_size(tree_bytes) + " > limit " + units::format_size(limit_bytes);
+}
+
 }  // namespace pmd::policy

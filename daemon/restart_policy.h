@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,5 +62,9 @@ struct Decision {
 /// The decision after an exit that nobody asked for (a crash or the app ending by itself).
 Decision decide_after_exit(const RestartSettings& settings, const ExitStatus& exit, milliseconds uptime,
                            const RestartHistory& history);
+
+/// When a process tree's memory is over max_memory_restart (0 = no limit), the reason to give
+/// for its restart: "memory 312.4 MiB > limit 300.0 MiB".
+std::optional<std::string> memory_restart_reason(std::uint64_t tree_bytes, std::uint64_t limit_bytes);
 
 }  // namespace pmd::policy

@@ -310,7 +310,13 @@ void Supervisor::sample_usage() {
     for (auto& inst : app.instances) {
       if (!inst->is_running()) continue;
       auto it = by_group.find(inst->pid());
-      if (it != by_group.end()) inst->record_usage(it->second.first, it->second.second, now);
+      if (it == by_group.end()) continue;
+      inst->record_usage(it->second.first, it->second.second, now);
+      // The limit applies to the whole process group, not just the main pid (PM2's blind spot).
+      if (auto reason = policy::memory_restart_reason(it->second.second, app.runtime->spec.max_memory_restart)) {
+        spdlog::warn("app {} [id {}]: {}; restarting it", app.runtime->spec.name, inst->identity().id, *reason);
+        inst->restart_for(*reason);
+      }
     }
   }
 }

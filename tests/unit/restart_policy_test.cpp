@@ -103,3 +103,9 @@ TEST_CASE("ExitStatus reads waitpid statuses and describes them", "[policy]") {
   CHECK(killed.signaled);
   CHECK(killed.describe() == "signal SIGKILL");
 }
+
+TEST_CASE("memory over max_memory_restart gives a restart reason with both figures", "[policy]") {
+  CHECK_FALSE(memory_restart_reason(500u << 20, 0));
+  CHECK_FALSE(memory_restart_reason(300u << 20, 300u << 20));
+  CHECK(memory_restart_reason(312u << 20, 300u << 20) == std::string("memory 312.0 MiB > limit 300.0 MiB"));
+}
