@@ -121,6 +121,7 @@ int run_pmctl(int argc, char** argv) {
   add_key_option(start_cmd, o, "--kill-timeout", "kill_timeout", "grace before SIGKILL on stop (1600 ms)");
   add_key_option(start_cmd, o, "--kill-signal", "kill_signal", "signal that asks the app to stop (SIGINT)");
   add_key_option(start_cmd, o, "--listen-timeout", "listen_timeout", "how long to wait for readiness (3000 ms)");
+  add_key_option(start_cmd, o, "--exec-mode", "exec_mode", "fork or cluster (default: cluster for node apps with -i)");
   add_key_option(start_cmd, o, "--port", "port", "cluster mode: the port pmd binds and shares");
   add_key_option(start_cmd, o, "--listen", "listen", "cluster mode: the address pmd binds and shares");
   add_key_option(start_cmd, o, "--output,-o", "out_file", "stdout log file");

@@ -39,8 +39,7 @@ const std::map<std::string, std::string> kNotActedOnYet = {
     {"wait_ready", "readiness is not awaited yet; an app is online once it is exec'd"},
     {"listen_timeout", "readiness is not awaited yet"},
     {"shutdown_with_message", "apps are stopped with kill_signal"},
-    {"port", "cluster mode's shared sockets are not implemented yet"},
-    {"listen", "cluster mode's shared sockets are not implemented yet"},
+    {"listen", "only its port is used: unix socket paths are not shared yet"},
 };
 
 const std::map<std::string, std::string> kAliases = {
@@ -501,11 +500,13 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
   if (d.exec_mode) spec.exec_mode = *d.exec_mode;
   else spec.exec_mode = d.instances && node_app ? "cluster" : "fork";
   if (spec.exec_mode == "cluster") {
+    // pmd shares one socket among the instances when it knows the port; say so when it cannot.
+    const bool port_known = spec.port > 0 || spec.env.count("PORT") || spec.base_env.count("PORT") || !spec.listen.empty();
     r.at("exec_mode", app.find("exec_mode") ? app.find("exec_mode")->pos : Position{});
-    r.warn("cluster mode is not implemented yet: the " + std::to_string(spec.instances) +
-           " instances run as separate processes and do not share a listening socket");
+    if (!port_known)
+      r.warn("cluster mode without a port: set port (or PORT in env) so pmd can bind it once and share it; "
+             "until then the " + std::to_string(spec.instances) + " instances each bind their own");
   }
-
   for (std::string* path : {&spec.out_file, &spec.error_file, &spec.log_file})
     if (!path->empty() && *path != "/dev/null") *path = absolute_from(cwd, *path).string();
 

@@ -5,6 +5,7 @@
 #include "app_normalizer.h"
 
 #include "line_splitter.h"
+#include "listeners.h"
 #include "proc_table.h"
 #include "signals.h"
 #include "units.h"
@@ -35,6 +36,13 @@ long long unix_ms(std::chrono::system_clock::time_point t) {
 }
 
 }  // namespace
+
+AppRuntime::~AppRuntime() { set_listener(-1, 0); }
+
+void AppRuntime::set_listener(int fd, int port) {
+  if (listener.fd >= 0 && listener.fd != fd) ::close(listener.fd);
+  listener = ClusterSocket{fd, port};
+}
 
 const char* state_name(InstanceState state) {
   switch (state) {
@@ -81,7 +89,8 @@ void Instance::set_state(InstanceState to, const std::string& reason) {
 }
 
 std::string Instance::launch(const std::string& reason) {
-  auto request = make_spawn_request(app_->spec, who_);
+  static const std::string preload = node_preload_path();
+  auto request = make_spawn_request(app_->spec, who_, app_->listener, preload);
   std::string error;
   if (auto* req = std::get_if<SpawnRequest>(&request)) {
     auto spawned = spawn_process(*req);
@@ -339,7 +348,7 @@ json Instance::view(bool detailed) const {
       {"id", who_.id},
       {"name", s.name},
       {"instance", who_.number},
-      {"mode", "fork"},
+      {"mode", app_->listener.fd >= 0 ? "cluster" : "fork"},
       {"pid", running ? json(pid_) : json(nullptr)},
       {"status", state_name(state_)},
       {"restarts", restarts_},

@@ -30,8 +30,16 @@ namespace pmd {
 /// What the instances of one app share: the spec they launch from and the log files.
 struct AppRuntime {
   explicit AppRuntime(AppSpec s) : spec(std::move(s)), log(spec.name, log_settings_for(spec)) {}
+  ~AppRuntime();
+  AppRuntime(const AppRuntime&) = delete;
+  AppRuntime& operator=(const AppRuntime&) = delete;
+
+  /// Replaces the cluster socket (closing the old one); fd -1 means none.
+  void set_listener(int fd, int port);
+
   AppSpec spec;
   AppLog log;
+  ClusterSocket listener;  // cluster mode: the socket every instance inherits
   std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();
 };
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 #include <cstdlib>
 
@@ -82,9 +83,21 @@ std::string resolve_identity(const AppSpec& spec, SpawnRequest& req) {
 
 }  // namespace
 
-std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, const InstanceIdentity& who) {
+std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, const InstanceIdentity& who,
+                                                           const ClusterSocket& socket, const std::string& node_preload) {
   SpawnRequest req;
   Env env = instance_environment(spec, who);
+  if (socket.fd >= 0) {
+    req.pass_fds = {socket.fd};
+    env["PORT"] = std::to_string(socket.port);
+    env["PMD_PORT"] = std::to_string(socket.port);
+    env["LISTEN_FDNAMES"] = spec.name;
+    const bool node = std::filesystem::path(spec.interpreter).filename() == "node";
+    if (node && !node_preload.empty()) {
+      std::string& options = env["NODE_OPTIONS"];
+      options += (options.empty() ? "" : " ") + std::string("--require \"") + node_preload + "\"";
+    }
+  }
   auto path = env.find("PATH");
   const std::string path_var = path == env.end() ? config::kDefaultPath : path->second;
   const std::string& program = spec.interpreter.empty() ? spec.script : spec.interpreter;

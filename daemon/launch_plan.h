@@ -14,12 +14,22 @@ struct InstanceIdentity {
   int number = 0;  // 0..instances-1 within the app (NODE_APP_INSTANCE)
 };
 
+/// A listening socket shared by an app's instances (cluster mode).
+struct ClusterSocket {
+  int fd = -1;
+  int port = 0;
+};
+
 /// The environment an instance gets: the starter's, the declared variables on top, then the
 /// identity variables PM2 apps rely on (pm_id, name, NODE_APP_INSTANCE) and pmd's own.
 Env instance_environment(const AppSpec& spec, const InstanceIdentity& who);
 
 /// Resolves the executable against the app's own PATH. Returns an error sentence when the
 /// interpreter or binary cannot be found any more (a Node upgrade, a deleted file).
-std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, const InstanceIdentity& who);
+/// With a cluster socket the instance inherits it at fd 3 and learns its port (PORT, PMD_PORT);
+/// Node apps also get pmd's preload, so their unmodified listen(PORT) uses it.
+std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, const InstanceIdentity& who,
+                                                           const ClusterSocket& socket = {},
+                                                           const std::string& node_preload = {});
 
 }  // namespace pmd

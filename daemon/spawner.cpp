@@ -53,6 +53,15 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req)
   for (auto& a : req.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   for (auto& e : req.envp) envp.push_back(const_cast<char*>(e.c_str()));
+  // LISTEN_PID must be the child's own pid, known only after fork: the child writes its digits
+  // into this buffer, prepared here because the child may not allocate.
+  const std::size_t pass_count = req.pass_fds.size();
+  std::string listen_fds = "LISTEN_FDS=" + std::to_string(pass_count);
+  std::string listen_pid = "LISTEN_PID=" + std::string(20, '\0');
+  if (pass_count > 0) {
+    envp.push_back(listen_fds.data());
+    envp.push_back(listen_pid.data());
+  }
   envp.push_back(nullptr);
 
   int out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
@@ -75,22 +84,41 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req)
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
     if (g_have_child_nofile) ::setrlimit(RLIMIT_NOFILE, &g_child_nofile);
-    if (::setsid() < 0) child_fail(report[1], kSetsid);
+    int report_fd = report[1];
+    if (::setsid() < 0) child_fail(report_fd, kSetsid);
     int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull < 0) child_fail(report[1], kDevNull);
-    if (::dup2(devnull, 0) < 0) child_fail(report[1], kDevNull);
-    if (::dup2(out[1], 1) < 0 || ::dup2(err[1], 2) < 0) child_fail(report[1], kRedirect);
-    // Belt and braces: whatever a library opened without O_CLOEXEC does not reach the app.
-    ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (devnull < 0) child_fail(report_fd, kDevNull);
+    if (::dup2(devnull, 0) < 0) child_fail(report_fd, kDevNull);
+    if (::dup2(out[1], 1) < 0 || ::dup2(err[1], 2) < 0) child_fail(report_fd, kRedirect);
     if (devnull > 2) ::close(devnull);
+    if (pass_count > 0) {
+      // Move everything we still need out of 3..3+n first, then put the passed fds in place
+      // (dup2 clears close-on-exec on the copy, so they survive exec).
+      const int first_free = 3 + static_cast<int>(pass_count);
+      report_fd = ::fcntl(report_fd, F_DUPFD_CLOEXEC, first_free);
+      int moved[16];
+      for (std::size_t i = 0; i < pass_count && i < 16; ++i) {
+        moved[i] = ::fcntl(req.pass_fds[i], F_DUPFD_CLOEXEC, first_free);
+        if (moved[i] < 0) child_fail(report_fd, kRedirect);
+      }
+      for (std::size_t i = 0; i < pass_count && i < 16; ++i)
+        if (::dup2(moved[i], 3 + static_cast<int>(i)) < 0) child_fail(report_fd, kRedirect);
+      char* digits = listen_pid.data() + 11;
+      char tmp[20];
+      int len = 0;
+      for (pid_t self = ::getpid(); self > 0 && len < 20; self /= 10) tmp[len++] = static_cast<char>('0' + self % 10);
+      for (int i = 0; i < len; ++i) digits[i] = tmp[len - 1 - i];
+    }
+    // Belt and braces: whatever a library opened without O_CLOEXEC does not reach the app.
+    ::syscall(SYS_close_range, 3U + static_cast<unsigned>(pass_count), ~0U, CLOSE_RANGE_CLOEXEC);
     // Drop privileges before chdir, so the app's own permissions decide what it may enter.
     if (req.switch_user) {
       if (::setgroups(req.groups.size(), req.groups.data()) != 0 || ::setgid(req.gid) != 0 || ::setuid(req.uid) != 0)
-        child_fail(report[1], kSwitchUser);
+        child_fail(report_fd, kSwitchUser);
     }
-    if (::chdir(req.cwd.c_str()) != 0) child_fail(report[1], kChdir);
+    if (::chdir(req.cwd.c_str()) != 0) child_fail(report_fd, kChdir);
     ::execve(req.executable.c_str(), argv.data(), envp.data());
-    child_fail(report[1], kExec);
+    child_fail(report_fd, kExec);
   }
   int fork_errno = errno;
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);

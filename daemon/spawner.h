@@ -15,6 +15,7 @@ struct SpawnRequest {
   std::vector<std::string> argv;   // argv[0] is what `ps` shows
   std::vector<std::string> envp;   // "KEY=VALUE"
   std::string cwd;
+  std::vector<int> pass_fds;       // inherited at fd 3, 4, ... with LISTEN_FDS/LISTEN_PID (systemd's protocol)
   bool switch_user = false;        // run as uid/gid with these supplementary groups
   uid_t uid = 0;
   gid_t gid = 0;

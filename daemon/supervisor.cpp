@@ -2,6 +2,7 @@
 #include "supervisor.h"
 
 #include "jsonrpc.h"
+#include "listeners.h"
 #include "nearest_name.h"
 #include "proc_table.h"
 
@@ -18,6 +19,15 @@ using nlohmann::json;
 
 namespace {
 
+
+// `listen: "127.0.0.1:8080"` (or "[::1]:8080") names the host; otherwise every interface.
+std::string listen_host(const AppSpec& spec) {
+  auto colon = spec.listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return {};
+  std::string host = spec.listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return host;
+}
 
 std::string default_log_path(const HomePaths& paths, const std::string& name, const char* kind) {
   return (paths.logs_dir / (name + "-" + kind + ".log")).string();
@@ -73,6 +83,11 @@ json Supervisor::start(AppSpec spec) {
   }
   resolve_log_paths(spec);
   auto runtime = std::make_shared<AppRuntime>(std::move(spec));
+  if (auto port = cluster_port(runtime->spec)) {
+    auto bound = bind_listener(*port, listen_host(runtime->spec));
+    if (auto* error = std::get_if<std::string>(&bound)) throw rpc::Error(rpc::kSpawnFailed, runtime->spec.name + ": " + *error);
+    runtime->set_listener(std::get<int>(bound), *port);
+  }
   App app{runtime, {}};
   for (int n = 0; n < runtime->spec.instances; ++n)
     app.instances.push_back(std::make_shared<Instance>(io_, reaper_, runtime, InstanceIdentity{next_id_ + n, n}));
@@ -124,6 +139,17 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, bool force, bool update_en
   co_await stop_and_wait(instances, force ? "restarting by request" : "reloading: the app's configuration changed");
   app = find_app(name);  // the registry may have changed while we waited
   if (!app) throw rpc::Error(rpc::kAppNotFound, "app '" + name + "' was deleted during the reload");
+  // A cluster app keeps its socket across the reload unless its port changed.
+  auto port = cluster_port(spec);
+  if (port.value_or(0) != app->runtime->listener.port) {
+    if (port) {
+      auto bound = bind_listener(*port, listen_host(spec));
+      if (auto* error = std::get_if<std::string>(&bound)) throw rpc::Error(rpc::kSpawnFailed, name + ": " + *error);
+      app->runtime->set_listener(std::get<int>(bound), *port);
+    } else {
+      app->runtime->set_listener(-1, 0);
+    }
+  }
   app->runtime->log.reconfigure(log_settings_for(spec));
   app->runtime->spec = std::move(spec);
   const int wanted = app->runtime->spec.instances;

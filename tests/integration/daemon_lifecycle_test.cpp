@@ -73,7 +73,7 @@ TEST_CASE("many pmctl racing to start the daemon leave exactly one", "[daemon]")
   CHECK(daemons_of(h.home).size() == 1);
 }
 
-TEST_CASE("a second pmd on the same home is refused; a stale socket file is replaced", "[daemon]") {
+TEST_CASE("a second pmd on the same home is refused, a stale socket file is replaced", "[daemon]") {
   Daemon d;
   auto second = run_command({(bin_dir() / "pmd").string(), "--no-daemon", "--home", d.home().string()});
   CHECK(second.exit_code == 3);
@@ -90,7 +90,7 @@ TEST_CASE("a second pmd on the same home is refused; a stale socket file is repl
   std::filesystem::remove_all(home);
 }
 
-TEST_CASE("pmctl version reports both sides; commands without a daemon say so", "[daemon]") {
+TEST_CASE("pmctl version reports both sides, commands without a daemon say so", "[daemon]") {
   Daemon d;
   auto v = d.pmctl({"version"});
   CHECK(v.exit_code == 0);

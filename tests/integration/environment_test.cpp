@@ -34,7 +34,7 @@ TEST_CASE("the app sees the starter's env, --env-var on top, and PM2's identity 
   CHECK(seen["cwd"] == "/tmp");
 }
 
-TEST_CASE("restart keeps the environment; restart --update-env takes the new shell's", "[env]") {
+TEST_CASE("restart keeps the environment, restart --update-env takes the new shell's", "[env]") {
   Daemon d;
   RunOptions shell;
   shell.env["PORT"] = "4000";
@@ -70,7 +70,7 @@ TEST_CASE("an app inherits only stdin, stdout and stderr", "[env]") {
   CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/fd/0") == "/dev/null");
 }
 
-TEST_CASE("user runs the app as that user; an unknown user is refused at start", "[env]") {
+TEST_CASE("user runs the app as that user, an unknown user is refused at start", "[env]") {
   Daemon d;
   auto unknown = d.pmctl({"start", "sleep", "--name", "ghost", "--user", "no-such-user-here", "--", "1000"});
   CHECK(unknown.exit_code == 1);

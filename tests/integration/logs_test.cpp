@@ -196,7 +196,7 @@ TEST_CASE("per-instance files without merge_logs, and flush empties them", "[log
   CHECK(d.pmctl({"logs", "--nostream"}).out.empty());
 }
 
-TEST_CASE("a line longer than 64 KiB is kept whole, in marked pieces; a last line without newline too", "[logs]") {
+TEST_CASE("a line longer than 64 KiB is kept whole, in marked pieces, a last line without newline too", "[logs]") {
   Daemon d;
   auto script = d.home() / "long.sh";
   std::ofstream(script) << "#!/bin/sh\nhead -c 150000 /dev/zero | tr '\\0' 'x'\necho\nprintf 'no newline at the end'\n";

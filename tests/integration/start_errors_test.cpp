@@ -46,7 +46,7 @@ TEST_CASE("an exec failure inside the daemon is reported and leaves nothing behi
   CHECK(d.list().empty());
 }
 
-TEST_CASE("a second app with the same name is refused; start by name revives a stopped one", "[start]") {
+TEST_CASE("a second app with the same name is refused, start by name revives a stopped one", "[start]") {
   Daemon d;
   REQUIRE(d.pmctl({"start", fixture("hello.js").string()}).exit_code == 0);
   auto again = d.pmctl({"start", fixture("hello.js").string()});

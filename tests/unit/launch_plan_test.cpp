@@ -26,7 +26,7 @@ TEST_CASE("instances get the starter's env, declared env on top, and their ident
   CHECK(env.at("PMD_INSTANCE") == "2");
 }
 
-TEST_CASE("instance_var renames the instance variable; increment_var counts up", "[launch]") {
+TEST_CASE("instance_var renames the instance variable, increment_var counts up", "[launch]") {
   auto s = spec();
   s.instance_var = "INSTANCE_ID";
   s.increment_var = "PORT";
@@ -36,7 +36,7 @@ TEST_CASE("instance_var renames the instance variable; increment_var counts up",
   CHECK(env.at("PORT") == "4003");
 }
 
-TEST_CASE("the executable is resolved on the app's PATH; a missing one is a sentence", "[launch]") {
+TEST_CASE("the executable is resolved on the app's PATH, a missing one is a sentence", "[launch]") {
   auto s = spec();
   s.interpreter = "sh";
   auto req = pmd::make_spawn_request(s, {0, 0});

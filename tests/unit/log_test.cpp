@@ -90,7 +90,7 @@ TEST_CASE("a log file rotates by rename and keeps log_retain files", "[log]") {
   CHECK(f.error().empty());
 }
 
-TEST_CASE("reopen follows an external rename; truncate empties", "[log]") {
+TEST_CASE("reopen follows an external rename, truncate empties", "[log]") {
   TempDir dir;
   auto path = (dir.path / "x.log").string();
   LogFile f(path, {});

@@ -8,7 +8,7 @@
 #include <boost/asio/local/connect_pair.hpp>
 #include <catch2/catch.hpp>
 
-TEST_CASE("stream messages are refused past the backlog bound; replies still go out", "[rpc]") {
+TEST_CASE("stream messages are refused past the backlog bound, replies still go out", "[rpc]") {
   boost::asio::io_context io;
   boost::asio::local::stream_protocol::socket ours(io), theirs(io);
   boost::asio::local::connect_pair(ours, theirs);

@@ -1,0 +1,115 @@
+// Cluster mode's shared socket: pmd binds the port once and every instance inherits it, so
+// several instances of an unmodified Node app (through pmd's preload) or of any program that
+// speaks LISTEN_FDS serve one port together. A port already in use is refused at start.
+#include "daemon_fixture.h"
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <set>
+
+using namespace pmd::test;
+
+namespace {
+
+// A port nobody listens on right now (bound to 0 by the kernel, then released).
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// One HTTP/1.0 GET to 127.0.0.1:port; the whole response, or "" on failure.
+std::string http_get(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const char request[] = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    if (::write(fd, request, sizeof request - 1) > 0) {
+      char buf[4096];
+      for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return response;
+}
+
+bool all_online(const Daemon& d, const std::string& name, int count) {
+  int online = 0;
+  for (auto& v : d.list())
+    if (v["name"] == name && v["status"] == "online") ++online;
+  return online == count;
+}
+
+}  // namespace
+
+TEST_CASE("instances of an unmodified Node app share one port through pmd's socket", "[cluster]") {
+  Daemon d;
+  const int port = free_port();
+  RunOptions env;
+  env.env["PORT"] = std::to_string(port);
+  auto r = d.pmctl({"start", (std::filesystem::path(PMD_TEST_FIXTURES_DIR) / ".." / ".." / "examples" / "hello-server.js").string(),
+                    "--name", "web", "-i", "2"}, env);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.empty());  // no cluster warning: the port is known
+  // Both bound "their" port: without the shared socket the second would die of EADDRINUSE.
+  REQUIRE(wait_until([&] {
+    auto log = read_file(d.home() / "logs" / "web-out-0.log") + read_file(d.home() / "logs" / "web-out-1.log");
+    return log.find("listening") != std::string::npos && log.rfind("listening") != log.find("listening");
+  }));
+  auto list = d.list();
+  REQUIRE(list.size() == 2);
+  for (auto& v : list) {
+    CHECK(v["mode"] == "cluster");
+    CHECK(v["restarts"] == 0);
+  }
+  for (int i = 0; i < 20; ++i) CHECK_THAT(http_get(port), Catch::Contains("hello from web"));
+  CHECK(all_online(d, "web", 2));
+
+  // A second app on the same port is refused at start, naming the port, and nothing is registered.
+  auto clash = d.pmctl({"start", (std::filesystem::path(PMD_TEST_FIXTURES_DIR) / "hello.js").string(), "--name", "clash", "-i", "2"}, env);
+  CHECK(clash.exit_code == 1);
+  CHECK_THAT(clash.err, Catch::Contains("port " + std::to_string(port) + " is already in use"));
+  CHECK(d.list().size() == 2);
+
+  // The socket belongs to the app: deleting it frees the port.
+  REQUIRE(d.pmctl({"delete", "web"}).exit_code == 0);
+  CHECK(http_get(port).empty());
+}
+
+TEST_CASE("any program that speaks LISTEN_FDS serves the shared socket, across restarts", "[cluster]") {
+  Daemon d;
+  const int port = free_port();
+  auto server = (bin_dir() / "listen_fds_server").string();
+  auto r = d.pmctl({"start", server, "--name", "native", "-i", "2", "--exec-mode", "cluster", "--port", std::to_string(port)});
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(wait_until([&] { return all_online(d, "native", 2); }));
+  std::set<std::string> answers;
+  for (int i = 0; i < 20; ++i) {
+    auto response = http_get(port);
+    REQUIRE_THAT(response, Catch::Contains("pid "));
+    answers.insert(response.substr(response.find("pid ")));
+  }
+  // The socket outlives the instances: after a restart the new pids answer on the same port.
+  REQUIRE(d.pmctl({"restart", "native"}).exit_code == 0);
+  for (int i = 0; i < 10; ++i) CHECK_THAT(http_get(port), Catch::Contains("pid "));
+  CHECK(all_online(d, "native", 2));
+  for (auto& v : d.list()) CHECK(v["restarts"] == 1);
+}
