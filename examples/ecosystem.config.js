@@ -7,6 +7,8 @@ module.exports = {
     {
       name: 'hello',
       script: path.join(__dirname, 'hello-server.js'),
+      instances: 'max',        // one per CPU this process may use
+      exec_mode: 'cluster',    // pmd binds PORT once; every instance shares the socket
       env: { PORT: 3000, NODE_ENV: 'development' },
       env_production: { NODE_ENV: 'production' },
       max_restarts: 10,
