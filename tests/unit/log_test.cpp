@@ -3,6 +3,8 @@
 #include "log_file.h"
 #include "log_format.h"
 
+#include "temp_dir.h"
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -16,14 +18,7 @@ using namespace pmd;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/pmd-log-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using pmd::test::TempDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);

@@ -1,6 +1,8 @@
 // `pmctl start` flags to a spec: the inference and every refusal, against real files in a temp dir.
 #include "start_options.h"
 
+#include "temp_dir.h"
+
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -15,20 +17,7 @@ using pmd::config::Starter;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/pmd-spec-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path write(const std::string& name, const std::string& text, mode_t mode) {
-    fs::path p = path / name;
-    std::ofstream(p) << text;
-    ::chmod(p.c_str(), mode);
-    return p;
-  }
-};
+using pmd::test::TempDir;
 
 Starter starter_in(const fs::path& cwd) { return Starter{{{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "/root"}}, cwd}; }
 
