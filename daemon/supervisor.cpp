@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <unordered_map>
 
@@ -265,7 +266,7 @@ json Supervisor::logs(const std::string& target, std::size_t lines, bool follow,
       if (std::find(instances.begin(), instances.end(), inst) != instances.end()) ids.push_back(inst->identity().id);
     if (!ids.empty()) sources.emplace_back(app.runtime, ids);
   }
-  const bool whole_apps = target == "all" || !std::all_of(target.begin(), target.end(), ::isdigit);
+  const bool whole_apps = target == "all" || !std::all_of(target.begin(), target.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 
   std::vector<std::pair<LogRecord, std::string>> recent;
   for (auto& [runtime, ids] : sources)
