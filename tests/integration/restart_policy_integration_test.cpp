@@ -70,9 +70,9 @@ TEST_CASE("the daemon's fd count stays flat over many restarts", "[restart]") {
   REQUIRE(wait_until([&] { return d.instance("loop")["restarts"].get<int>() >= 10; }, 30s));
   int fds_early = count_open_fds(d.pid());
   REQUIRE(wait_until([&] { return d.instance("loop")["restarts"].get<int>() >= 60; }, 60s));
-  int fds_late = count_open_fds(d.pid());
-  // The instance may be between runs or mid-run at either count: two pipes of slack.
-  CHECK(fds_late <= fds_early + 2);
+  // The instance may be between runs or mid-run at either count (two pipes of slack), and the
+  // connection of the pmctl that just asked may not be closed yet: allow it a moment.
+  CHECK(wait_until([&] { return count_open_fds(d.pid()) <= fds_early + 2; }, 5s));
   CHECK(zombie_children_of(d.pid()).empty());
   REQUIRE(d.pmctl({"delete", "loop"}).exit_code == 0);
 }
