@@ -60,9 +60,11 @@ Value convert(const YAML::Node& node, int depth);
 void add_members(const YAML::Node& node, Value& out, int depth) {
   std::vector<YAML::Node> merges;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // Copies, not references: yaml-cpp's iterator hands out a temporary pair.
+    const YAML::Node key = it->first;
+    const YAML::Node value = it->second;
     if (key.IsScalar() && key.Scalar() == "<<" && (key.Tag() == "?" || key.Tag().empty())) {
-      const YAML::Node& merged = it->second;
+      const YAML::Node& merged = value;
       if (merged.IsSequence())
         for (const auto& m : merged) merges.push_back(m);
       else
@@ -72,7 +74,7 @@ void add_members(const YAML::Node& node, Value& out, int depth) {
     Value::Member m;
     m.key = key.IsScalar() ? key.Scalar() : YAML::Dump(key);
     m.key_pos = position_of(key);
-    m.value = convert(it->second, depth + 1);
+    m.value = convert(value, depth + 1);
     out.members.push_back(std::move(m));
   }
   for (const auto& merged : merges) {

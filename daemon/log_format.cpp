@@ -18,7 +18,7 @@ std::string format_timestamp(std::string_view pattern, std::int64_t unix_ms) {
   char sign = offset_min < 0 ? '-' : '+';
   long abs_off = offset_min < 0 ? -offset_min : offset_min;
   auto two = [](int v) {
-    char b[8];
+    char b[16];
     std::snprintf(b, sizeof b, "%02d", v);
     return std::string(b);
   };
@@ -26,7 +26,7 @@ std::string format_timestamp(std::string_view pattern, std::int64_t unix_ms) {
   // Longest tokens first, so "YYYY" is not read as two "YY".
   const std::array<std::pair<std::string_view, std::string>, 22> tokens{{
       {"YYYY", std::to_string(tm.tm_year + 1900)},
-      {"SSS", [&] { char b[8]; std::snprintf(b, sizeof b, "%03d", millis); return std::string(b); }()},
+      {"SSS", [&] { char b[16]; std::snprintf(b, sizeof b, "%03d", millis); return std::string(b); }()},
       {"YY", two((tm.tm_year + 1900) % 100)},
       {"MM", two(tm.tm_mon + 1)},
       {"DD", two(tm.tm_mday)},
