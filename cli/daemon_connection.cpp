@@ -93,7 +93,7 @@ ConnectResult connect_to_daemon(const HomePaths& paths, bool start_if_needed) {
     int status = start_daemon(paths, error);
     if (status == 0) {
       result.client = try_connect(paths, err);
-    } else if (status == 3) {
+    } else if (status == kExitDaemonAlreadyRunning) {
       // Another daemon holds the home's lock but was not answering yet: give it a moment.
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
       while (!(result.client = try_connect(paths, err)) && std::chrono::steady_clock::now() < deadline)

@@ -7,6 +7,10 @@
 
 namespace pmd {
 
+/// Exit status of `pmd` when another daemon already holds the lock of its PMD_HOME; pmctl's
+/// autostart reads it to wait for that daemon instead of failing.
+inline constexpr int kExitDaemonAlreadyRunning = 3;
+
 struct HomePaths {
   std::filesystem::path home;
   std::filesystem::path socket;          // pmd.sock: the JSON-RPC endpoint

@@ -7,9 +7,6 @@
 
 namespace pmd {
 
-/// Exit status of `pmd` when another daemon already holds the lock of this PMD_HOME.
-inline constexpr int kExitAlreadyRunning = 3;
-
 /// Takes the exclusive lock on `lock_path` (flock, released by the kernel when the daemon dies,
 /// however it dies). Returns the fd, or -1 with `error` set.
 int acquire_daemon_lock(const std::filesystem::path& lock_path, const std::filesystem::path& pid_file, std::string& error);

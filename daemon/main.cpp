@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 namespace asio = boost::asio;
@@ -63,6 +64,15 @@ void mark_fds_cloexec() {
   }
 }
 
+// Runs `handler` for each delivery of the set's signals, for as long as the loop runs.
+void on_every_signal(asio::signal_set& signals, std::function<void(int)> handler) {
+  signals.async_wait([&signals, handler](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    handler(signo);
+    on_every_signal(signals, handler);
+  });
+}
+
 void arm_sampler(asio::steady_timer& timer, pmd::Supervisor& supervisor) {
   timer.expires_after(kSampleInterval);
   timer.async_wait([&timer, &supervisor](const boost::system::error_code& ec) {
@@ -96,7 +106,7 @@ int main(int argc, char** argv) {
   int lock_fd = pmd::acquire_daemon_lock(paths.daemon_lock, paths.pid_file, error);
   if (lock_fd < 0) {
     std::fprintf(stderr, "pmd: error: %s\n", error.c_str());
-    return pmd::kExitAlreadyRunning;
+    return pmd::kExitDaemonAlreadyRunning;
   }
   int ready_fd = foreground ? -1 : pmd::daemonize();
 
@@ -137,25 +147,13 @@ int main(int argc, char** argv) {
   pmd::write_pid_file(paths.pid_file);
 
   asio::signal_set stop_signals(io, SIGTERM, SIGINT, SIGHUP);
-  std::function<void()> arm_stop_signals = [&] {
-    stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-      if (ec) return;
-      spdlog::info("received {}", signo == SIGTERM ? "SIGTERM" : signo == SIGINT ? "SIGINT" : "SIGHUP");
-      shutdown();
-      arm_stop_signals();
-    });
-  };
-  arm_stop_signals();
+  on_every_signal(stop_signals, [&](int signo) {
+    spdlog::info("received {}", signo == SIGTERM ? "SIGTERM" : signo == SIGINT ? "SIGINT" : "SIGHUP");
+    shutdown();
+  });
   // SIGUSR1: reopen log files, as after logrotate (`pmctl reloadLogs` does the same).
   asio::signal_set reopen_signal(io, SIGUSR1);
-  std::function<void()> arm_reopen = [&] {
-    reopen_signal.async_wait([&](const boost::system::error_code& ec, int) {
-      if (ec) return;
-      supervisor.reopen_logs();
-      arm_reopen();
-    });
-  };
-  arm_reopen();
+  on_every_signal(reopen_signal, [&](int) { supervisor.reopen_logs(); });
   asio::steady_timer sampler(io);
   arm_sampler(sampler, supervisor);
 
