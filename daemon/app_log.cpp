@@ -55,11 +55,9 @@ void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view t
   (is_stderr && files.err ? files.err : files.out)->write(line);
   if (combined_) combined_->write(line);
 
-  if (!followers_.empty()) {
-    // A follower may go away while being told (its connection closed): iterate over a copy.
-    auto followers = followers_;
-    for (auto& [token, follower] : followers) follower(record);
-  }
+  // Followers only queue to their connection; none unsubscribes while being told, so no copy of
+  // the map is needed on this per-line path.
+  for (auto& [token, follower] : followers_) follower(record);
   tail_bytes_ += record.text.size();
   tail_.push_back(std::move(record));
   while (!tail_.empty() && (tail_.size() > kTailLines || tail_bytes_ > kTailBytes)) {

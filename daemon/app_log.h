@@ -37,6 +37,7 @@ class AppLog {
   static constexpr std::size_t kTailLines = 2000;
   static constexpr std::size_t kTailBytes = 2 << 20;
 
+  /// Called for each new line; must not subscribe or unsubscribe from inside the call.
   using Follower = std::function<void(const LogRecord&)>;
 
   AppLog(std::string app_name, LogSettings settings);
