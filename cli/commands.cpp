@@ -8,6 +8,7 @@
 #include "render.h"
 #include "session.h"
 #include "start_options.h"
+#include "units.h"
 
 #include <CLI/CLI.hpp>
 
@@ -53,7 +54,7 @@ struct StartCommand {
 
   int run(Session& session) {
     if (is_ecosystem_argument(options.script))
-      return apply_file(session, FileOptions{options.script, options.env_name, split_commas(only), update_env}, false);
+      return apply_file(session, FileOptions{options.script, options.env_name, split_commas(only), update_env}, "");
     const fs::path cwd = fs::current_path();
     const fs::path as_file = fs::path(options.script).is_absolute() ? fs::path(options.script) : cwd / options.script;
     json result;
@@ -170,7 +171,7 @@ int run_pmctl(int argc, char** argv) {
         Session session(true);
         if (targets.size() == 1 && is_ecosystem_argument(targets[0])) {
           FileOptions f{targets[0], env_name, split_commas(only), update_env};
-          return reapplies ? apply_file(session, f, true) : verb_on_file(session, f, method, past_tense);
+          return reapplies ? apply_file(session, f, method) : verb_on_file(session, f, method, past_tense);
         }
         json extra = json::object();
         if (update_env) extra["base_env"] = config::current_environment();
@@ -183,8 +184,51 @@ int run_pmctl(int argc, char** argv) {
   add_verb("stop", "stop apps (kill signal, then SIGKILL after kill_timeout)", "stop", "stopped", false);
   add_verb("restart", "restart apps", "restart", "restarted", true)
       ->add_flag("--update-env", update_env, "give the apps this shell's environment");
-  add_verb("reload", "restart apps (rolling, zero-downtime once cluster mode lands)", "restart", "reloaded", true)
-      ->add_flag("--update-env", update_env, "give the apps this shell's environment");
+
+  // reload: rolling, with progress as it goes and a summary
+  int parallel = 1;
+  auto* reload_cmd = app.add_subcommand("reload", "rolling zero-downtime reload: each replacement is ready before the old instance stops");
+  reload_cmd->add_option("target", targets, "app name, id, all, or an ecosystem file")->required();
+  reload_cmd->add_option("--only", only, "with an ecosystem file: only these apps (a,b)");
+  reload_cmd->add_option("--env", env_name, "with an ecosystem file: use env_<NAME>");
+  reload_cmd->add_option("--parallel", parallel, "instances replaced at a time (default 1)")->check(CLI::PositiveNumber);
+  reload_cmd->add_flag("--update-env", update_env, "give the apps this shell's environment");
+  reload_cmd->callback([&] {
+    action = [&] {
+      Session session(true);
+      session.print_progress(true);
+      if (targets.size() == 1 && is_ecosystem_argument(targets[0]))
+        return apply_file(session, FileOptions{targets[0], env_name, split_commas(only), update_env}, "reload");
+      for (const auto& target : targets) {
+        json params{{"target", target}, {"parallel", parallel}};
+        if (update_env) params["base_env"] = config::current_environment();
+        json result;
+        if (int rc = session.call("reload", params, result); rc != kExitOk) return rc;
+        for (const auto& a : result.value("apps", json::array()))
+          std::cout << "reloaded " << a.value("name", "") << ": " << a.value("replaced", 0) << " instance"
+                    << (a.value("replaced", 0) == 1 ? "" : "s") << " in " << units::format_duration(std::chrono::milliseconds(a.value("ms", 0)))
+                    << "\n";
+      }
+      return show_list(session, false);
+    };
+  });
+
+  // scale
+  std::string scale_target, scale_count;
+  auto* scale_cmd = app.add_subcommand("scale", "set the number of instances: 4, +2 or -1");
+  scale_cmd->add_option("app", scale_target, "app name or id")->required();
+  scale_cmd->add_option("instances", scale_count, "N, +N or -N")->required();
+  scale_cmd->callback([&] {
+    action = [&] {
+      Session session(true);
+      session.print_progress(true);
+      json result;
+      if (int rc = session.call("scale", json{{"target", scale_target}, {"instances", scale_count}}, result); rc != kExitOk) return rc;
+      std::cout << "scaled " << result.value("name", "") << " from " << result.value("from", 0) << " to " << result.value("to", 0)
+                << " instances\n";
+      return show_list(session, false);
+    };
+  });
   add_verb("delete", "stop apps and forget them", "delete", "deleted", false)->alias("del");
 
   // config

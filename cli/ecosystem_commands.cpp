@@ -39,14 +39,16 @@ bool is_ecosystem_argument(const std::string& arg) {
   return config::ecosystem_format(arg) != config::EcosystemFormat::kNone && fs::is_regular_file(arg, ec);
 }
 
-int apply_file(Session& session, const FileOptions& o, bool force) {
+int apply_file(Session& session, const FileOptions& o, const std::string& mode) {
   auto n = load(o);
   if (!report(n)) return kExitFailed;
   json specs = json::array();
   for (const auto& spec : n.apps) specs.push_back(to_json(spec));
   json results;
-  if (int rc = session.call("apply", json{{"specs", specs}, {"force", force}, {"update_env", o.update_env}}, results); rc != kExitOk)
-    return rc;
+  json params{{"specs", specs}, {"update_env", o.update_env}};
+  if (!mode.empty()) params["mode"] = mode;
+  session.print_progress(true);
+  if (int rc = session.call("apply", params, results); rc != kExitOk) return rc;
   for (const auto& r : results) {
     std::cout << r.value("action", "") << " " << r.value("name", "");
     std::size_t count = r.value("instances", json::array()).size();

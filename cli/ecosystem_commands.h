@@ -20,7 +20,8 @@ struct FileOptions {
 bool is_ecosystem_argument(const std::string& arg);
 
 /// start (force=false) or restart/reload (force=true) every app of the file.
-int apply_file(Session& session, const FileOptions& options, bool force);
+/// `mode`: "" (start: new apps start, changed ones reload), "restart" or "reload" (every app).
+int apply_file(Session& session, const FileOptions& options, const std::string& mode);
 
 /// stop / delete the apps the file declares.
 int verb_on_file(Session& session, const FileOptions& options, const std::string& method, const char* past_tense);

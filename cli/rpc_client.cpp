@@ -32,7 +32,8 @@ RpcClient::~RpcClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-rpc::Response RpcClient::call(const std::string& method, const nlohmann::json& params) {
+rpc::Response RpcClient::call(const std::string& method, const nlohmann::json& params,
+                              const std::function<void(const rpc::Response&)>& on_notification) {
   const int id = next_id_++;
   std::string request = rpc::encode_request(id, method, params);
   for (std::size_t done = 0; done < request.size();) {
@@ -48,7 +49,10 @@ rpc::Response RpcClient::call(const std::string& method, const nlohmann::json& p
     for (auto frame = framer_.next(); frame.kind != LineFramer::Frame::Kind::kNone; frame = framer_.next()) {
       if (frame.kind != LineFramer::Frame::Kind::kLine) continue;
       rpc::Response r = rpc::parse_response(frame.line);
-      if (r.is_notification) continue;
+      if (r.is_notification) {
+        if (on_notification) on_notification(r);
+        continue;
+      }
       // A reply with a null id answers a request the daemon could not read at all (oversized).
       if (r.id == id || r.id.is_null()) return r;
     }

@@ -6,6 +6,7 @@
 #include "line_framer.h"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,7 +29,9 @@ class RpcClient {
   ~RpcClient();
 
   /// Sends one request and waits for its reply. Throws std::runtime_error if the connection fails.
-  rpc::Response call(const std::string& method, const nlohmann::json& params = nlohmann::json::object());
+  /// Notifications that arrive before the reply (progress) go to `on_notification`.
+  rpc::Response call(const std::string& method, const nlohmann::json& params = nlohmann::json::object(),
+                     const std::function<void(const rpc::Response&)>& on_notification = {});
 
   /// The next message from the daemon (a stream notification after a call); nullopt when the
   /// daemon closes the connection.

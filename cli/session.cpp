@@ -27,7 +27,11 @@ int Session::call(const std::string& method, const json& params, json& result) {
     client_.emplace(std::move(*connection.client));
   }
   try {
-    rpc::Response r = client_->call(method, params);
+    rpc::Response r = client_->call(method, params, [this](const rpc::Response& note) {
+      if (print_progress_ && note.method == "progress") {
+        std::cout << note.params.value("message", "") << std::endl;
+      }
+    });
     if (!r.ok) {
       last_error_code_ = r.error_code;
       last_error_message_ = r.error_message;

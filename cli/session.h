@@ -29,6 +29,8 @@ class Session {
   /// The same, but a refusal by the daemon is not printed: the caller decides (last_error_message()).
   int call_quietly(const std::string& method, const nlohmann::json& params, nlohmann::json& result);
   const std::string& last_error_message() const { return last_error_message_; }
+  /// Prints the `progress` notifications of the calls that follow (reload, scale) as they come.
+  void print_progress(bool on) { print_progress_ = on; }
 
   /// Stream notifications after a call; nullopt when the daemon hangs up.
   std::optional<rpc::Response> next_message() { return client_ ? client_->next_message() : std::nullopt; }
@@ -43,6 +45,7 @@ class Session {
   int last_error_code_ = 0;
   std::string last_error_message_;
   bool quiet_ = false;
+  bool print_progress_ = false;
 };
 
 /// Prints the process table (or its JSON).

@@ -27,6 +27,8 @@ enum ErrorCode : int {
   kSpawnFailed = -32003,
   kPermissionDenied = -32004,
   kShuttingDown = -32005,
+  kAppBusy = -32006,        // a reload or scale of the app is already under way
+  kReloadAborted = -32007,  // a replacement failed; the old instances keep serving
 };
 
 /// The one error type handlers throw; the dispatcher turns it into a JSON-RPC error object.

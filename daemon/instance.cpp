@@ -67,8 +67,9 @@ struct Instance::OutputPipes {
   std::uint64_t generation;
 };
 
-Instance::Instance(asio::io_context& io, ChildReaper& reaper, std::shared_ptr<AppRuntime> app, InstanceIdentity who)
-    : io_(io), reaper_(reaper), app_(std::move(app)), who_(who), timer_(io), changed_(io) {}
+Instance::Instance(asio::io_context& io, ChildReaper& reaper, std::shared_ptr<AppRuntime> app, InstanceIdentity who,
+                   std::string notify_socket)
+    : io_(io), reaper_(reaper), app_(std::move(app)), who_(who), notify_socket_(std::move(notify_socket)), timer_(io), changed_(io) {}
 
 Instance::~Instance() {
   if (pid_ > 0) {
@@ -90,10 +91,15 @@ void Instance::set_state(InstanceState to, const std::string& reason) {
 
 std::string Instance::launch(const std::string& reason) {
   static const std::string preload = node_preload_path();
-  auto request = make_spawn_request(app_->spec, who_, app_->listener, preload);
+  const bool node = is_node_app(app_->spec);
+  LaunchExtras extras{app_->listener, preload, -1, notify_socket_};
+  std::shared_ptr<NodeIpcChannel> ipc = node ? NodeIpcChannel::create(io_) : nullptr;
+  if (ipc) extras.ipc_fd = ipc->child_end();
+  auto request = make_spawn_request(app_->spec, who_, extras);
   std::string error;
   if (auto* req = std::get_if<SpawnRequest>(&request)) {
     auto spawned = spawn_process(*req);
+    if (ipc) ipc->child_end_passed();
     if (auto* p = std::get_if<SpawnedProcess>(&spawned)) {
       ++generation_;
       pid_ = pgid_ = p->pid;
@@ -108,6 +114,13 @@ std::string Instance::launch(const std::string& reason) {
       reaper_.watch(pid_, [weak](int status) {
         if (auto self = weak.lock()) self->on_exit(status);
       });
+      if (ipc_) ipc_->close();
+      ipc_ = ipc;
+      if (ipc_) {
+        ipc_->start([weak, gen = generation_](const json& message) {
+          if (auto self = weak.lock()) self->on_ipc_message(gen, message);
+        });
+      }
       started_at_ = std::chrono::steady_clock::now();
       started_wall_ = std::chrono::system_clock::now();
       last_cpu_ticks_ = 0;
@@ -115,7 +128,17 @@ std::string Instance::launch(const std::string& reason) {
       cpu_percent_ = 0;
       memory_bytes_ = 0;
       should_run_ = true;
-      set_state(InstanceState::kOnline, reason + " (pid " + std::to_string(pid_) + ")");
+      readiness_ = policy::plan_readiness(app_->spec, app_->listener.fd >= 0, node && !preload.empty());
+      ready_timed_out_ = false;
+      ready_how_.clear();
+      const std::string started = reason + " (pid " + std::to_string(pid_) + ")";
+      if (readiness_.signal == policy::ReadySignal::kAtLaunch) {
+        ready_how_ = "online once started";
+        set_state(InstanceState::kOnline, started);
+      } else {
+        set_state(InstanceState::kLaunching, started + "; waiting for " + policy::awaited_signal_name(readiness_.signal));
+        arm_timer(TimerPurpose::kReadyDeadline, readiness_.deadline);
+      }
       return {};
     } else {
       error = std::get<std::string>(spawned);
@@ -128,6 +151,53 @@ std::string Instance::launch(const std::string& reason) {
   return error;
 }
 
+bool Instance::owns_process(pid_t pid) const {
+  if (pid_ <= 0) return false;
+  if (pid == pid_) return true;
+  auto entry = read_proc_entry(pid);
+  return entry && entry->pgid == pgid_;
+}
+
+void Instance::notify_ready(const std::string& how) {
+  if (readiness_.signal != policy::ReadySignal::kAtLaunch) become_ready(how);
+}
+
+void Instance::on_ipc_message(std::uint64_t generation, const json& message) {
+  if (generation != generation_) return;
+  // process.send('ready'), as PM2's wait_ready expects it.
+  if (message == "ready" && readiness_.signal == policy::ReadySignal::kMessage) become_ready("said ready (process.send)");
+  // pmd's preload: the app took the shared socket.
+  if (message.is_object() && message.value("pmd", "") == "listening" && readiness_.signal == policy::ReadySignal::kListen)
+    become_ready("listening on the shared socket");
+}
+
+void Instance::become_ready(const std::string& how) {
+  if (state_ != InstanceState::kLaunching) return;
+  timer_.cancel();
+  timer_purpose_ = TimerPurpose::kNone;
+  ++timer_generation_;
+  auto after = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_);
+  ready_how_ = how + " after " + units::format_duration(after);
+  set_state(InstanceState::kOnline, ready_how_ + " (pid " + std::to_string(pid_) + ")");
+}
+
+asio::awaitable<std::string> Instance::wait_ready() {
+  auto keep_alive = shared_from_this();
+  while (state_ == InstanceState::kLaunching) co_await changed_.wait();
+  if (state_ == InstanceState::kOnline && !ready_timed_out_) co_return std::string{};
+  if (state_ == InstanceState::kOnline)
+    co_return "it did not signal readiness (" + policy::awaited_signal_name(readiness_.signal) + ") within listen_timeout " +
+        units::format_duration(readiness_.deadline);
+  if (last_exit_ && !is_running())
+    co_return "it exited with " + last_exit_->describe() + " before it was ready";
+  co_return "it is " + std::string(state_name(state_)) + " (" + status_reason_ + ")";
+}
+
+void Instance::continue_counters_of(const Instance& replaced, bool for_memory) {
+  restarts_ = replaced.restarts_ + 1;
+  memory_restarts_ = replaced.memory_restarts_ + (for_memory ? 1 : 0);
+}
+
 void Instance::request_stop(const std::string& reason) {
   should_run_ = false;
   switch (state_) {
@@ -135,7 +205,9 @@ void Instance::request_stop(const std::string& reason) {
     case InstanceState::kOnline:
       set_state(InstanceState::kStopping, reason);
       if (!exited_) {
-        signal_tree(app_->spec.kill_signal);
+        // shutdown_with_message: the app is asked over its IPC channel, as PM2 does (for apps
+        // where signals are awkward, e.g. on some platforms); kill_timeout still bounds it.
+        if (!(app_->spec.shutdown_with_message && ipc_ && ipc_->send("shutdown"))) signal_tree(app_->spec.kill_signal);
         arm_timer(TimerPurpose::kKillEscalation, app_->spec.kill_timeout);
       }
       break;
@@ -238,6 +310,20 @@ void Instance::on_timer() {
         }
       }
       break;
+    case TimerPurpose::kReadyDeadline:
+      if (state_ != InstanceState::kLaunching) break;
+      if (readiness_.deadline_means_ready) {
+        become_ready("up " + units::format_duration(readiness_.deadline) + " (min_uptime) without exiting");
+      } else {
+        // PM2 treats an app that stays silent as online after listen_timeout; so does pmd, but
+        // a reload does not take this for readiness.
+        ready_timed_out_ = true;
+        ready_how_ = "no ready signal within listen_timeout";
+        set_state(InstanceState::kOnline, "no " + policy::awaited_signal_name(readiness_.signal) + " within listen_timeout " +
+                                              units::format_duration(readiness_.deadline) + "; treated as online (pid " +
+                                              std::to_string(pid_) + ")");
+      }
+      break;
     case TimerPurpose::kNone:
       break;
   }
@@ -280,6 +366,8 @@ void Instance::finish() {
   for (pid_t p : escaped_) ::kill(p, SIGKILL);
   escaped_.clear();
   pipes_.reset();
+  if (ipc_) ipc_->close();
+  ipc_.reset();
   exit_wait_status_.reset();
   auto uptime = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_);
   cpu_percent_ = 0;
@@ -360,6 +448,9 @@ json Instance::view(bool detailed) const {
   };
   if (!detailed) return v;
   v["reason"] = status_reason_;
+  if (!reload_error_.empty()) v["last_reload_error"] = reload_error_;
+  v["readiness"] = {{"awaits", policy::awaited_signal_name(readiness_.signal)},
+                    {"became_ready", ready_how_.empty() ? json(nullptr) : json(ready_how_)}};
   v["created_at"] = unix_ms(app_->created_at);
   v["started_at"] = started_wall_.time_since_epoch().count() ? json(unix_ms(started_wall_)) : json(nullptr);
   if (last_exit_) {

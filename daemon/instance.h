@@ -12,6 +12,8 @@
 #include "async_event.h"
 #include "child_reaper.h"
 #include "launch_plan.h"
+#include "node_ipc_channel.h"
+#include "readiness.h"
 #include "restart_policy.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -59,15 +61,32 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// Grace given to leftover processes holding the output pipes after SIGKILL.
   static constexpr std::chrono::milliseconds kDrainDeadline{1000};
 
-  Instance(boost::asio::io_context& io, ChildReaper& reaper, std::shared_ptr<AppRuntime> app, InstanceIdentity who);
+  /// `notify_socket` is the daemon's NOTIFY_SOCKET address, given to every process it starts.
+  Instance(boost::asio::io_context& io, ChildReaper& reaper, std::shared_ptr<AppRuntime> app, InstanceIdentity who,
+           std::string notify_socket);
   ~Instance();
 
   /// Starts the process now (from stopped, errored or waiting_restart). Returns an error sentence
   /// if it could not be exec'd; the instance is then errored.
   std::string launch(const std::string& reason);
 
-  /// Asks the process tree to stop: kill_signal to the group, SIGKILL after kill_timeout.
+  /// Asks the process tree to stop: kill_signal to the group (or the 'shutdown' message with
+  /// shutdown_with_message), SIGKILL after kill_timeout.
   void request_stop(const std::string& reason);
+
+  /// The process said it is ready (READY=1 on NOTIFY_SOCKET, matched by pid): `launching` ends.
+  void notify_ready(const std::string& how);
+
+  /// Waits while the instance is `launching`. Empty when it became ready by its awaited signal;
+  /// otherwise why not (it exited, it was stopped, or the deadline passed without the signal).
+  boost::asio::awaitable<std::string> wait_ready();
+
+  /// Takes over the counters of the instance this one replaces (a reload is a restart).
+  void continue_counters_of(const Instance& replaced, bool for_memory);
+  /// How the current launch became ready ("listening on the shared socket after 80ms").
+  const std::string& readiness_note() const { return ready_how_; }
+  /// Kept for `describe` after a reload failed on this instance's slot.
+  void set_reload_error(std::string text) { reload_error_ = std::move(text); }
 
   /// Waits until the instance is stopped or errored (after request_stop).
   boost::asio::awaitable<void> wait_until_down();
@@ -85,6 +104,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   InstanceState state() const { return state_; }
   bool is_running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
+  /// Whether `pid` is this instance's main process or in its process group.
+  bool owns_process(pid_t pid) const;
   const InstanceIdentity& identity() const { return who_; }
   const AppRuntime& app() const { return *app_; }
 
@@ -92,7 +113,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   nlohmann::json view(bool detailed) const;
 
  private:
-  enum class TimerPurpose { kNone, kKillEscalation, kDrain, kRestartDelay };
+  enum class TimerPurpose { kNone, kKillEscalation, kDrain, kRestartDelay, kReadyDeadline };
   struct OutputPipes;
 
   void set_state(InstanceState to, const std::string& reason);
@@ -101,6 +122,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void on_timer();
   void on_exit(int wait_status);
   void on_pipe_closed(std::uint64_t generation);
+  void on_ipc_message(std::uint64_t generation, const nlohmann::json& message);
+  void become_ready(const std::string& how);
   void maybe_finish();
   void finish();
   void after_unrequested_exit(const policy::ExitStatus& exit, std::chrono::milliseconds uptime, const std::string& extra);
@@ -110,6 +133,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   ChildReaper& reaper_;
   std::shared_ptr<AppRuntime> app_;
   InstanceIdentity who_;
+  std::string notify_socket_;
 
   InstanceState state_ = InstanceState::kStopped;
   bool should_run_ = false;  // desired state
@@ -121,6 +145,12 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::optional<int> exit_wait_status_;
   std::uint64_t generation_ = 0;  // bumps at each launch; stale pipe events are ignored
   std::shared_ptr<OutputPipes> pipes_;
+  std::shared_ptr<NodeIpcChannel> ipc_;  // Node apps: the channel of the current launch
+
+  policy::ReadinessPlan readiness_;
+  bool ready_timed_out_ = false;  // the deadline passed without the awaited signal
+  std::string ready_how_;         // how the current launch became ready
+  std::string reload_error_;
 
   boost::asio::steady_timer timer_;
   TimerPurpose timer_purpose_ = TimerPurpose::kNone;

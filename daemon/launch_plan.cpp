@@ -83,21 +83,35 @@ std::string resolve_identity(const AppSpec& spec, SpawnRequest& req) {
 
 }  // namespace
 
+bool is_node_app(const AppSpec& spec) {
+  auto program = std::filesystem::path(spec.interpreter).filename();
+  return program == "node" || program == "nodejs";
+}
+
 std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, const InstanceIdentity& who,
-                                                           const ClusterSocket& socket, const std::string& node_preload) {
+                                                           const LaunchExtras& extras) {
   SpawnRequest req;
   Env env = instance_environment(spec, who);
+  const auto& socket = extras.socket;
   if (socket.fd >= 0) {
     req.pass_fds = {socket.fd};
     env["PORT"] = std::to_string(socket.port);
     env["PMD_PORT"] = std::to_string(socket.port);
     env["LISTEN_FDNAMES"] = spec.name;
-    const bool node = std::filesystem::path(spec.interpreter).filename() == "node";
-    if (node && !node_preload.empty()) {
+    if (is_node_app(spec) && !extras.node_preload.empty()) {
       std::string& options = env["NODE_OPTIONS"];
-      options += (options.empty() ? "" : " ") + std::string("--require \"") + node_preload + "\"";
+      options += (options.empty() ? "" : " ") + std::string("--require \"") + extras.node_preload + "\"";
+      // The preload drains on the app's stop signal, so it must know which one that is.
+      env["PMD_KILL_SIGNAL"] = std::to_string(spec.kill_signal);
     }
   }
+  if (extras.ipc_fd >= 0) {
+    // Node opens the channel on this fd number: right after the listening sockets.
+    req.extra_fds = {extras.ipc_fd};
+    env["NODE_CHANNEL_FD"] = std::to_string(3 + req.pass_fds.size());
+    env["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
+  }
+  if (!extras.notify_socket.empty()) env["NOTIFY_SOCKET"] = extras.notify_socket;
   auto path = env.find("PATH");
   const std::string path_var = path == env.end() ? config::kDefaultPath : path->second;
   const std::string& program = spec.interpreter.empty() ? spec.script : spec.interpreter;

@@ -18,6 +18,25 @@ std::string target_of(const json& params) {
   return rpc::require_param(params, "target", json::value_t::string).get<std::string>();
 }
 
+std::optional<Env> base_env_of(const json& params) {
+  if (!params.contains("base_env")) return std::nullopt;
+  const json& e = rpc::require_param(params, "base_env", json::value_t::object);
+  Env parsed;
+  for (auto& [k, v] : e.items()) {
+    if (!v.is_string()) throw rpc::Error(rpc::kInvalidParams, "invalid params: base_env values must be strings");
+    parsed[k] = v.get<std::string>();
+  }
+  return parsed;
+}
+
+// Progress lines of a reload or scale, sent to the client that asked as they happen.
+Progress progress_to(const std::shared_ptr<RpcConnection>& connection) {
+  std::weak_ptr<RpcConnection> weak = connection;
+  return [weak](const std::string& line) {
+    if (auto c = weak.lock(); c && !c->closed()) c->send_stream(rpc::encode_notification("progress", json{{"message", line}}));
+  };
+}
+
 json daemon_identity() { return {{"version", kVersion}, {"pid", ::getpid()}}; }
 
 }  // namespace
@@ -33,36 +52,58 @@ MethodTable make_method_table(Supervisor& sup, std::function<void()> request_shu
   t["version"] = {"the daemon's version and pid", [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return daemon_identity(); }};
   t["start"] = {"start an app from {spec}, or start again the stopped instances of {target}",
                 [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                  if (params.contains("spec")) co_return sup.start(app_spec_from_json(params["spec"]));
+                  if (params.contains("spec")) {
+                    auto spec = app_spec_from_json(params["spec"]);
+                    std::string name = spec.name;
+                    sup.start(std::move(spec));
+                    co_await sup.wait_ready(name);  // the answer shows them online, not launching
+                    co_return sup.describe_list(name);
+                  }
                   co_return co_await sup.start_existing(target_of(params));
                 }};
-  t["apply"] = {"start or reload {specs} as PM2's startOrReload does; {force} restarts unchanged apps too, "
-                "{update_env} also replaces the inherited environment",
-                [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+  t["apply"] = {"start {specs} as PM2's startOrReload does: new apps start, changed ones reload (rolling), unchanged "
+                "running ones are left alone; {mode} \"restart\" or \"reload\" also redoes unchanged apps; "
+                "{update_env} also replaces the inherited environment; `progress` notifications as it goes",
+                [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
                   const json& specs = rpc::require_param(params, "specs", json::value_t::array);
-                  bool force = params.value("force", false), update_env = params.value("update_env", false);
+                  std::string mode_name = params.value("mode", "");
+                  if (params.value("force", false)) mode_name = "restart";  // older clients
+                  ApplyMode mode = mode_name == "restart" ? ApplyMode::kRestart
+                                   : mode_name == "reload" ? ApplyMode::kReload
+                                                           : ApplyMode::kIfChanged;
+                  if (!mode_name.empty() && mode == ApplyMode::kIfChanged)
+                    throw rpc::Error(rpc::kInvalidParams, "invalid params: mode must be \"restart\" or \"reload\"");
+                  bool update_env = params.value("update_env", false);
                   std::vector<AppSpec> parsed;
                   for (const auto& s : specs) parsed.push_back(app_spec_from_json(s));
                   json results = json::array();
-                  for (auto& spec : parsed) results.push_back(co_await sup.apply(std::move(spec), force, update_env));
+                  for (auto& spec : parsed)
+                    results.push_back(co_await sup.apply(std::move(spec), mode, update_env, progress_to(connection)));
                   co_return results;
                 }};
   t["stop"] = {"stop {target}: kill_signal, then SIGKILL after kill_timeout",
                [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return co_await sup.stop(target_of(params)); }};
   t["restart"] = {"stop and start {target} again; {base_env} replaces the environment (--update-env)",
                   [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                    std::optional<Env> env;
-                    if (params.contains("base_env")) {
-                      const json& e = rpc::require_param(params, "base_env", json::value_t::object);
-                      Env parsed;
-                      for (auto& [k, v] : e.items()) {
-                        if (!v.is_string()) throw rpc::Error(rpc::kInvalidParams, "invalid params: base_env values must be strings");
-                        parsed[k] = v.get<std::string>();
-                      }
-                      env = std::move(parsed);
-                    }
-                    co_return co_await sup.restart(target_of(params), env);
+                    co_return co_await sup.restart(target_of(params), base_env_of(params));
                   }};
+  t["reload"] = {"rolling reload of {target}, {parallel} instances at a time (default 1): cluster apps start each "
+                 "replacement, wait until it is ready, then stop the old one; fork-mode apps restart one by one; "
+                 "`progress` notifications as it goes; {base_env} replaces the environment (--update-env)",
+                 [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+                   int parallel = 1;
+                   if (params.contains("parallel")) {
+                     parallel = rpc::require_param(params, "parallel", json::value_t::number_integer).get<int>();
+                     if (parallel < 1) throw rpc::Error(rpc::kInvalidParams, "invalid params: \"parallel\" must be at least 1");
+                   }
+                   co_return co_await sup.reload(target_of(params), parallel, base_env_of(params), progress_to(connection));
+                 }};
+  t["scale"] = {"set the number of instances of {target} to {instances}: \"4\", \"+2\" or \"-1\"; "
+                "`progress` notifications as it goes",
+                [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+                  const json& n = rpc::require_param(params, "instances", json::value_t::string);
+                  co_return co_await sup.scale(target_of(params), n.get<std::string>(), progress_to(connection));
+                }};
   t["delete"] = {"stop {target} and forget it",
                  [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return co_await sup.remove(target_of(params)); }};
   t["list"] = {"every instance with status, pid, cpu and memory",

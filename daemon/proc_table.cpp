@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <string>
 #include <cstdlib>
 #include <unordered_map>
 
@@ -59,25 +60,35 @@ std::optional<ProcEntry> parse_proc_stat(std::string_view text) {
   return e;
 }
 
+namespace {
+
+std::optional<ProcEntry> read_stat_file(const char* pid_text) {
+  char path[300];
+  char buf[1024];
+  std::snprintf(path, sizeof path, "/proc/%s/stat", pid_text);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  return parse_proc_stat(std::string_view(buf, static_cast<std::size_t>(n)));
+}
+
+}  // namespace
+
 std::vector<ProcEntry> read_proc_table() {
   std::vector<ProcEntry> table;
   DIR* dir = ::opendir("/proc");
   if (!dir) return table;
-  char path[300];
-  char buf[1024];
   while (dirent* d = ::readdir(dir)) {
     if (d->d_name[0] < '1' || d->d_name[0] > '9') continue;
-    std::snprintf(path, sizeof path, "/proc/%s/stat", d->d_name);
-    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) continue;
-    if (auto e = parse_proc_stat(std::string_view(buf, static_cast<std::size_t>(n)))) table.push_back(*e);
+    if (auto e = read_stat_file(d->d_name)) table.push_back(*e);
   }
   ::closedir(dir);
   return table;
 }
+
+std::optional<ProcEntry> read_proc_entry(pid_t pid) { return read_stat_file(std::to_string(pid).c_str()); }
 
 std::vector<pid_t> descendants_of(const std::vector<ProcEntry>& table, const std::vector<pid_t>& roots) {
   std::unordered_multimap<pid_t, pid_t> children;

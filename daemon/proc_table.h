@@ -25,6 +25,8 @@ std::optional<ProcEntry> parse_proc_stat(std::string_view text);
 
 /// Every process currently visible in /proc.
 std::vector<ProcEntry> read_proc_table();
+/// One process's entry; nullopt when it is gone.
+std::optional<ProcEntry> read_proc_entry(pid_t pid);
 
 /// The pids below `roots` in the parent tree (not the roots themselves), in `table`.
 std::vector<pid_t> descendants_of(const std::vector<ProcEntry>& table, const std::vector<pid_t>& roots);

@@ -30,6 +30,7 @@ struct ChildFailure {
 };
 constexpr const char* kSteps[] = {"setsid", "open /dev/null", "redirect output", "chdir", "exec", "switch user"};
 enum Step { kSetsid, kDevNull, kRedirect, kChdir, kExec, kSwitchUser };
+constexpr std::size_t kMaxInherited = 16;
 
 [[noreturn]] void child_fail(int report_fd, int step) {
   ChildFailure f{step, errno};
@@ -56,6 +57,8 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req)
   // LISTEN_PID must be the child's own pid, known only after fork: the child writes its digits
   // into this buffer, prepared here because the child may not allocate.
   const std::size_t pass_count = req.pass_fds.size();
+  const std::size_t inherited_count = pass_count + req.extra_fds.size();
+  if (inherited_count > kMaxInherited) return std::string("too many inherited file descriptors");
   std::string listen_fds = "LISTEN_FDS=" + std::to_string(pass_count);
   std::string listen_pid = "LISTEN_PID=" + std::string(20, '\0');
   if (pass_count > 0) {
@@ -91,18 +94,21 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req)
     if (::dup2(devnull, 0) < 0) child_fail(report_fd, kDevNull);
     if (::dup2(out[1], 1) < 0 || ::dup2(err[1], 2) < 0) child_fail(report_fd, kRedirect);
     if (devnull > 2) ::close(devnull);
-    if (pass_count > 0) {
-      // Move everything we still need out of 3..3+n first, then put the passed fds in place
+    if (inherited_count > 0) {
+      // Move everything we still need out of 3..3+n first, then put the inherited fds in place
       // (dup2 clears close-on-exec on the copy, so they survive exec).
-      const int first_free = 3 + static_cast<int>(pass_count);
+      const int first_free = 3 + static_cast<int>(inherited_count);
       report_fd = ::fcntl(report_fd, F_DUPFD_CLOEXEC, first_free);
-      int moved[16];
-      for (std::size_t i = 0; i < pass_count && i < 16; ++i) {
-        moved[i] = ::fcntl(req.pass_fds[i], F_DUPFD_CLOEXEC, first_free);
+      int moved[kMaxInherited];
+      for (std::size_t i = 0; i < inherited_count; ++i) {
+        int source = i < pass_count ? req.pass_fds[i] : req.extra_fds[i - pass_count];
+        moved[i] = ::fcntl(source, F_DUPFD_CLOEXEC, first_free);
         if (moved[i] < 0) child_fail(report_fd, kRedirect);
       }
-      for (std::size_t i = 0; i < pass_count && i < 16; ++i)
+      for (std::size_t i = 0; i < inherited_count; ++i)
         if (::dup2(moved[i], 3 + static_cast<int>(i)) < 0) child_fail(report_fd, kRedirect);
+    }
+    if (pass_count > 0) {
       char* digits = listen_pid.data() + 11;
       char tmp[20];
       int len = 0;
@@ -110,7 +116,7 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req)
       for (int i = 0; i < len; ++i) digits[i] = tmp[len - 1 - i];
     }
     // Belt and braces: whatever a library opened without O_CLOEXEC does not reach the app.
-    ::syscall(SYS_close_range, 3U + static_cast<unsigned>(pass_count), ~0U, CLOSE_RANGE_CLOEXEC);
+    ::syscall(SYS_close_range, 3U + static_cast<unsigned>(inherited_count), ~0U, CLOSE_RANGE_CLOEXEC);
     // Drop privileges before chdir, so the app's own permissions decide what it may enter.
     if (req.switch_user) {
       if (::setgroups(req.groups.size(), req.groups.data()) != 0 || ::setgid(req.gid) != 0 || ::setuid(req.uid) != 0)

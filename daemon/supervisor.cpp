@@ -6,6 +6,8 @@
 #include "nearest_name.h"
 #include "proc_table.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -37,7 +39,14 @@ std::string default_log_path(const HomePaths& paths, const std::string& name, co
 }  // namespace
 
 Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths paths)
-    : io_(io), reaper_(reaper), paths_(std::move(paths)) {}
+    : io_(io),
+      reaper_(reaper),
+      paths_(std::move(paths)),
+      notify_(io, [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); }) {}
+
+std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who) {
+  return std::make_shared<Instance>(io_, reaper_, runtime, who, notify_.address());
+}
 
 Supervisor::App* Supervisor::find_app(const std::string& name) {
   auto it = std::find_if(apps_.begin(), apps_.end(), [&](const App& a) { return a.runtime->spec.name == name; });
@@ -89,9 +98,9 @@ json Supervisor::start(AppSpec spec) {
     if (auto* error = std::get_if<std::string>(&bound)) throw rpc::Error(rpc::kSpawnFailed, runtime->spec.name + ": " + *error);
     runtime->set_listener(std::get<int>(bound), *port);
   }
-  App app{runtime, {}};
+  App app{runtime, {}, {}, {}, ++epoch_counter_, false};
   for (int n = 0; n < runtime->spec.instances; ++n)
-    app.instances.push_back(std::make_shared<Instance>(io_, reaper_, runtime, InstanceIdentity{next_id_ + n, n}));
+    app.instances.push_back(make_instance(runtime, InstanceIdentity{next_id_ + n, n}));
   for (auto& inst : app.instances) {
     auto error = inst->launch("started");
     if (!error.empty()) {
@@ -112,12 +121,13 @@ void Supervisor::resolve_log_paths(AppSpec& spec) const {
   if (spec.error_file.empty()) spec.error_file = default_log_path(paths_, spec.name, "error");
 }
 
-asio::awaitable<json> Supervisor::apply(AppSpec spec, bool force, bool update_env) {
+asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool update_env, Progress progress) {
   App* app = find_app(spec.name);
   if (!app) {
     std::string new_name = spec.name;
     json started = start(std::move(spec));
-    co_return json{{"name", new_name}, {"action", "started"}, {"instances", started}};
+    co_await wait_ready(new_name);
+    co_return json{{"name", new_name}, {"action", "started"}, {"instances", views(find_app(new_name)->instances)}};
   }
 
   const std::string name = spec.name;
@@ -128,19 +138,51 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, bool force, bool update_en
   before.erase("base_env");
   after.erase("base_env");
   const bool changed = before != after || (update_env && spec.base_env != current.base_env);
-  if (!changed && !force) {
+  if (!changed && mode == ApplyMode::kIfChanged) {
     bool all_up = std::all_of(app->instances.begin(), app->instances.end(), [](const auto& i) { return i->is_running(); });
     if (all_up) co_return json{{"name", name}, {"action", "unchanged"}, {"instances", views(app->instances)}};
     json started = co_await start_existing(name);
     co_return json{{"name", name}, {"action", "started"}, {"instances", started}};
   }
 
-  // Stop what runs on the old spec, then switch specs and relaunch on the new one.
+  // A reload keeps the app serving: same socket, replacements ready before the old ones stop.
+  // Only a changed port cannot roll (the new instances would serve elsewhere): that restarts.
+  const bool same_port = cluster_port(spec).value_or(0) == app->runtime->listener.port;
+  if (mode != ApplyMode::kRestart && same_port) {
+    BusyGuard busy(*this, name);
+    AppSpec previous = app->runtime->spec;
+    const int wanted = spec.instances;
+    app->runtime->log.reconfigure(log_settings_for(spec));
+    app->runtime->spec = std::move(spec);
+    app->runtime->spec.instances = static_cast<int>(app->instances.size());
+    std::vector<int> numbers;
+    for (const auto& inst : app->instances) numbers.push_back(inst->identity().number);
+    std::string failure;
+    try {
+      co_await roll_app(name, numbers, 1, changed ? "reloaded with the new configuration" : "reloaded by request", progress);
+    } catch (const rpc::Error& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      // The old instances keep serving; so their spec stays in force for their restarts.
+      if (App* a = find_app(name)) {
+        a->runtime->log.reconfigure(log_settings_for(previous));
+        a->runtime->spec = std::move(previous);
+      }
+      throw rpc::Error(rpc::kReloadAborted, failure);
+    }
+    if (wanted != static_cast<int>(find_app(name)->instances.size())) co_await set_instance_count(name, wanted, progress);
+    app = find_app(name);
+    co_return json{{"name", name}, {"action", "reloaded"}, {"instances", views(app->instances)}};
+  }
+
+  // Restart: stop what runs on the old spec, then switch specs and relaunch on the new one.
+  app->epoch = ++epoch_counter_;
   auto instances = app->instances;
-  co_await stop_and_wait(instances, force ? "restarting by request" : "reloading: the app's configuration changed");
+  co_await stop_and_wait(instances, mode == ApplyMode::kRestart ? "restarting by request" : "restarting: the app's port changed");
   app = find_app(name);  // the registry may have changed while we waited
-  if (!app) throw rpc::Error(rpc::kAppNotFound, "app '" + name + "' was deleted during the reload");
-  // A cluster app keeps its socket across the reload unless its port changed.
+  if (!app) throw rpc::Error(rpc::kAppNotFound, "app '" + name + "' was deleted during the restart");
+  // A cluster app keeps its socket across the restart unless its port changed.
   auto port = cluster_port(spec);
   if (port.value_or(0) != app->runtime->listener.port) {
     if (port) {
@@ -156,15 +198,25 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, bool force, bool update_en
   const int wanted = app->runtime->spec.instances;
   while (static_cast<int>(app->instances.size()) > wanted) app->instances.pop_back();
   for (int n = static_cast<int>(app->instances.size()); n < wanted; ++n)
-    app->instances.push_back(std::make_shared<Instance>(io_, reaper_, app->runtime, InstanceIdentity{next_id_++, n}));
+    app->instances.push_back(make_instance(app->runtime, InstanceIdentity{next_id_++, n}));
   std::string first_error;
   for (auto& inst : app->instances) {
     inst->reset_restart_history();
-    auto error = inst->launch(force ? "restarted by request" : "reloaded with the new configuration");
+    auto error = inst->launch(mode == ApplyMode::kRestart ? "restarted by request" : "restarted with the new configuration");
     if (!error.empty() && first_error.empty()) first_error = error;
   }
   if (!first_error.empty()) throw rpc::Error(rpc::kSpawnFailed, name + ": " + first_error);
-  co_return json{{"name", name}, {"action", force ? "restarted" : "reloaded"}, {"instances", views(app->instances)}};
+  co_await wait_ready(name);
+  app = find_app(name);
+  if (!app) throw rpc::Error(rpc::kAppNotFound, "app '" + name + "' was deleted during the restart");
+  co_return json{{"name", name}, {"action", "restarted"}, {"instances", views(app->instances)}};
+}
+
+asio::awaitable<void> Supervisor::wait_ready(const std::string& name) {
+  App* app = find_app(name);
+  if (!app) co_return;
+  auto instances = app->instances;
+  for (auto& inst : instances) co_await inst->wait_ready();
 }
 
 asio::awaitable<json> Supervisor::start_existing(const std::string& target) {
@@ -187,8 +239,15 @@ asio::awaitable<void> Supervisor::stop_and_wait(const std::vector<std::shared_pt
   for (auto& inst : instances) co_await inst->wait_until_down();
 }
 
+void Supervisor::interrupt_reloads(const std::vector<std::shared_ptr<Instance>>& instances) {
+  for (auto& app : apps_)
+    for (auto& inst : app.instances)
+      if (std::find(instances.begin(), instances.end(), inst) != instances.end()) app.epoch = ++epoch_counter_;
+}
+
 asio::awaitable<json> Supervisor::stop(const std::string& target) {
   auto instances = resolve(target);
+  interrupt_reloads(instances);
   co_await stop_and_wait(instances, "stopped by request");
   co_return views(instances);
 }
@@ -203,6 +262,7 @@ asio::awaitable<json> Supervisor::restart(const std::string& target, const std::
       if (targeted) app.runtime->spec.base_env = *new_base_env;
     }
   }
+  interrupt_reloads(instances);
   co_await stop_and_wait(instances, "restarting by request");
   std::vector<std::string> errors;
   for (auto& inst : instances) {
@@ -215,12 +275,25 @@ asio::awaitable<json> Supervisor::restart(const std::string& target, const std::
     if (errors.size() > 1) message += " (and " + std::to_string(errors.size() - 1) + " more)";
     throw rpc::Error(rpc::kSpawnFailed, message);
   }
+  for (auto& inst : instances) co_await inst->wait_ready();
   co_return views(instances);
 }
 
 asio::awaitable<json> Supervisor::remove(const std::string& target) {
   auto instances = resolve(target);
-  co_await stop_and_wait(instances, "deleting");
+  interrupt_reloads(instances);
+  // Whole apps going away take their draining predecessors with them.
+  auto doomed = instances;
+  for (auto& app : apps_) {
+    bool whole = std::all_of(app.instances.begin(), app.instances.end(), [&](const auto& inst) {
+      return std::find(instances.begin(), instances.end(), inst) != instances.end();
+    });
+    if (whole) {
+      doomed.insert(doomed.end(), app.incoming.begin(), app.incoming.end());
+      doomed.insert(doomed.end(), app.retiring.begin(), app.retiring.end());
+    }
+  }
+  co_await stop_and_wait(doomed, "deleting");
   json removed = views(instances);
   for (auto& app : apps_) {
     std::erase_if(app.instances, [&](const std::shared_ptr<Instance>& inst) {
@@ -235,10 +308,28 @@ asio::awaitable<json> Supervisor::remove(const std::string& target) {
 }
 
 asio::awaitable<void> Supervisor::stop_all() {
-  co_await stop_and_wait(resolve("all"), "daemon shutting down");
+  auto everything = resolve("all");
+  interrupt_reloads(everything);
+  for (auto& app : apps_) {
+    everything.insert(everything.end(), app.incoming.begin(), app.incoming.end());
+    everything.insert(everything.end(), app.retiring.begin(), app.retiring.end());
+  }
+  co_await stop_and_wait(everything, "daemon shutting down");
 }
 
-json Supervisor::list() const { return views(resolve("all")); }
+json Supervisor::list() const {
+  // Instances being replaced are shown too, draining, until they are gone.
+  json out = json::array();
+  for (const auto& app : apps_) {
+    for (const auto& inst : app.instances) out.push_back(inst->view(false));
+    for (const auto& inst : app.retiring) {
+      json v = inst->view(false);
+      v["retiring"] = true;
+      out.push_back(std::move(v));
+    }
+  }
+  return out;
+}
 
 json Supervisor::describe(const std::string& target) const {
   json out = json::array();
@@ -341,8 +432,16 @@ void Supervisor::sample_usage() {
       inst->record_usage(it->second.first, it->second.second, now);
       // The limit applies to the whole process group, not just the main pid (PM2's blind spot).
       if (auto reason = policy::memory_restart_reason(it->second.second, app.runtime->spec.max_memory_restart)) {
-        spdlog::warn("app {} [id {}]: {}; restarting it", app.runtime->spec.name, inst->identity().id, *reason);
-        inst->restart_for(*reason);
+        if (app.busy) continue;  // a reload or a replacement is under way; the next sample decides
+        // Cluster mode: a replacement serves before the leaking instance stops (no downtime).
+        if (app.runtime->listener.fd >= 0) {
+          spdlog::warn("app {} [id {}]: {}; replacing it (the replacement serves first)", app.runtime->spec.name,
+                       inst->identity().id, *reason);
+          asio::co_spawn(io_, replace_for_memory(app.runtime->spec.name, inst, *reason), asio::detached);
+        } else {
+          spdlog::warn("app {} [id {}]: {}; restarting it", app.runtime->spec.name, inst->identity().id, *reason);
+          inst->restart_for(*reason);
+        }
       }
     }
   }
