@@ -2,6 +2,7 @@
 // several instances of an unmodified Node app (through pmd's preload) or of any program that
 // speaks LISTEN_FDS serve one port together. A port already in use is refused at start.
 #include "daemon_fixture.h"
+#include "http_client.h"
 
 #include <catch2/catch.hpp>
 
@@ -16,40 +17,6 @@
 using namespace pmd::test;
 
 namespace {
-
-// A port nobody listens on right now (bound to 0 by the kernel, then released).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// One HTTP/1.0 GET to 127.0.0.1:port; the whole response, or "" on failure.
-std::string http_get(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const char request[] = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    if (::write(fd, request, sizeof request - 1) > 0) {
-      char buf[4096];
-      for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  return response;
-}
 
 bool all_online(const Daemon& d, const std::string& name, int count) {
   int online = 0;

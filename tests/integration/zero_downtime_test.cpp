@@ -1,0 +1,179 @@
+// Cluster mode under load: rolling reloads and scaling never fail a request, for a program that
+// speaks LISTEN_FDS and for unmodified Node apps; a broken new version aborts the reload with
+// the old instances serving; readiness is awaited (READY=1, process.send('ready'), the preload's
+// listen) and shutdown_with_message asks over the IPC channel.
+#include "daemon_fixture.h"
+#include "http_client.h"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace pmd::test;
+using nlohmann::json;
+
+namespace {
+
+std::set<int> pids_of(const Daemon& d, const std::string& name) {
+  std::set<int> pids;
+  for (auto& v : d.list())
+    if (v["name"] == name && v["pid"].is_number() && !v.value("retiring", false)) pids.insert(v["pid"].get<int>());
+  return pids;
+}
+
+int online_count(const Daemon& d, const std::string& name) {
+  int n = 0;
+  for (auto& v : d.list())
+    if (v["name"] == name && v["status"] == "online" && !v.value("retiring", false)) ++n;
+  return n;
+}
+
+std::string describe_failures(const LoadReport& r) {
+  std::ostringstream out;
+  out << r.ok << " ok, " << r.failed << " failed";
+  for (auto& f : r.first_failures) out << "\n  " << f;
+  return out.str();
+}
+
+// Waits until the load has seen `more` further answers (so each step happens under load).
+void let_load_run(const HttpLoad& load, std::uint64_t more) {
+  const auto start = load.snapshot().ok + load.snapshot().failed;
+  REQUIRE(wait_until([&] { auto s = load.snapshot(); return s.ok + s.failed >= start + more; }, 30s));
+}
+
+// Five reloads (each replacing every pid) and scale 2 -> 4 -> 1 -> 2, all under load.
+void reload_and_scale_under_load(Daemon& d, const std::string& name, int port, int reloads) {
+  HttpLoad load(port, 4);
+  let_load_run(load, 200);
+  for (int i = 0; i < reloads; ++i) {
+    auto before = pids_of(d, name);
+    REQUIRE(before.size() == 2);
+    auto r = d.pmctl({"reload", name});
+    INFO(r.out << r.err << d.log_tail());
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains(name + " #0: pid ") && Catch::Contains(name + " #1: pid "));
+    auto after = pids_of(d, name);
+    CHECK(after.size() == 2);
+    for (int pid : after) CHECK(before.count(pid) == 0);  // every pid replaced
+    CHECK(online_count(d, name) == 2);
+    let_load_run(load, 100);
+  }
+  for (auto [count, expect] : {std::pair{"4", 4}, {"-3", 1}, {"+1", 2}}) {
+    auto r = d.pmctl({"scale", name, count});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(online_count(d, name) == expect);
+    let_load_run(load, 100);
+  }
+  auto report = load.stop();
+  INFO(describe_failures(report));
+  CHECK(report.failed == 0);
+  CHECK(report.ok > 1000);
+  CHECK(report.bodies.size() >= 2 * static_cast<std::size_t>(reloads));  // many different pids answered
+}
+
+}  // namespace
+
+TEST_CASE("a LISTEN_FDS server is reloaded and scaled under load without one failed request", "[cluster][reload]") {
+  Daemon d;
+  const int port = free_port();
+  auto server = (bin_dir() / "graceful_http_server").string();
+  auto r = d.pmctl({"start", server, "--name", "native", "-i", "2", "--exec-mode", "cluster", "--port", std::to_string(port),
+                    "--env-var", "SAY_READY=1"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(online_count(d, "native") == 2);  // start waited for READY=1
+  CHECK_THAT(d.describe("native")["readiness"]["became_ready"].get<std::string>(), Catch::Contains("READY=1"));
+  reload_and_scale_under_load(d, "native", port, 5);
+}
+
+TEST_CASE("an unmodified Node http app is reloaded and scaled under load without one failed request", "[cluster][reload][node]") {
+  Daemon d;
+  const int port = free_port();
+  RunOptions env;
+  env.env["PORT"] = std::to_string(port);
+  auto r = d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2"}, env);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(online_count(d, "web") == 2);
+  CHECK_THAT(d.describe("web")["readiness"]["became_ready"].get<std::string>(), Catch::Contains("listening on the shared socket"));
+  reload_and_scale_under_load(d, "web", port, 5);
+}
+
+TEST_CASE("an Express-style app.listen(PORT, cb) is reloaded under load without one failed request", "[cluster][reload][node]") {
+  Daemon d;
+  const int port = free_port();
+  RunOptions env;
+  env.env["PORT"] = std::to_string(port);
+  REQUIRE(d.pmctl({"start", fixture("express_style.js").string(), "--name", "express", "-i", "2"}, env).exit_code == 0);
+  reload_and_scale_under_load(d, "express", port, 2);
+}
+
+TEST_CASE("a reload whose new version crashes at start aborts and the old instances keep serving", "[cluster][reload][node]") {
+  Daemon d;
+  const int port = free_port();
+  const auto broken_marker = d.home() / "broken";
+  RunOptions env;
+  env.env["PORT"] = std::to_string(port);
+  env.env["CRASH_IF_EXISTS"] = broken_marker.string();
+  REQUIRE(d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2"}, env).exit_code == 0);
+  auto before = pids_of(d, "web");
+  HttpLoad load(port, 4);
+  let_load_run(load, 200);
+  { std::ofstream(broken_marker) << "x"; }  // the "new version" cannot start
+  auto r = d.pmctl({"reload", "web"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("reload aborted") && Catch::Contains("exited with exit code 1 before it was ready") &&
+                        Catch::Contains("keeps serving"));
+  CHECK(pids_of(d, "web") == before);  // nothing replaced, nothing lost
+  CHECK(online_count(d, "web") == 2);
+  CHECK_THAT(d.describe("web").value("last_reload_error", ""), Catch::Contains("keeps serving"));
+  let_load_run(load, 100);
+  auto report = load.stop();
+  INFO(describe_failures(report));
+  CHECK(report.failed == 0);
+  // Fixed: the next reload goes through.
+  std::filesystem::remove(broken_marker);
+  CHECK(d.pmctl({"reload", "web"}).exit_code == 0);
+  for (int pid : pids_of(d, "web")) CHECK(before.count(pid) == 0);
+}
+
+TEST_CASE("a replacement that never signals readiness within listen_timeout aborts the reload", "[cluster][reload]") {
+  Daemon d;
+  const int port = free_port();
+  auto server = (bin_dir() / "graceful_http_server").string();
+  // wait_ready without SAY_READY: the app never says READY=1.
+  auto r = d.pmctl({"start", server, "--name", "silent", "-i", "2", "--exec-mode", "cluster", "--port", std::to_string(port),
+                    "--wait-ready", "--listen-timeout", "500ms"});
+  REQUIRE(r.exit_code == 0);
+  auto before = pids_of(d, "silent");
+  auto reload = d.pmctl({"reload", "silent"});
+  CHECK(reload.exit_code != 0);
+  CHECK_THAT(reload.err, Catch::Contains("did not signal readiness") && Catch::Contains("listen_timeout 500ms"));
+  CHECK(pids_of(d, "silent") == before);
+  CHECK_THAT(http_get(port), Catch::Contains("pid "));
+}
+
+TEST_CASE("wait_ready waits for process.send('ready') and shutdown_with_message stops over the IPC channel", "[readiness][node]") {
+  Daemon d;
+  RunOptions env;
+  env.env["READY_DELAY_MS"] = "400";
+  auto r = d.pmctl({"start", fixture("ready_when_told.js").string(), "--name", "told", "--wait-ready", "--shutdown-with-message",
+                    "--kill-timeout", "5000"}, env);
+  INFO(r.out << r.err << d.log_tail());
+  REQUIRE(r.exit_code == 0);
+  auto v = d.describe("told");
+  CHECK(v["status"] == "online");  // start answered after the app said ready
+  CHECK_THAT(v["readiness"]["became_ready"].get<std::string>(), Catch::Contains("said ready (process.send)"));
+  auto stop = d.pmctl({"stop", "told"});
+  REQUIRE(stop.exit_code == 0);
+  v = d.describe("told");
+  CHECK(v["status"] == "stopped");
+  CHECK_THAT(v["reason"].get<std::string>(), Catch::Contains("exit code 0"));  // not a signal, not SIGKILL
+  auto logs = d.pmctl({"logs", "told", "--nostream", "--lines", "20"});
+  CHECK_THAT(logs.out, Catch::Contains("got shutdown message"));
+}

@@ -1,0 +1,57 @@
+// HTTP from the tests' side, on 127.0.0.1 only: a free port, one GET, and a bounded keep-alive
+// load generator that counts every request that did not get a whole 200 response.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pmd::test {
+
+/// A port nobody listens on right now (bound to 0 by the kernel, then released).
+int free_port();
+
+/// One HTTP/1.0 GET to 127.0.0.1:port; the whole response, or "" on failure.
+std::string http_get(int port);
+
+struct LoadReport {
+  std::uint64_t ok = 0;
+  std::uint64_t failed = 0;                   // refused, reset, cut short, timed out, not 200
+  std::map<std::string, std::uint64_t> bodies;  // answer body -> how many times (the servers put their pid there)
+  std::vector<std::string> first_failures;    // what went wrong, the first few times
+};
+
+/// `connections` clients, each sending GET / over keep-alive as fast as answers come (with a
+/// short pause between requests, so the machine stays responsive), reconnecting when the server
+/// says `Connection: close`. A connection the server closes before answering counts as a failure:
+/// that is the request a careless reload drops. Stops by itself after `limit`.
+class HttpLoad {
+ public:
+  HttpLoad(int port, int connections, std::chrono::seconds limit = std::chrono::seconds(120));
+  ~HttpLoad();
+  HttpLoad(const HttpLoad&) = delete;
+  HttpLoad& operator=(const HttpLoad&) = delete;
+
+  /// Counts so far.
+  LoadReport snapshot() const;
+  /// Stops every client and returns the final counts.
+  LoadReport stop();
+
+ private:
+  void run_client();
+  void record(bool ok, const std::string& body_or_error);
+
+  int port_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;
+  LoadReport report_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace pmd::test
