@@ -24,7 +24,7 @@ const sharedPort = Number(process.env.PMD_PORT || 0);
 const stopSignalNumber = Number(process.env.PMD_KILL_SIGNAL || os.constants.signals.SIGINT);
 const stopSignal = Object.keys(os.constants.signals).find((name) => os.constants.signals[name] === stopSignalNumber) || 'SIGINT';
 // A keep-alive connection idle this long is not about to send a request: closing it is safe.
-const IDLE_CLOSE_MS = 200;
+const IDLE_CLOSE_MS = 500;
 
 let sharedServer = null;
 let draining = false;

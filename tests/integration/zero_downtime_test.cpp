@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -60,6 +61,9 @@ void reload_and_scale_under_load(Daemon& d, const std::string& name, int port, i
     for (int pid : after) CHECK(before.count(pid) == 0);  // every pid replaced
     CHECK(online_count(d, name) == 2);
     let_load_run(load, 100);
+    // The old instances closed their connections; the clients now talk to the new ones.
+    auto bodies = load.snapshot().bodies;
+    CHECK(std::any_of(after.begin(), after.end(), [&](int pid) { return bodies.count("pid " + std::to_string(pid) + "\n") > 0; }));
   }
   for (auto [count, expect] : {std::pair{"4", 4}, {"-3", 1}, {"+1", 2}}) {
     auto r = d.pmctl({"scale", name, count});
@@ -72,7 +76,6 @@ void reload_and_scale_under_load(Daemon& d, const std::string& name, int port, i
   INFO(describe_failures(report));
   CHECK(report.failed == 0);
   CHECK(report.ok > 1000);
-  CHECK(report.bodies.size() >= 2 * static_cast<std::size_t>(reloads));  // many different pids answered
 }
 
 }  // namespace
