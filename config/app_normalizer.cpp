@@ -33,14 +33,6 @@ const std::vector<std::string> kAcceptedButIgnored = {
     "append_env_to_name", "disable_logs", "trace", "autostart", "kill_retry_time", "node_version",
     "deep_monitoring", "io", "version", "restart_on_file_change"};
 
-// Keys pmd reads and keeps in the spec but does not act on yet: said once per load, so nobody
-// believes a limit is enforced when it is not. Each entry goes when its feature lands.
-const std::map<std::string, std::string> kNotActedOnYet = {
-    {"wait_ready", "readiness is not awaited yet; an app is online once it is exec'd"},
-    {"listen_timeout", "readiness is not awaited yet"},
-    {"shutdown_with_message", "apps are stopped with kill_signal"},
-    {"listen", "only its port is used: unix socket paths are not shared yet"},
-};
 
 const std::map<std::string, std::string> kAliases = {
     {"node_args", "interpreter_args"}, {"combine_logs", "merge_logs"}, {"exec_interpreter", "interpreter"},
@@ -445,8 +437,9 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
     if (auto h = handlers().find(key); h != handlers().end()) {
       const std::size_t before = r.error_count();
       h->second(m.value, d, r);
-      if (auto later = kNotActedOnYet.find(key); later != kNotActedOnYet.end() && r.error_count() == before)
-        r.warn("accepted, but pmd does not act on it yet: " + later->second);
+      // Said once per load, so nobody believes a unix socket is shared when it is not.
+      if (key == "listen" && m.value.is_string() && m.value.text.find(':') == std::string::npos && r.error_count() == before)
+        r.warn("accepted, but pmd shares TCP addresses only (\"host:port\" or a port); a unix socket path is not shared yet");
     } else if (key.rfind("env_", 0) == 0 && key.size() > 4) {
       if (!m.value.is_object()) r.error("type", std::string("expects an object of variables, got ") + m.value.kind_name());
       else d.env_sections[key.substr(4)] = &m.value;

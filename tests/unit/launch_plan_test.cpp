@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 namespace {
 pmd::AppSpec spec() {
   pmd::AppSpec s;
@@ -47,4 +49,33 @@ TEST_CASE("the executable is resolved on the app's PATH, a missing one is a sent
   s.interpreter = "no-such-runtime";
   auto missing = pmd::make_spawn_request(s, {0, 0});
   CHECK(std::get<std::string>(missing) == "interpreter 'no-such-runtime' not found on the app's PATH");
+}
+
+TEST_CASE("a cluster Node app gets the socket at fd 3, the preload, and its IPC channel right after", "[launch]") {
+  auto s = spec();
+  s.interpreter = "sh";  // found on PATH; is_node_app decides by the interpreter's name below
+  pmd::LaunchExtras extras{{10, 4000}, "/opt/pmd/preload.js", 11, "@pmd-notify-1"};
+  auto plain = std::get<pmd::SpawnRequest>(pmd::make_spawn_request(s, {0, 0}, extras));
+  auto has = [](const pmd::SpawnRequest& r, const std::string& entry) {
+    return std::find(r.envp.begin(), r.envp.end(), entry) != r.envp.end();
+  };
+  CHECK(plain.pass_fds == std::vector<int>{10});
+  CHECK(plain.extra_fds == std::vector<int>{11});
+  CHECK(has(plain, "NODE_CHANNEL_FD=4"));  // after the one listening socket at fd 3
+  CHECK(has(plain, "PORT=4000"));
+  CHECK(has(plain, "NOTIFY_SOCKET=@pmd-notify-1"));
+  CHECK_FALSE(has(plain, "NODE_OPTIONS=--require \"/opt/pmd/preload.js\""));  // sh is not node
+
+  s.interpreter = "/bin/sh";
+  CHECK_FALSE(pmd::is_node_app(s));
+  s.interpreter = "/usr/bin/node";
+  CHECK(pmd::is_node_app(s));
+  extras.socket = {};
+  s.base_env["PATH"] = "/usr/bin:/bin:/usr/local/bin";
+  auto fork_mode = pmd::make_spawn_request(s, {0, 0}, extras);
+  if (auto* r = std::get_if<pmd::SpawnRequest>(&fork_mode)) {
+    CHECK(r->pass_fds.empty());
+    CHECK(has(*r, "NODE_CHANNEL_FD=3"));  // no socket: the channel is fd 3
+    CHECK(std::none_of(r->envp.begin(), r->envp.end(), [](const std::string& e) { return e.rfind("NODE_OPTIONS=", 0) == 0; }));
+  }
 }
