@@ -24,10 +24,10 @@ if [[ ! -x "$here/node_modules/.bin/pm2" ]]; then
   npm install --prefix "$here" --no-audit --no-fund --silent pm2@latest >/dev/null
 fi
 pm2="$here/node_modules/.bin/pm2"
-pm2_version=$("$pm2" --version 2>/dev/null | tail -1)
 
 work=$(mktemp -d /tmp/pmd-bench.XXXXXX)
-export PMD_HOME="$work/pmd" PM2_HOME="$work/pm2"
+export PMD_HOME="$work/pmd" PM2_HOME="$work/pm2"  # before any pm2 command: it starts a daemon
+pm2_version=$("$pm2" --version 2>/dev/null | tail -1)
 cleanup() {
   "$pmctl" kill >/dev/null 2>&1 || true
   "$pm2" kill >/dev/null 2>&1 || true

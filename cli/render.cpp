@@ -52,7 +52,10 @@ std::string cpu_text(const json& v) {
 
 std::string join(const json& array, const char* sep) {
   std::string out;
-  for (const auto& item : array) out += (out.empty() ? "" : sep) + (item.is_string() ? item.get<std::string>() : item.dump());
+  for (const auto& item : array) {
+    if (!out.empty()) out += sep;
+    out += item.is_string() ? item.get<std::string>() : item.dump();
+  }
   return out;
 }
 

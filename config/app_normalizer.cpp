@@ -435,11 +435,7 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
     auto alias = kAliases.find(m.key);
     const std::string key = alias == kAliases.end() ? m.key : alias->second;
     if (auto h = handlers().find(key); h != handlers().end()) {
-      const std::size_t before = r.error_count();
       h->second(m.value, d, r);
-      // Said once per load, so nobody believes a unix socket is shared when it is not.
-      if (key == "listen" && m.value.is_string() && m.value.text.find(':') == std::string::npos && r.error_count() == before)
-        r.warn("accepted, but pmd shares TCP addresses only (\"host:port\" or a port); a unix socket path is not shared yet");
     } else if (key.rfind("env_", 0) == 0 && key.size() > 4) {
       if (!m.value.is_object()) r.error("type", std::string("expects an object of variables, got ") + m.value.kind_name());
       else d.env_sections[key.substr(4)] = &m.value;
@@ -500,6 +496,10 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
       r.warn("cluster mode without a port: set port (or PORT in env) so pmd can bind it once and share it; "
              "until then the " + std::to_string(spec.instances) + " instances each bind their own");
   }
+  // `listen: ./api.sock` is a unix socket path, relative to the app's directory like its logs.
+  if (!spec.listen.empty() && spec.listen.find(':') == std::string::npos &&
+      !std::all_of(spec.listen.begin(), spec.listen.end(), [](unsigned char c) { return std::isdigit(c); }))
+    spec.listen = absolute_from(cwd, spec.listen).string();
   for (std::string* path : {&spec.out_file, &spec.error_file, &spec.log_file})
     if (!path->empty() && *path != "/dev/null") *path = absolute_from(cwd, *path).string();
 

@@ -37,11 +37,11 @@ long long unix_ms(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-AppRuntime::~AppRuntime() { set_listener(-1, 0); }
+AppRuntime::~AppRuntime() { set_listener({}); }
 
-void AppRuntime::set_listener(int fd, int port) {
-  if (listener.fd >= 0 && listener.fd != fd) ::close(listener.fd);
-  listener = ClusterSocket{fd, port};
+void AppRuntime::set_listener(ClusterSocket socket) {
+  if (listener.fd >= 0 && listener.fd != socket.fd) close_listener(listener);
+  listener = std::move(socket);
 }
 
 const char* state_name(InstanceState state) {

@@ -37,7 +37,7 @@ struct AppRuntime {
   AppRuntime& operator=(const AppRuntime&) = delete;
 
   /// Replaces the cluster socket (closing the old one); fd -1 means none.
-  void set_listener(int fd, int port);
+  void set_listener(ClusterSocket socket);
 
   AppSpec spec;
   AppLog log;

@@ -95,14 +95,19 @@ std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, 
   const auto& socket = extras.socket;
   if (socket.fd >= 0) {
     req.pass_fds = {socket.fd};
-    env["PORT"] = std::to_string(socket.port);
-    env["PMD_PORT"] = std::to_string(socket.port);
+    if (socket.address.path.empty()) {
+      env["PORT"] = std::to_string(socket.address.port);
+      env["PMD_PORT"] = std::to_string(socket.address.port);
+    } else {
+      env["PMD_LISTEN_PATH"] = socket.address.path;
+    }
     env["LISTEN_FDNAMES"] = spec.name;
     if (is_node_app(spec) && !extras.node_preload.empty()) {
       std::string& options = env["NODE_OPTIONS"];
       options += (options.empty() ? "" : " ") + std::string("--require \"") + extras.node_preload + "\"";
       // The preload drains on the app's stop signal, so it must know which one that is.
       env["PMD_KILL_SIGNAL"] = std::to_string(spec.kill_signal);
+      env["PMD_KILL_TIMEOUT_MS"] = std::to_string(spec.kill_timeout.count());
     }
   }
   if (extras.ipc_fd >= 0) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "app_spec.h"
+#include "listeners.h"
 #include "spawner.h"
 
 #include <string>
@@ -12,12 +13,6 @@ namespace pmd {
 struct InstanceIdentity {
   int id = 0;      // pm_id: unique across the daemon
   int number = 0;  // 0..instances-1 within the app (NODE_APP_INSTANCE)
-};
-
-/// A listening socket shared by an app's instances (cluster mode).
-struct ClusterSocket {
-  int fd = -1;
-  int port = 0;
 };
 
 /// The environment an instance gets: the starter's, the declared variables on top, then the

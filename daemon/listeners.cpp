@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,16 +26,80 @@ std::optional<int> parse_port(const std::string& text) {
 
 }  // namespace
 
-std::optional<int> cluster_port(const AppSpec& spec) {
-  if (spec.exec_mode != "cluster") return std::nullopt;
-  if (spec.port > 0) return spec.port;
-  if (auto colon = spec.listen.rfind(':'); colon != std::string::npos) return parse_port(spec.listen.substr(colon + 1));
-  if (auto it = spec.env.find("PORT"); it != spec.env.end()) return parse_port(it->second);
-  if (auto it = spec.base_env.find("PORT"); it != spec.base_env.end()) return parse_port(it->second);
-  return std::nullopt;
+std::string ListenAddress::describe() const {
+  if (!path.empty()) return path;
+  if (host.empty()) return "port " + std::to_string(port);
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-std::variant<int, std::string> bind_listener(int port, const std::string& host) {
+std::optional<ListenAddress> cluster_address(const AppSpec& spec) {
+  if (spec.exec_mode != "cluster") return std::nullopt;
+  ListenAddress address;
+  const std::string& listen = spec.listen;
+  if (!listen.empty()) {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) {
+      if (auto port = parse_port(listen)) {
+        address.port = *port;
+        return address;
+      }
+      address.path = listen;  // not a number: a unix socket path
+      return address;
+    }
+    auto port = parse_port(listen.substr(colon + 1));
+    if (!port) return std::nullopt;
+    address.port = *port;
+    address.host = listen.substr(0, colon);
+    if (address.host.size() > 2 && address.host.front() == '[' && address.host.back() == ']')
+      address.host = address.host.substr(1, address.host.size() - 2);
+    return address;
+  }
+  std::optional<int> port;
+  if (spec.port > 0) port = spec.port;
+  else if (auto declared = spec.env.find("PORT"); declared != spec.env.end()) port = parse_port(declared->second);
+  else if (auto inherited = spec.base_env.find("PORT"); inherited != spec.base_env.end()) port = parse_port(inherited->second);
+  if (!port) return std::nullopt;
+  address.port = *port;
+  return address;
+}
+
+namespace {
+
+std::variant<ClusterSocket, std::string> bind_unix(const ListenAddress& address) {
+  const std::string& path = address.path;
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) return "cannot listen on " + path + ": the path is too long for a unix socket";
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::string("cannot create a unix socket: ") + std::strerror(errno);
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      ::close(fd);
+      return "cannot listen on " + path + ": a file that is not a socket is in the way";
+    }
+    // A socket file: in use if something answers, else left over by a dead process.
+    int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool answered = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    if (probe >= 0) ::close(probe);
+    if (answered) {
+      ::close(fd);
+      return path + " is already in use (something listens there; stop it, or choose another path)";
+    }
+    ::unlink(path.c_str());
+  }
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 511) != 0) {
+    int error = errno;
+    ::close(fd);
+    return "cannot listen on " + path + ": " + std::strerror(error);
+  }
+  return ClusterSocket{fd, address};
+}
+
+std::variant<ClusterSocket, std::string> bind_tcp(const ListenAddress& address) {
+  const int port = address.port;
+  const std::string& host = address.host;
   // Node's listen(port) binds [::] dual-stack; do the same, falling back to IPv4 without IPv6.
   int fd = -1;
   int error = 0;
@@ -49,7 +115,7 @@ std::variant<int, std::string> bind_listener(int port, const std::string& host) 
       addr.sin6_port = htons(static_cast<uint16_t>(port));
       addr.sin6_addr = in6addr_any;
       if (!any && ::inet_pton(AF_INET6, host.c_str(), &addr.sin6_addr) != 1) return "cannot listen on " + host + ": not an address";
-      if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 511) == 0) return fd;
+      if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 511) == 0) return ClusterSocket{fd, address};
       error = errno;
       ::close(fd);
       fd = -1;
@@ -68,7 +134,7 @@ std::variant<int, std::string> bind_listener(int port, const std::string& host) 
       ::close(fd);
       return "cannot listen on " + host + ": not an address";
     }
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 511) == 0) return fd;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 511) == 0) return ClusterSocket{fd, address};
     error = errno;
     ::close(fd);
   } else {
@@ -80,6 +146,18 @@ failed:
   if (error == EACCES)
     return "port " + std::to_string(port) + " needs privileges to bind (use a port above 1023, or run pmd as root)";
   return "cannot listen on port " + std::to_string(port) + ": " + std::strerror(error);
+}
+
+}  // namespace
+
+std::variant<ClusterSocket, std::string> bind_listener(const ListenAddress& address) {
+  return address.path.empty() ? bind_tcp(address) : bind_unix(address);
+}
+
+void close_listener(const ClusterSocket& socket) {
+  if (socket.fd < 0) return;
+  ::close(socket.fd);
+  if (!socket.address.path.empty()) ::unlink(socket.address.path.c_str());
 }
 
 std::string node_preload_path() {

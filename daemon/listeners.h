@@ -11,13 +11,34 @@
 
 namespace pmd {
 
-/// The port a cluster-mode app serves on: `port` in the spec, else its PORT variable (declared
-/// env first, then the starter's). nullopt when there is none or the app is in fork mode.
-std::optional<int> cluster_port(const AppSpec& spec);
+/// Where a cluster app listens: a TCP port (on `host`, or every interface), or a unix socket.
+struct ListenAddress {
+  int port = 0;
+  std::string host;  // empty: every interface, IPv4 and IPv6
+  std::string path;  // a unix socket instead of a port
+  bool operator==(const ListenAddress&) const = default;
+  /// "port 3000", "127.0.0.1:3000", "/run/api.sock"
+  std::string describe() const;
+};
 
-/// A bound, listening TCP socket (close-on-exec; the spawner passes it on), or an error sentence
-/// naming the port ("port 3000 is already in use ...").
-std::variant<int, std::string> bind_listener(int port, const std::string& host);
+/// A listening socket shared by an app's instances (cluster mode).
+struct ClusterSocket {
+  int fd = -1;
+  ListenAddress address;
+};
+
+/// Where a cluster-mode app serves: `listen` ("host:port", "port" or a unix socket path), else
+/// `port`, else its PORT variable (declared env first, then the starter's). nullopt when there is
+/// none or the app is in fork mode.
+std::optional<ListenAddress> cluster_address(const AppSpec& spec);
+
+/// A bound, listening socket (close-on-exec; the spawner passes it on), or an error sentence
+/// naming the address ("port 3000 is already in use ..."). A unix socket file left by a dead
+/// process is replaced; one something still listens on is in use.
+std::variant<ClusterSocket, std::string> bind_listener(const ListenAddress& address);
+
+/// Closes the socket, and removes the file of a unix socket.
+void close_listener(const ClusterSocket& socket);
 
 /// The Node preload that hands the shared socket to `server.listen(PORT)`: installed next to pmd
 /// (build tree) or in ../lib/pmd. Empty when missing.

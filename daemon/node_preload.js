@@ -21,10 +21,14 @@ const os = require('os');
 
 const sharedFd = process.env.LISTEN_FDS === '1' && Number(process.env.LISTEN_PID) === process.pid ? 3 : null;
 const sharedPort = Number(process.env.PMD_PORT || 0);
+const sharedPath = process.env.PMD_LISTEN_PATH || null;  // a unix socket instead of a port
 const stopSignalNumber = Number(process.env.PMD_KILL_SIGNAL || os.constants.signals.SIGINT);
 const stopSignal = Object.keys(os.constants.signals).find((name) => os.constants.signals[name] === stopSignalNumber) || 'SIGINT';
 // A keep-alive connection idle this long is not about to send a request: closing it is safe.
-const IDLE_CLOSE_MS = 500;
+// The longer the wait, the smaller the chance of closing on a client that was merely slow; it
+// stays well inside kill_timeout, after which pmd sends SIGKILL.
+const killTimeoutMs = Number(process.env.PMD_KILL_TIMEOUT_MS || 1600);
+const IDLE_CLOSE_MS = Math.max(100, Math.min(5000, Math.floor(killTimeoutMs * 0.6)));
 
 let sharedServer = null;
 let draining = false;
@@ -88,19 +92,27 @@ function drain(server, connections, exitWhenDone) {
   tick();
 }
 
-if (sharedFd !== null && sharedPort > 0) {
+if (sharedFd !== null && (sharedPort > 0 || sharedPath !== null)) {
   const listen = net.Server.prototype.listen;
   net.Server.prototype.listen = function pmdListen(...args) {
     const first = args[0];
     const callback = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
     let port;
-    if (first !== null && typeof first === 'object' && !(first instanceof net.Server)) port = first.path ? undefined : first.port;
-    else if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) port = Number(first);
-    if (sharedServer !== null || port !== sharedPort) return listen.apply(this, args);
+    let path;
+    if (first !== null && typeof first === 'object' && !(first instanceof net.Server)) {
+      port = first.path ? undefined : Number(first.port);
+      path = first.path;
+    } else if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {
+      port = Number(first);
+    } else if (typeof first === 'string') {
+      path = first;
+    }
+    const ours = sharedPath !== null ? path !== undefined && require('path').resolve(path) === sharedPath : port === sharedPort;
+    if (sharedServer !== null || !ours) return listen.apply(this, args);
 
     sharedServer = this;
     const connections = track(this);
-    this.once('listening', () => tellDaemon({ pmd: 'listening', port: sharedPort }));
+    this.once('listening', () => tellDaemon({ pmd: 'listening' }));
     process.on(stopSignal, function pmdStop() {
       // The app's own handlers (if any) run too; then it decides when to exit.
       const appHandlesIt = process.listenerCount(stopSignal) > 1;

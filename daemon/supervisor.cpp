@@ -23,15 +23,6 @@ using nlohmann::json;
 namespace {
 
 
-// `listen: "127.0.0.1:8080"` (or "[::1]:8080") names the host; otherwise every interface.
-std::string listen_host(const AppSpec& spec) {
-  auto colon = spec.listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return {};
-  std::string host = spec.listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  return host;
-}
-
 std::string default_log_path(const HomePaths& paths, const std::string& name, const char* kind) {
   return (paths.logs_dir / (name + "-" + kind + ".log")).string();
 }
@@ -93,10 +84,10 @@ json Supervisor::start(AppSpec spec) {
   }
   resolve_log_paths(spec);
   auto runtime = std::make_shared<AppRuntime>(std::move(spec));
-  if (auto port = cluster_port(runtime->spec)) {
-    auto bound = bind_listener(*port, listen_host(runtime->spec));
+  if (auto address = cluster_address(runtime->spec)) {
+    auto bound = bind_listener(*address);
     if (auto* error = std::get_if<std::string>(&bound)) throw rpc::Error(rpc::kSpawnFailed, runtime->spec.name + ": " + *error);
-    runtime->set_listener(std::get<int>(bound), *port);
+    runtime->set_listener(std::get<ClusterSocket>(bound));
   }
   App app{runtime, {}, {}, {}, ++epoch_counter_, false};
   for (int n = 0; n < runtime->spec.instances; ++n)
@@ -147,7 +138,7 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool updat
 
   // A reload keeps the app serving: same socket, replacements ready before the old ones stop.
   // Only a changed port cannot roll (the new instances would serve elsewhere): that restarts.
-  const bool same_port = cluster_port(spec).value_or(0) == app->runtime->listener.port;
+  const bool same_port = cluster_address(spec).value_or(ListenAddress{}) == app->runtime->listener.address;
   if (mode != ApplyMode::kRestart && same_port) {
     BusyGuard busy(*this, name);
     AppSpec previous = app->runtime->spec;
@@ -183,14 +174,14 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool updat
   app = find_app(name);  // the registry may have changed while we waited
   if (!app) throw rpc::Error(rpc::kAppNotFound, "app '" + name + "' was deleted during the restart");
   // A cluster app keeps its socket across the restart unless its port changed.
-  auto port = cluster_port(spec);
-  if (port.value_or(0) != app->runtime->listener.port) {
-    if (port) {
-      auto bound = bind_listener(*port, listen_host(spec));
+  auto address = cluster_address(spec);
+  if (address.value_or(ListenAddress{}) != app->runtime->listener.address) {
+    if (address) {
+      auto bound = bind_listener(*address);
       if (auto* error = std::get_if<std::string>(&bound)) throw rpc::Error(rpc::kSpawnFailed, name + ": " + *error);
-      app->runtime->set_listener(std::get<int>(bound), *port);
+      app->runtime->set_listener(std::get<ClusterSocket>(bound));
     } else {
-      app->runtime->set_listener(-1, 0);
+      app->runtime->set_listener({});
     }
   }
   app->runtime->log.reconfigure(log_settings_for(spec));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <set>
 
 using namespace pmd::test;
@@ -79,4 +80,30 @@ TEST_CASE("any program that speaks LISTEN_FDS serves the shared socket, across r
   for (int i = 0; i < 10; ++i) CHECK_THAT(http_get(port), Catch::Contains("pid "));
   CHECK(all_online(d, "native", 2));
   for (auto& v : d.list()) CHECK(v["restarts"] == 1);
+}
+
+TEST_CASE("a unix socket path in listen is shared like a port and removed with the app", "[cluster]") {
+  Daemon d;
+  const auto path = (d.home() / "api.sock").string();
+  auto server = (bin_dir() / "graceful_http_server").string();
+  auto r = d.pmctl({"start", server, "--name", "native", "-i", "2", "--exec-mode", "cluster", "--listen", path});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(wait_until([&] { return all_online(d, "native", 2); }));
+  std::set<std::string> answers;
+  for (int i = 0; i < 10; ++i) CHECK_THAT(http_get_unix(path), Catch::Contains("pid "));
+  CHECK(d.pmctl({"reload", "native"}).exit_code == 0);
+  CHECK_THAT(http_get_unix(path), Catch::Contains("pid "));
+  REQUIRE(d.pmctl({"delete", "native"}).exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(path));
+
+  // An unmodified Node app that calls listen(path) gets the shared socket through the preload.
+  RunOptions env;
+  env.env["SOCKET_PATH"] = path;
+  r = d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2", "--listen", path}, env);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(wait_until([&] { return all_online(d, "web", 2); }));
+  CHECK_THAT(http_get_unix(path), Catch::Contains("pid "));
+  CHECK(d.describe("web")["readiness"]["became_ready"].get<std::string>().find("listening on the shared socket") == 0);
 }

@@ -73,7 +73,7 @@ void reload_and_scale_under_load(Daemon& d, const std::string& name, int port, i
     let_load_run(load, 100);
   }
   auto report = load.stop();
-  INFO(describe_failures(report));
+  INFO(describe_failures(report) << "\n" << d.log_tail());
   CHECK(report.failed == 0);
   CHECK(report.ok > 1000);
 }

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -54,8 +55,9 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-std::string http_get(int port) {
-  int fd = connect_loopback(port);
+namespace {
+
+std::string get_over(int fd) {
   std::string response;
   if (fd >= 0) {
     const char request[] = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
@@ -66,6 +68,24 @@ std::string http_get(int port) {
     ::close(fd);
   }
   return response;
+}
+
+}  // namespace
+
+std::string http_get(int port) { return get_over(connect_loopback(port)); }
+
+std::string http_get_unix(const std::string& socket_path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return {};
+  }
+  return get_over(fd);
 }
 
 HttpLoad::HttpLoad(int port, int connections, std::chrono::seconds limit)

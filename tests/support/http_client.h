@@ -18,6 +18,8 @@ int free_port();
 
 /// One HTTP/1.0 GET to 127.0.0.1:port; the whole response, or "" on failure.
 std::string http_get(int port);
+/// The same over a unix socket.
+std::string http_get_unix(const std::string& socket_path);
 
 struct LoadReport {
   std::uint64_t ok = 0;

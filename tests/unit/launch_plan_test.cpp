@@ -54,7 +54,12 @@ TEST_CASE("the executable is resolved on the app's PATH, a missing one is a sent
 TEST_CASE("a cluster Node app gets the socket at fd 3, the preload, and its IPC channel right after", "[launch]") {
   auto s = spec();
   s.interpreter = "sh";  // found on PATH; is_node_app decides by the interpreter's name below
-  pmd::LaunchExtras extras{{10, 4000}, "/opt/pmd/preload.js", 11, "@pmd-notify-1"};
+  pmd::LaunchExtras extras;
+  extras.socket.fd = 10;
+  extras.socket.address.port = 4000;
+  extras.node_preload = "/opt/pmd/preload.js";
+  extras.ipc_fd = 11;
+  extras.notify_socket = "@pmd-notify-1";
   auto plain = std::get<pmd::SpawnRequest>(pmd::make_spawn_request(s, {0, 0}, extras));
   auto has = [](const pmd::SpawnRequest& r, const std::string& entry) {
     return std::find(r.envp.begin(), r.envp.end(), entry) != r.envp.end();

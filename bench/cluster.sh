@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Cluster mode, pmd vs PM2, on the same plain Node http app (bench/apps/hello_http.js) with wrk
+# on 127.0.0.1:
+#   1. requests/s of a 2-instance cluster under pmd, under PM2, and of one bare node process;
+#   2. five rolling reloads under continuous load: wrk's error counts for each manager.
+# Repeated, alternating the managers; medians with min-max.
+#
+#   bench/cluster.sh            3 repetitions, 10 s throughput runs
+#   bench/cluster.sh --quick    1 repetition, 3 s runs: proves the harness works
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+quick=0 suffix="" flag=""
+if [[ "${1:-}" == "--quick" ]]; then quick=1 suffix="-quick" flag=" --quick"; fi
+reps=3 seconds=10 reloads=5 connections=50
+if ((quick)); then reps=1 seconds=3; fi
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian package)..."
+  apt-get install -y -qq wrk >/dev/null
+fi
+echo "building pmd (Release)..."
+cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DPMD_BUILD_TESTS=OFF >/dev/null
+cmake --build "$root/build-bench" -j "$(nproc)" >/dev/null
+pmctl="$root/build-bench/bin/pmctl"
+if [[ ! -x "$here/node_modules/.bin/pm2" ]]; then
+  echo "installing PM2 from npm into bench/node_modules..."
+  npm install --prefix "$here" --no-audit --no-fund --silent pm2@latest >/dev/null
+fi
+pm2="$here/node_modules/.bin/pm2"
+app="$here/apps/hello_http.js"
+
+work=$(mktemp -d /tmp/pmd-bench.XXXXXX)
+export PMD_HOME="$work/pmd" PM2_HOME="$work/pm2"  # before any pm2 command: it starts a daemon
+pm2_version=$("$pm2" --version 2>/dev/null | tail -1)
+single_pid=""
+cleanup() {
+  "$pmctl" kill >/dev/null 2>&1 || true
+  "$pm2" kill >/dev/null 2>&1 || true
+  [[ -n $single_pid ]] && kill "$single_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+wait_port() {
+  local port=$1 deadline=$(( $(date +%s) + 30 ))
+  until curl -sf "http://127.0.0.1:$port/" >/dev/null; do
+    (( $(date +%s) < deadline )) || { echo "nothing answers on port $port" >&2; return 1; }
+    sleep 0.1
+  done
+}
+start_cluster() {  # manager port
+  if [[ $1 == pmd ]]; then PORT=$2 "$pmctl" start "$app" --name web -i 2 >/dev/null
+  else PORT=$2 "$pm2" start "$app" --name web -i 2 >/dev/null 2>&1; fi
+  wait_port "$2"
+}
+stop_cluster() {
+  if [[ $1 == pmd ]]; then "$pmctl" delete web >/dev/null; else "$pm2" delete web >/dev/null 2>&1; fi
+}
+reload_cluster() {
+  if [[ $1 == pmd ]]; then "$pmctl" reload web >/dev/null; else "$pm2" reload web >/dev/null 2>&1; fi
+}
+rps() { awk '/^Requests\/sec:/{printf "%d", $2}' "$1"; }
+# Every request that did not get a whole 2xx/3xx answer: socket errors plus non-2xx/3xx.
+errors() { awk '/Socket errors:/{gsub(",","");e+=$4+$6+$8+$10} /Non-2xx or 3xx/{e+=$NF} END{print e+0}' "$1"; }
+requests() { awk '/requests in/{print $1}' "$1"; }
+
+throughput() {  # port -> requests/s
+  wrk -t2 -c"$connections" -d"${seconds}s" "http://127.0.0.1:$1/" >"$work/wrk.out" 2>&1
+  rps "$work/wrk.out"
+}
+reload_under_load() {  # manager port -> "errors requests seconds"
+  wrk -t1 -c20 -d600s "http://127.0.0.1:$2/" >"$work/wrk-reload.out" 2>&1 &
+  local wrk_pid=$! start end
+  sleep 1
+  start=$(date +%s.%N)
+  for _ in $(seq "$reloads"); do reload_cluster "$1"; done
+  end=$(date +%s.%N)
+  sleep 1
+  kill -INT "$wrk_pid"
+  wait "$wrk_pid" || true
+  echo "$(errors "$work/wrk-reload.out") $(requests "$work/wrk-reload.out") $(awk -v a="$end" -v b="$start" 'BEGIN{printf "%.1f", a-b}')"
+}
+
+declare -A rps_of errors_of took_of
+for rep in $(seq "$reps"); do
+  order="pmd pm2"; (( rep % 2 == 0 )) && order="pm2 pmd"
+  for manager in $order; do
+    port=$(free_port)
+    start_cluster "$manager" "$port"
+    r=$(throughput "$port")
+    read -r e n t < <(reload_under_load "$manager" "$port")
+    stop_cluster "$manager"
+    echo "rep $rep $manager: $r req/s; $reloads reloads under load in ${t}s: $e failed of $n requests"
+    rps_of[$manager]+="$r "
+    errors_of[$manager]+="$e "
+    took_of[$manager]+="$t "
+  done
+  port=$(free_port)
+  PORT=$port node "$app" >/dev/null & single_pid=$!
+  wait_port "$port"
+  r=$(throughput "$port")
+  kill "$single_pid"; wait "$single_pid" 2>/dev/null || true; single_pid=""
+  echo "rep $rep single node process: $r req/s"
+  rps_of[single]+="$r "
+done
+
+median_minmax() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s (%s-%s)", m, v[1], v[NR]}'; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
+ratio=$(awk -v a="$(median <<<"${rps_of[pmd]}")" -v b="$(median <<<"${rps_of[pm2]}")" 'BEGIN{printf "%.2f", a/b}')
+table=$(cat <<TABLE
+| figure (median, min-max over $reps runs) | pmd | PM2 $pm2_version | one node process |
+| --- | --- | --- | --- |
+| requests/s, 2 instances, wrk -t2 -c$connections ${seconds}s | $(median_minmax <<<"${rps_of[pmd]}") | $(median_minmax <<<"${rps_of[pm2]}") | $(median_minmax <<<"${rps_of[single]}") |
+| failed requests during $reloads reloads under load (wrk -c20) | $(median_minmax <<<"${errors_of[pmd]}") | $(median_minmax <<<"${errors_of[pm2]}") | - |
+| seconds for $reloads reloads | $(median_minmax <<<"${took_of[pmd]}") | $(median_minmax <<<"${took_of[pm2]}") | - |
+TABLE
+)
+machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), node $(node --version), $( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')"
+mkdir -p "$here/results"
+out="$here/results/$(date +%Y-%m-%d)-cluster$suffix.md"
+{
+  echo "# Cluster mode: pmd vs PM2 — $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "Machine: $machine. Command: \`bench/cluster.sh$flag\`. App: bench/apps/hello_http.js (plain http, no shutdown code), 2 instances in cluster mode under each manager; wrk, the managers and the apps share the same cores. Requests/s ratio pmd/PM2: $ratio."
+  echo
+  echo "$table"
+} > "$out"
+echo
+cat "$out"
