@@ -492,7 +492,8 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
     // pmd shares one socket among the instances when it knows the port; say so when it cannot.
     const bool port_known = spec.port > 0 || spec.env.count("PORT") || spec.base_env.count("PORT") || !spec.listen.empty();
     r.at("exec_mode", app.find("exec_mode") ? app.find("exec_mode")->pos : Position{});
-    if (!port_known)
+    // Node apps need no port in advance: the preload asks pmd when the app calls listen().
+    if (!port_known && !node_app)
       r.warn("cluster mode without a port: set port (or PORT in env) so pmd can bind it once and share it; "
              "until then the " + std::to_string(spec.instances) + " instances each bind their own");
   }

@@ -128,7 +128,10 @@ std::string Instance::launch(const std::string& reason) {
       cpu_percent_ = 0;
       memory_bytes_ = 0;
       should_run_ = true;
-      readiness_ = policy::plan_readiness(app_->spec, app_->listener.fd >= 0, node && !preload.empty());
+      // A Node app in cluster mode shares its socket through the preload even when the port is
+      // only learned from its listen() call.
+      const bool shares = app_->listener.fd >= 0 || (node && app_->spec.exec_mode == "cluster");
+      readiness_ = policy::plan_readiness(app_->spec, shares, node && !preload.empty());
       ready_timed_out_ = false;
       ready_how_.clear();
       const std::string started = reason + " (pid " + std::to_string(pid_) + ")";
@@ -166,9 +169,43 @@ void Instance::on_ipc_message(std::uint64_t generation, const json& message) {
   if (generation != generation_) return;
   // process.send('ready'), as PM2's wait_ready expects it.
   if (message == "ready" && readiness_.signal == policy::ReadySignal::kMessage) become_ready("said ready (process.send)");
+  if (message.is_object() && message.value("pmd", "") == "listen") answer_listen_request(message);
   // pmd's preload: the app took the shared socket.
   if (message.is_object() && message.value("pmd", "") == "listening" && readiness_.signal == policy::ReadySignal::kListen)
     become_ready("listening on the shared socket");
+}
+
+void Instance::answer_listen_request(const json& request) {
+  ListenAddress wanted;
+  wanted.port = request.value("port", 0);
+  if (request.contains("host") && request["host"].is_string()) wanted.host = request["host"].get<std::string>();
+  if (wanted.host == "localhost") wanted.host = "127.0.0.1";
+  if (wanted.host == "::" || wanted.host == "0.0.0.0") wanted.host.clear();
+  json reply = {{"cmd", "NODE_PMD_SOCKET"}, {"port", wanted.port}};
+  if (!ipc_) return;
+  if (wanted.port <= 0 || wanted.port > 65535) {
+    reply["error"] = "not a port pmd can share";
+    ipc_->send(reply);
+    return;
+  }
+  if (app_->listener.fd < 0) {
+    auto bound = bind_listener(wanted);
+    if (auto* error = std::get_if<std::string>(&bound)) {
+      spdlog::warn("app {} [id {}] asked to share {}: {}", app_->spec.name, who_.id, wanted.describe(), *error);
+      reply["error"] = *error;
+      ipc_->send(reply);
+      return;
+    }
+    app_->set_listener(std::get<ClusterSocket>(bound));
+    spdlog::info("app {} listens on {}: pmd bound it and shares it among the instances", app_->spec.name, wanted.describe());
+  }
+  if (!(app_->listener.address == wanted)) {
+    // One shared address per app; a second server (an admin port) binds its own as usual.
+    reply["error"] = "pmd shares one address per app (" + app_->listener.address.describe() + ")";
+    ipc_->send(reply);
+    return;
+  }
+  ipc_->send_handle(reply, app_->listener.fd);
 }
 
 void Instance::become_ready(const std::string& how) {
@@ -436,7 +473,7 @@ json Instance::view(bool detailed) const {
       {"id", who_.id},
       {"name", s.name},
       {"instance", who_.number},
-      {"mode", app_->listener.fd >= 0 ? "cluster" : "fork"},
+      {"mode", app_->spec.exec_mode == "cluster" ? "cluster" : "fork"},
       {"pid", running ? json(pid_) : json(nullptr)},
       {"status", state_name(state_)},
       {"restarts", restarts_},

@@ -124,6 +124,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void on_pipe_closed(std::uint64_t generation);
   void on_ipc_message(std::uint64_t generation, const nlohmann::json& message);
   void become_ready(const std::string& how);
+  /// The preload asks for a shared socket for the address the app listens on (no port was known
+  /// before the app ran): bind it once for the whole app, or hand over the one already bound.
+  void answer_listen_request(const nlohmann::json& request);
   void maybe_finish();
   void finish();
   void after_unrequested_exit(const policy::ExitStatus& exit, std::chrono::milliseconds uptime, const std::string& extra);

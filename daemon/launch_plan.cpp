@@ -102,13 +102,16 @@ std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, 
       env["PMD_LISTEN_PATH"] = socket.address.path;
     }
     env["LISTEN_FDNAMES"] = spec.name;
-    if (is_node_app(spec) && !extras.node_preload.empty()) {
-      std::string& options = env["NODE_OPTIONS"];
-      options += (options.empty() ? "" : " ") + std::string("--require \"") + extras.node_preload + "\"";
-      // The preload drains on the app's stop signal, so it must know which one that is.
-      env["PMD_KILL_SIGNAL"] = std::to_string(spec.kill_signal);
-      env["PMD_KILL_TIMEOUT_MS"] = std::to_string(spec.kill_timeout.count());
-    }
+  }
+  // Node apps in cluster mode get the preload, with or without a socket yet: without one, it
+  // asks pmd for a shared socket when the app calls listen().
+  if (is_node_app(spec) && spec.exec_mode == "cluster" && !extras.node_preload.empty()) {
+    std::string& options = env["NODE_OPTIONS"];
+    options += (options.empty() ? "" : " ") + std::string("--require \"") + extras.node_preload + "\"";
+    env["PMD_CLUSTER"] = "1";
+    // The preload drains on the app's stop signal, so it must know which one that is.
+    env["PMD_KILL_SIGNAL"] = std::to_string(spec.kill_signal);
+    env["PMD_KILL_TIMEOUT_MS"] = std::to_string(spec.kill_timeout.count());
   }
   if (extras.ipc_fd >= 0) {
     // Node opens the channel on this fd number: right after the listening sockets.

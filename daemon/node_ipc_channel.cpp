@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 
 namespace pmd {
 
@@ -68,6 +69,27 @@ bool NodeIpcChannel::send(const nlohmann::json& message) {
   if (!socket_.is_open()) return false;
   std::string line = message.dump() + "\n";
   ssize_t n = ::send(socket_.native_handle(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  return n == static_cast<ssize_t>(line.size());
+}
+
+bool NodeIpcChannel::send_handle(const nlohmann::json& message, int fd) {
+  if (!socket_.is_open()) return false;
+  // Node's wire form for a handle: the JSON line and the fd in one sendmsg (SCM_RIGHTS messages
+  // are never coalesced, so the child matches the fd to this line).
+  std::string line = nlohmann::json{{"cmd", "NODE_HANDLE"}, {"type", "net.Native"}, {"msg", message}}.dump() + "\n";
+  iovec iov{line.data(), line.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  ssize_t n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
   return n == static_cast<ssize_t>(line.size());
 }
 

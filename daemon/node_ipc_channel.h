@@ -33,6 +33,9 @@ class NodeIpcChannel : public std::enable_shared_from_this<NodeIpcChannel> {
   void start(Handler handler);
   /// Sends one message (best effort: a child that never reads cannot block the daemon).
   bool send(const nlohmann::json& message);
+  /// Sends a listening socket the way a Node parent sends a raw handle (`type: net.Native`):
+  /// the child receives it as an 'internalMessage' (msg, handle) when msg.cmd starts with NODE_.
+  bool send_handle(const nlohmann::json& message, int fd);
   void close();
 
   ~NodeIpcChannel();

@@ -5,6 +5,10 @@
 // socket instead of binding its own, so instances share the port the way Node's cluster workers
 // share their master's. Other listens (another port, port 0, a path) are left alone.
 //
+// When pmd did not know the address in advance (a port written in the code), the first
+// listen(port) asks pmd over the IPC channel for a socket bound once for the whole app, and
+// gets it as a handle, the way Node's cluster workers get theirs from the primary.
+//
 // Readiness: once the app listens on the shared socket, the preload tells pmd over the IPC
 // channel ({pmd: 'listening'}), so a reload knows the replacement is serving.
 //
@@ -92,32 +96,78 @@ function drain(server, connections, exitWhenDone) {
   tick();
 }
 
-if (sharedFd !== null && (sharedPort > 0 || sharedPath !== null)) {
-  const listen = net.Server.prototype.listen;
-  net.Server.prototype.listen = function pmdListen(...args) {
-    const first = args[0];
-    const callback = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
-    let port;
-    let path;
-    if (first !== null && typeof first === 'object' && !(first instanceof net.Server)) {
-      port = first.path ? undefined : Number(first.port);
-      path = first.path;
-    } else if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {
-      port = Number(first);
-    } else if (typeof first === 'string') {
-      path = first;
-    }
-    const ours = sharedPath !== null ? path !== undefined && require('path').resolve(path) === sharedPath : port === sharedPort;
-    if (sharedServer !== null || !ours) return listen.apply(this, args);
+// The address of a listen() call: {port, host} for TCP, {path} for a unix socket, null otherwise.
+function addressOf(args) {
+  const first = args[0];
+  if (first !== null && typeof first === 'object' && !(first instanceof net.Server)) {
+    if (first.path) return { path: first.path };
+    if (first.port !== undefined) return { port: Number(first.port), host: first.host };
+    return null;  // a handle or {fd}: already shared, leave it alone
+  }
+  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {
+    return { port: Number(first), host: typeof args[1] === 'string' ? args[1] : undefined };
+  }
+  if (typeof first === 'string') return { path: first };
+  return null;
+}
 
-    sharedServer = this;
-    const connections = track(this);
-    this.once('listening', () => tellDaemon({ pmd: 'listening' }));
-    process.on(stopSignal, function pmdStop() {
-      // The app's own handlers (if any) run too; then it decides when to exit.
-      const appHandlesIt = process.listenerCount(stopSignal) > 1;
-      drain(sharedServer, connections, !appHandlesIt);
-    });
+// Asks pmd for a shared socket for `address` over the IPC channel; resolves to the listening
+// handle, or null when pmd cannot share it (the app then binds as it would have).
+function requestSocket(address) {
+  return new Promise((resolve) => {
+    // The server is not listening yet: keep the process alive until pmd answers.
+    const keepAlive = setTimeout(() => finish(null), 5000);
+    function finish(handle) {
+      clearTimeout(keepAlive);
+      process.removeListener('internalMessage', onReply);
+      resolve(handle);
+    }
+    function onReply(message, handle) {
+      if (message && message.cmd === 'NODE_PMD_SOCKET' && message.port === address.port) finish(message.error ? null : handle || null);
+    }
+    process.on('internalMessage', onReply);
+    tellDaemon({ pmd: 'listen', port: address.port, host: address.host === undefined ? null : address.host });
+  });
+}
+
+// Makes `server` the app's shared server: readiness, drain on the stop signal.
+function adopt(server) {
+  sharedServer = server;
+  const connections = track(server);
+  server.once('listening', () => tellDaemon({ pmd: 'listening' }));
+  process.on(stopSignal, function pmdStop() {
+    // The app's own handlers (if any) run too; then it decides when to exit.
+    const appHandlesIt = process.listenerCount(stopSignal) > 1;
+    drain(sharedServer, connections, !appHandlesIt);
+  });
+}
+
+const listen = net.Server.prototype.listen;
+if (sharedFd !== null && (sharedPort > 0 || sharedPath !== null)) {
+  // pmd knew the address and passed its socket at fd 3.
+  net.Server.prototype.listen = function pmdListen(...args) {
+    const callback = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
+    const address = addressOf(args);
+    const ours =
+      address !== null &&
+      (sharedPath !== null ? address.path !== undefined && require('path').resolve(address.path) === sharedPath : address.port === sharedPort);
+    if (sharedServer !== null || !ours) return listen.apply(this, args);
+    adopt(this);
     return callback ? listen.call(this, { fd: sharedFd }, callback) : listen.call(this, { fd: sharedFd });
+  };
+} else if (process.env.PMD_CLUSTER === '1' && typeof process.send === 'function') {
+  // No address was known in advance (the port is written in the code): the first listen() on a
+  // port asks pmd, which binds it once for every instance, as Node's cluster primary does.
+  net.Server.prototype.listen = function pmdListen(...args) {
+    const callback = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
+    const address = addressOf(args);
+    if (sharedServer !== null || address === null || !(address.port > 0)) return listen.apply(this, args);
+    const server = this;
+    adopt(server);
+    requestSocket(address).then((handle) => {
+      if (handle) listen.call(server, handle, callback);
+      else listen.apply(server, args);
+    });
+    return this;
   };
 }

@@ -180,3 +180,19 @@ TEST_CASE("wait_ready waits for process.send('ready') and shutdown_with_message 
   auto logs = d.pmctl({"logs", "told", "--nostream", "--lines", "20"});
   CHECK_THAT(logs.out, Catch::Contains("got shutdown message"));
 }
+
+TEST_CASE("a Node app with its port written in the code is shared, reloaded and scaled without one failed request",
+          "[cluster][reload][node]") {
+  Daemon d;
+  const int port = free_port();
+  RunOptions env;
+  env.env["APP_FIXED_PORT"] = std::to_string(port);  // no PORT, no --port: pmd cannot know it in advance
+  env.env.erase("PORT");
+  auto r = d.pmctl({"start", fixture("fixed_port.js").string(), "--name", "fixed", "-i", "2"}, env);
+  INFO(r.out << r.err << d.log_tail());
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("cluster mode without a port") == std::string::npos);  // no warning for Node apps
+  REQUIRE(online_count(d, "fixed") == 2);  // the second instance did not die of EADDRINUSE
+  CHECK_THAT(d.log_tail(), Catch::Contains("pmd bound it and shares it"));
+  reload_and_scale_under_load(d, "fixed", port, 2);
+}
