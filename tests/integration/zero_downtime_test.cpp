@@ -196,3 +196,29 @@ TEST_CASE("a Node app with its port written in the code is shared, reloaded and 
   CHECK_THAT(d.log_tail(), Catch::Contains("pmd bound it and shares it"));
   reload_and_scale_under_load(d, "fixed", port, 2);
 }
+
+TEST_CASE("in cluster mode a leaking instance is replaced, ready first, without one failed request", "[cluster][memory][node]") {
+  Daemon d;
+  const int port = free_port();
+  RunOptions env;
+  env.env["PORT"] = std::to_string(port);
+  REQUIRE(d.pmctl({"start", fixture("leaky_http_server.js").string(), "--name", "leaky", "-i", "2", "--max-memory-restart", "120M"},
+                  env).exit_code == 0);
+  auto first = pids_of(d, "leaky");
+  HttpLoad load(port, 4);
+  auto memory_restarts = [&] {
+    int n = 0;
+    for (auto& v : d.list())
+      if (v["name"] == "leaky" && !v.value("retiring", false)) n += v["memory_restarts"].get<int>();
+    return n;
+  };
+  REQUIRE(wait_until([&] { return memory_restarts() >= 2; }, 60s));
+  auto report = load.stop();
+  INFO(describe_failures(report) << "\n" << d.log_tail());
+  CHECK(report.failed == 0);
+  CHECK(report.ok > 100);
+  auto v = d.describe("leaky");
+  CHECK_THAT(v["reason"].get<std::string>(), Catch::Contains("listening on the shared socket"));
+  CHECK_THAT(d.log_tail(), Catch::Contains("replacing it (the replacement serves first)"));
+  for (int pid : pids_of(d, "leaky")) CHECK(first.count(pid) == 0);
+}
