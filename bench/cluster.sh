@@ -19,20 +19,8 @@ if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)..."
   apt-get install -y -qq wrk >/dev/null
 fi
-echo "building pmd (Release)..."
-cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DPMD_BUILD_TESTS=OFF >/dev/null
-cmake --build "$root/build-bench" -j "$(nproc)" >/dev/null
-pmctl="$root/build-bench/bin/pmctl"
-if [[ ! -x "$here/node_modules/.bin/pm2" ]]; then
-  echo "installing PM2 from npm into bench/node_modules..."
-  npm install --prefix "$here" --no-audit --no-fund --silent pm2@latest >/dev/null
-fi
-pm2="$here/node_modules/.bin/pm2"
+source "$here/common.sh"
 app="$here/apps/hello_http.js"
-
-work=$(mktemp -d /tmp/pmd-bench.XXXXXX)
-export PMD_HOME="$work/pmd" PM2_HOME="$work/pm2"  # before any pm2 command: it starts a daemon
-pm2_version=$("$pm2" --version 2>/dev/null | tail -1)
 single_pid=""
 cleanup() {
   "$pmctl" kill >/dev/null 2>&1 || true

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -43,6 +44,18 @@ std::string describe_failures(const LoadReport& r) {
 void let_load_run(const HttpLoad& load, std::uint64_t more) {
   const auto start = load.snapshot().ok + load.snapshot().failed;
   REQUIRE(wait_until([&] { auto s = load.snapshot(); return s.ok + s.failed >= start + more; }, 30s));
+}
+
+// Starts a 2-instance cluster of a Node fixture with PORT=port (and `extra` variables); all online.
+void start_node_cluster(const Daemon& d, const std::string& script, const std::string& name, int port,
+                        const std::map<std::string, std::string>& extra = {}) {
+  RunOptions env;
+  env.env = extra;
+  env.env["PORT"] = std::to_string(port);
+  auto r = d.pmctl({"start", fixture(script).string(), "--name", name, "-i", "2"}, env);
+  INFO(r.out << r.err << d.log_tail());
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(online_count(d, name) == 2);
 }
 
 // Five reloads (each replacing every pid) and scale 2 -> 4 -> 1 -> 2, all under load.
@@ -96,12 +109,7 @@ TEST_CASE("a LISTEN_FDS server is reloaded and scaled under load without one fai
 TEST_CASE("an unmodified Node http app is reloaded and scaled under load without one failed request", "[cluster][reload][node]") {
   Daemon d;
   const int port = free_port();
-  RunOptions env;
-  env.env["PORT"] = std::to_string(port);
-  auto r = d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2"}, env);
-  INFO(r.out << r.err);
-  REQUIRE(r.exit_code == 0);
-  REQUIRE(online_count(d, "web") == 2);
+  start_node_cluster(d, "http_server.js", "web", port);
   CHECK_THAT(d.describe("web")["readiness"]["became_ready"].get<std::string>(), Catch::Contains("listening on the shared socket"));
   reload_and_scale_under_load(d, "web", port, 5);
 }
@@ -109,9 +117,7 @@ TEST_CASE("an unmodified Node http app is reloaded and scaled under load without
 TEST_CASE("an Express-style app.listen(PORT, cb) is reloaded under load without one failed request", "[cluster][reload][node]") {
   Daemon d;
   const int port = free_port();
-  RunOptions env;
-  env.env["PORT"] = std::to_string(port);
-  REQUIRE(d.pmctl({"start", fixture("express_style.js").string(), "--name", "express", "-i", "2"}, env).exit_code == 0);
+  start_node_cluster(d, "express_style.js", "express", port);
   reload_and_scale_under_load(d, "express", port, 2);
 }
 
@@ -119,10 +125,7 @@ TEST_CASE("a reload whose new version crashes at start aborts and the old instan
   Daemon d;
   const int port = free_port();
   const auto broken_marker = d.home() / "broken";
-  RunOptions env;
-  env.env["PORT"] = std::to_string(port);
-  env.env["CRASH_IF_EXISTS"] = broken_marker.string();
-  REQUIRE(d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2"}, env).exit_code == 0);
+  start_node_cluster(d, "http_server.js", "web", port, {{"CRASH_IF_EXISTS", broken_marker.string()}});
   auto before = pids_of(d, "web");
   HttpLoad load(port, 4);
   let_load_run(load, 200);
@@ -202,6 +205,7 @@ TEST_CASE("in cluster mode a leaking instance is replaced, ready first, without 
   const int port = free_port();
   RunOptions env;
   env.env["PORT"] = std::to_string(port);
+  // (max_memory_restart comes on the command line, so not through start_node_cluster.)
   REQUIRE(d.pmctl({"start", fixture("leaky_http_server.js").string(), "--name", "leaky", "-i", "2", "--max-memory-restart", "120M"},
                   env).exit_code == 0);
   auto first = pids_of(d, "leaky");
