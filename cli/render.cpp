@@ -112,6 +112,12 @@ std::string render_describe(const json& instances) {
     bool running = !v["pid"].is_null();
     add("status", v.value("status", ""));
     add("reason", v.value("reason", ""));
+    if (v.contains("readiness") && v["readiness"].is_object()) {
+      const json& r = v["readiness"];
+      add("ready when", r.value("awaits", ""));
+      if (r.contains("became_ready") && r["became_ready"].is_string()) add("became ready", r["became_ready"].get<std::string>());
+    }
+    if (v.contains("last_reload_error")) add("last reload error", v.value("last_reload_error", ""));
     add("name", v.value("name", ""));
     add("id", std::to_string(v.value("id", 0)));
     add("instance", std::to_string(v.value("instance", 0)));

@@ -15,6 +15,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -205,6 +206,10 @@ void Instance::answer_listen_request(const json& request) {
     ipc_->send(reply);
     return;
   }
+  // Node adopts a received handle without making it non-blocking (libuv 1.44, Debian's Node 18),
+  // and a blocking accept() would then stall its event loop after the first connection. The
+  // flag belongs to the socket all instances share; Node sets it anyway on the other paths.
+  ::fcntl(app_->listener.fd, F_SETFL, ::fcntl(app_->listener.fd, F_GETFL) | O_NONBLOCK);
   ipc_->send_handle(reply, app_->listener.fd);
 }
 
