@@ -125,6 +125,7 @@ int run_pmctl(int argc, char** argv) {
   add_key_option(start_cmd, o, "--exec-mode", "exec_mode", "fork or cluster (default: cluster for node apps with -i)");
   add_key_option(start_cmd, o, "--port", "port", "cluster mode: the port pmd binds and shares");
   add_key_option(start_cmd, o, "--listen", "listen", "cluster mode: the address pmd binds and shares");
+  add_key_option(start_cmd, o, "--balance", "balance", "cluster mode: shared (one socket) or reuseport (one per instance)");
   add_key_option(start_cmd, o, "--output,-o", "out_file", "stdout log file");
   add_key_option(start_cmd, o, "--error,-e", "error_file", "stderr log file");
   add_key_option(start_cmd, o, "--log,-l", "log_file", "combined log file");

@@ -60,6 +60,7 @@ json to_json(const AppSpec& s) {
       {"group", s.group},
       {"port", s.port},
       {"listen", s.listen},
+      {"balance", s.balance},
   };
 }
 
@@ -129,6 +130,7 @@ AppSpec app_spec_from_json(const json& j) {
   read(j, "group", s.group);
   read(j, "port", s.port);
   read(j, "listen", s.listen);
+  read(j, "balance", s.balance);
 
   if (auto why = check_app_name(s.name); !why.empty()) bad("name", why);
   if (s.script.empty() || s.script.front() != '/') bad("script", "must be an absolute path");

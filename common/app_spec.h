@@ -52,6 +52,7 @@ struct AppSpec {
   std::string group;
   int port = 0;                           // cluster mode: the port pmd binds; 0 = none
   std::string listen;                     // cluster mode: an address ("127.0.0.1:8080", "/run/app.sock")
+  std::string balance = "shared";         // cluster mode: "shared" (one socket) or "reuseport" (one per instance)
 
   /// argv as exec'd: [interpreter, interpreter_args..., script, args...] or [script, args...].
   std::vector<std::string> argv() const;

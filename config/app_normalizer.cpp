@@ -317,6 +317,13 @@ const std::map<std::string, Handler>& handlers() {
          if (n) d.spec.port = static_cast<int>(*n);
        }},
       {"listen", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.listen = *s; }},
+      {"balance",
+       [](const Value& v, Draft& d, Reporter& r) {
+         auto s = as_string(v, r);
+         if (!s) return;
+         if (*s == "shared" || *s == "reuseport") d.spec.balance = *s;
+         else r.error("value", "expects \"shared\" (one socket for all instances) or \"reuseport\" (one per instance), got " + quoted(v));
+       }},
   };
   return table;
 }
@@ -497,6 +504,14 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
       r.warn("cluster mode without a port: set port (or PORT in env) so pmd can bind it once and share it; "
              "until then the " + std::to_string(spec.instances) + " instances each bind their own");
   }
+  if (spec.balance == "reuseport") {
+    const Value* key = app.find("balance");
+    r.at("balance", key ? key->pos : Position{});
+    if (spec.exec_mode != "cluster") r.warn("balance only applies in cluster mode; this app runs in fork mode");
+    else if (!spec.listen.empty() && spec.listen.find(':') == std::string::npos &&
+             !std::all_of(spec.listen.begin(), spec.listen.end(), [](unsigned char c) { return std::isdigit(c); }))
+      r.error("value", "reuseport balances TCP ports; a unix socket (" + spec.listen + ") can only be shared");
+  }
   // `listen: ./api.sock` is a unix socket path, relative to the app's directory like its logs.
   if (!spec.listen.empty() && spec.listen.find(':') == std::string::npos &&
       !std::all_of(spec.listen.begin(), spec.listen.end(), [](unsigned char c) { return std::isdigit(c); }))
@@ -614,6 +629,7 @@ nlohmann::json config_view(const AppSpec& s) {
       {"group", or_null(s.group)},
       {"port", s.port ? json(s.port) : json(nullptr)},
       {"listen", or_null(s.listen)},
+      {"balance", s.balance},
   };
 }
 

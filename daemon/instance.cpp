@@ -38,7 +38,53 @@ long long unix_ms(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-AppRuntime::~AppRuntime() { set_listener({}); }
+AppRuntime::~AppRuntime() {
+  set_listener({});
+  for (auto& [number, socket] : slots) close_listener(socket);
+}
+
+std::variant<ClusterSocket, std::string> AppRuntime::socket_for(int number) {
+  if (!reuseport()) return listener;
+  const ListenAddress& address = listener.address;
+  if (address.port == 0) return ClusterSocket{};
+  if (auto it = slots.find(number); it != slots.end()) return it->second;
+  auto bound = bind_listener(address, true);
+  if (auto* socket = std::get_if<ClusterSocket>(&bound)) slots[number] = *socket;
+  return bound;
+}
+
+std::string AppRuntime::learn_address(const ListenAddress& address) {
+  if (reuseport()) {
+    listener.address = address;
+    return {};
+  }
+  auto bound = bind_listener(address);
+  if (auto* error = std::get_if<std::string>(&bound)) return *error;
+  set_listener(std::get<ClusterSocket>(bound));
+  return {};
+}
+
+std::string AppRuntime::use_address(const std::optional<ListenAddress>& address) {
+  set_listener({});
+  for (auto& [number, socket] : slots) close_listener(socket);
+  slots.clear();
+  if (!address) return {};
+  if (!reuseport()) return learn_address(*address);
+  listener.address = *address;
+  auto first = socket_for(0);
+  if (auto* error = std::get_if<std::string>(&first)) {
+    listener.address = {};
+    return *error;
+  }
+  return {};
+}
+
+void AppRuntime::close_slot(int number) {
+  if (auto it = slots.find(number); it != slots.end()) {
+    close_listener(it->second);
+    slots.erase(it);
+  }
+}
 
 void AppRuntime::set_listener(ClusterSocket socket) {
   if (listener.fd >= 0 && listener.fd != socket.fd) close_listener(listener);
@@ -93,7 +139,14 @@ void Instance::set_state(InstanceState to, const std::string& reason) {
 std::string Instance::launch(const std::string& reason) {
   static const std::string preload = node_preload_path();
   const bool node = is_node_app(app_->spec);
-  LaunchExtras extras{app_->listener, preload, -1, notify_socket_};
+  LaunchExtras extras{{}, preload, -1, notify_socket_};
+  auto socket = app_->socket_for(who_.number);
+  if (auto* error = std::get_if<std::string>(&socket)) {
+    should_run_ = false;
+    set_state(InstanceState::kErrored, *error);
+    return *error;
+  }
+  extras.socket = std::get<ClusterSocket>(socket);
   std::shared_ptr<NodeIpcChannel> ipc = node ? NodeIpcChannel::create(io_) : nullptr;
   if (ipc) extras.ipc_fd = ipc->child_end();
   auto request = make_spawn_request(app_->spec, who_, extras);
@@ -131,7 +184,7 @@ std::string Instance::launch(const std::string& reason) {
       should_run_ = true;
       // A Node app in cluster mode shares its socket through the preload even when the port is
       // only learned from its listen() call.
-      const bool shares = app_->listener.fd >= 0 || (node && app_->spec.exec_mode == "cluster");
+      const bool shares = app_->has_socket() || (node && app_->spec.exec_mode == "cluster");
       readiness_ = policy::plan_readiness(app_->spec, shares, node && !preload.empty());
       ready_timed_out_ = false;
       ready_how_.clear();
@@ -189,15 +242,13 @@ void Instance::answer_listen_request(const json& request) {
     ipc_->send(reply);
     return;
   }
-  if (app_->listener.fd < 0) {
-    auto bound = bind_listener(wanted);
-    if (auto* error = std::get_if<std::string>(&bound)) {
-      spdlog::warn("app {} [id {}] asked to share {}: {}", app_->spec.name, who_.id, wanted.describe(), *error);
-      reply["error"] = *error;
+  if (!app_->has_socket() && app_->listener.address.port == 0) {
+    if (auto error = app_->learn_address(wanted); !error.empty()) {
+      spdlog::warn("app {} [id {}] asked to share {}: {}", app_->spec.name, who_.id, wanted.describe(), error);
+      reply["error"] = error;
       ipc_->send(reply);
       return;
     }
-    app_->set_listener(std::get<ClusterSocket>(bound));
     spdlog::info("app {} listens on {}: pmd bound it and shares it among the instances", app_->spec.name, wanted.describe());
   }
   if (!(app_->listener.address == wanted)) {
@@ -206,11 +257,18 @@ void Instance::answer_listen_request(const json& request) {
     ipc_->send(reply);
     return;
   }
+  auto slot = app_->socket_for(who_.number);
+  const int fd = std::holds_alternative<ClusterSocket>(slot) ? std::get<ClusterSocket>(slot).fd : -1;
+  if (fd < 0) {
+    reply["error"] = std::holds_alternative<std::string>(slot) ? std::get<std::string>(slot) : "no socket";
+    ipc_->send(reply);
+    return;
+  }
   // Node adopts a received handle without making it non-blocking (libuv 1.44, Debian's Node 18),
   // and a blocking accept() would then stall its event loop after the first connection. The
   // flag belongs to the socket all instances share; Node sets it anyway on the other paths.
-  ::fcntl(app_->listener.fd, F_SETFL, ::fcntl(app_->listener.fd, F_GETFL) | O_NONBLOCK);
-  ipc_->send_handle(reply, app_->listener.fd);
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  ipc_->send_handle(reply, fd);
 }
 
 void Instance::become_ready(const std::string& how) {

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -97,8 +98,9 @@ std::variant<ClusterSocket, std::string> bind_unix(const ListenAddress& address)
   return ClusterSocket{fd, address};
 }
 
-std::variant<ClusterSocket, std::string> bind_tcp(const ListenAddress& address) {
+std::variant<ClusterSocket, std::string> bind_tcp(const ListenAddress& address, bool reuseport) {
   const int port = address.port;
+  const int reuse_port = reuseport ? 1 : 0;
   const std::string& host = address.host;
   // Node's listen(port) binds [::] dual-stack; do the same, falling back to IPv4 without IPv6.
   int fd = -1;
@@ -109,6 +111,7 @@ std::variant<ClusterSocket, std::string> bind_tcp(const ListenAddress& address) 
     if (fd >= 0) {
       int on = 1, off = 0;
       ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &reuse_port, sizeof reuse_port);
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
       sockaddr_in6 addr{};
       addr.sin6_family = AF_INET6;
@@ -126,6 +129,7 @@ std::variant<ClusterSocket, std::string> bind_tcp(const ListenAddress& address) 
   if (fd >= 0) {
     int on = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &reuse_port, sizeof reuse_port);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -150,8 +154,17 @@ failed:
 
 }  // namespace
 
-std::variant<ClusterSocket, std::string> bind_listener(const ListenAddress& address) {
-  return address.path.empty() ? bind_tcp(address) : bind_unix(address);
+std::variant<ClusterSocket, std::string> bind_listener(const ListenAddress& address, bool reuseport) {
+  return address.path.empty() ? bind_tcp(address, reuseport) : bind_unix(address);
+}
+
+bool kernel_migrates_queued_connections() {
+  char value = '0';
+  int fd = ::open("/proc/sys/net/ipv4/tcp_migrate_req", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = ::read(fd, &value, 1);
+  ::close(fd);
+  return n == 1 && value == '1';
 }
 
 void close_listener(const ClusterSocket& socket) {

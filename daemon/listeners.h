@@ -35,7 +35,13 @@ std::optional<ListenAddress> cluster_address(const AppSpec& spec);
 /// A bound, listening socket (close-on-exec; the spawner passes it on), or an error sentence
 /// naming the address ("port 3000 is already in use ..."). A unix socket file left by a dead
 /// process is replaced; one something still listens on is in use.
-std::variant<ClusterSocket, std::string> bind_listener(const ListenAddress& address);
+/// With `reuseport` the socket joins a SO_REUSEPORT group (one socket per instance, balanced by
+/// the kernel).
+std::variant<ClusterSocket, std::string> bind_listener(const ListenAddress& address, bool reuseport = false);
+
+/// Whether the kernel moves connections queued on a closing reuseport socket to the others in
+/// its group (net.ipv4.tcp_migrate_req); if not, closing one resets them.
+bool kernel_migrates_queued_connections();
 
 /// Closes the socket, and removes the file of a unix socket.
 void close_listener(const ClusterSocket& socket);

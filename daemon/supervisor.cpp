@@ -84,11 +84,8 @@ json Supervisor::start(AppSpec spec) {
   }
   resolve_log_paths(spec);
   auto runtime = std::make_shared<AppRuntime>(std::move(spec));
-  if (auto address = cluster_address(runtime->spec)) {
-    auto bound = bind_listener(*address);
-    if (auto* error = std::get_if<std::string>(&bound)) throw rpc::Error(rpc::kSpawnFailed, runtime->spec.name + ": " + *error);
-    runtime->set_listener(std::get<ClusterSocket>(bound));
-  }
+  if (auto error = runtime->use_address(cluster_address(runtime->spec)); !error.empty())
+    throw rpc::Error(rpc::kSpawnFailed, runtime->spec.name + ": " + error);
   App app{runtime, {}, {}, {}, ++epoch_counter_, false};
   for (int n = 0; n < runtime->spec.instances; ++n)
     app.instances.push_back(make_instance(runtime, InstanceIdentity{next_id_ + n, n}));
@@ -138,7 +135,8 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool updat
 
   // A reload keeps the app serving: same socket, replacements ready before the old ones stop.
   // Only a changed port cannot roll (the new instances would serve elsewhere): that restarts.
-  const bool same_port = cluster_address(spec).value_or(ListenAddress{}) == app->runtime->listener.address;
+  const bool same_port = cluster_address(spec).value_or(ListenAddress{}) == app->runtime->listener.address &&
+                         spec.balance == app->runtime->spec.balance;
   if (mode != ApplyMode::kRestart && same_port) {
     BusyGuard busy(*this, name);
     AppSpec previous = app->runtime->spec;
@@ -175,14 +173,10 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool updat
   if (!app) throw rpc::Error(rpc::kAppNotFound, "app '" + name + "' was deleted during the restart");
   // A cluster app keeps its socket across the restart unless its port changed.
   auto address = cluster_address(spec);
-  if (address.value_or(ListenAddress{}) != app->runtime->listener.address) {
-    if (address) {
-      auto bound = bind_listener(*address);
-      if (auto* error = std::get_if<std::string>(&bound)) throw rpc::Error(rpc::kSpawnFailed, name + ": " + *error);
-      app->runtime->set_listener(std::get<ClusterSocket>(bound));
-    } else {
-      app->runtime->set_listener({});
-    }
+  const bool rebind = address.value_or(ListenAddress{}) != app->runtime->listener.address || spec.balance != app->runtime->spec.balance;
+  if (rebind) {
+    app->runtime->spec.balance = spec.balance;
+    if (auto error = app->runtime->use_address(address); !error.empty()) throw rpc::Error(rpc::kSpawnFailed, name + ": " + error);
   }
   app->runtime->log.reconfigure(log_settings_for(spec));
   app->runtime->spec = std::move(spec);
@@ -425,7 +419,7 @@ void Supervisor::sample_usage() {
       if (auto reason = policy::memory_restart_reason(it->second.second, app.runtime->spec.max_memory_restart)) {
         if (app.busy) continue;  // a reload or a replacement is under way; the next sample decides
         // Cluster mode: a replacement serves before the leaking instance stops (no downtime).
-        if (app.runtime->listener.fd >= 0) {
+        if (app.runtime->has_socket()) {
           spdlog::warn("app {} [id {}]: {}; replacing it (the replacement serves first)", app.runtime->spec.name,
                        inst->identity().id, *reason);
           asio::co_spawn(io_, replace_for_memory(app.runtime->spec.name, inst, *reason), asio::detached);

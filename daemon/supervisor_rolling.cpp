@@ -7,6 +7,7 @@
 #include "supervisor.h"
 
 #include "jsonrpc.h"
+#include "listeners.h"
 #include "proc_table.h"
 #include "units.h"
 
@@ -197,7 +198,7 @@ asio::awaitable<void> Supervisor::roll_app(const std::string& name, const std::v
   App* app = find_app(name);
   if (!app) co_return;
   const std::uint64_t epoch = app->epoch;
-  const bool side_by_side = app->runtime->listener.fd >= 0;
+  const bool side_by_side = app->runtime->has_socket();
   const std::size_t step = static_cast<std::size_t>(std::max(1, parallel));
   std::string failure;
   for (std::size_t first = 0; first < numbers.size() && failure.empty(); first += step) {
@@ -316,9 +317,15 @@ asio::awaitable<void> Supervisor::set_instance_count(const std::string& name, in
     std::sort(by_number.begin(), by_number.end(),
               [](const auto& a, const auto& b) { return a->identity().number > b->identity().number; });
     by_number.resize(static_cast<std::size_t>(current - wanted));
+    if (app->runtime->reuseport() && !kernel_migrates_queued_connections() && progress)
+      progress("note: net.ipv4.tcp_migrate_req is 0, so connections queued on a closing reuseport slot can be reset; "
+               "`sysctl -w net.ipv4.tcp_migrate_req=1` makes the kernel hand them to the other instances");
     for (auto& inst : by_number) {
       forget(app->instances, inst);
       app->retiring.push_back(inst);
+      // reuseport: pmd lets go of the slot's socket first, so it leaves the kernel's group as
+      // soon as the instance stops accepting, instead of collecting connections nobody takes.
+      app->runtime->close_slot(inst->identity().number);
       if (progress) progress(label(name, inst->identity().number) + ": stopping pid " + std::to_string(inst->pid()));
       inst->request_stop("scaled down");
     }

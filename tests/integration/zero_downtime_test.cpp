@@ -226,3 +226,46 @@ TEST_CASE("in cluster mode a leaking instance is replaced, ready first, without 
   CHECK_THAT(d.log_tail(), Catch::Contains("replacing it (the replacement serves first)"));
   for (int pid : pids_of(d, "leaky")) CHECK(first.count(pid) == 0);
 }
+
+TEST_CASE("balance reuseport gives each instance its own socket, balanced by the kernel and kept across reloads",
+          "[cluster][reload][reuseport]") {
+  Daemon d;
+  const int port = free_port();
+  auto server = (bin_dir() / "graceful_http_server").string();
+  auto r = d.pmctl({"start", server, "--name", "native", "-i", "4", "--exec-mode", "cluster", "--port", std::to_string(port),
+                    "--balance", "reuseport", "--env-var", "SAY_READY=1"});
+  INFO(r.out << r.err << d.log_tail());
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(online_count(d, "native") == 4);
+  // New connections spread over the four sockets (the kernel hashes each connection's addresses).
+  std::map<std::string, int> answers;
+  for (int i = 0; i < 400; ++i) {
+    auto response = http_get(port);
+    REQUIRE_THAT(response, Catch::Contains("pid "));
+    ++answers[response.substr(response.find("pid "))];
+  }
+  CHECK(answers.size() == 4);
+  for (auto& [pid, count] : answers) CHECK(count >= 40);  // 100 expected each
+
+  HttpLoad load(port, 4);
+  let_load_run(load, 200);
+  for (int i = 0; i < 3; ++i) {
+    auto before = pids_of(d, "native");
+    auto reload = d.pmctl({"reload", "native"});
+    INFO(reload.out << reload.err);
+    REQUIRE(reload.exit_code == 0);
+    for (int pid : pids_of(d, "native")) CHECK(before.count(pid) == 0);
+    let_load_run(load, 100);
+  }
+  auto report = load.stop();
+  INFO(describe_failures(report) << "\n" << d.log_tail());
+  CHECK(report.failed == 0);
+
+  // Scaling down closes the highest slots' sockets; afterwards no connection lands on them.
+  auto scaled = d.pmctl({"scale", "native", "2"});
+  REQUIRE(scaled.exit_code == 0);
+  if (pmd::test::read_file("/proc/sys/net/ipv4/tcp_migrate_req").rfind('1', 0) != 0)
+    CHECK_THAT(scaled.out, Catch::Contains("tcp_migrate_req is 0"));
+  REQUIRE(online_count(d, "native") == 2);
+  for (int i = 0; i < 100; ++i) REQUIRE_THAT(http_get(port), Catch::Contains("pid "));
+}
