@@ -139,7 +139,12 @@ void Instance::set_state(InstanceState to, const std::string& reason) {
 std::string Instance::launch(const std::string& reason) {
   static const std::string preload = node_preload_path();
   const bool node = is_node_app(app_->spec);
-  LaunchExtras extras{{}, preload, -1, notify_socket_};
+  static std::uint64_t launches = 0;
+  const std::string unit = std::to_string(::getpid()) + "." + std::to_string(who_.id) + "." + std::to_string(++launches);
+  LaunchExtras extras;
+  extras.node_preload = preload;
+  extras.notify_socket = notify_socket_;
+  extras.unit = unit;
   auto socket = app_->socket_for(who_.number);
   if (auto* error = std::get_if<std::string>(&socket)) {
     should_run_ = false;
@@ -156,6 +161,7 @@ std::string Instance::launch(const std::string& reason) {
     if (ipc) ipc->child_end_passed();
     if (auto* p = std::get_if<SpawnedProcess>(&spawned)) {
       ++generation_;
+      unit_ = unit;
       pid_ = pgid_ = p->pid;
       exited_ = false;
       killed_ = false;
@@ -351,17 +357,28 @@ void Instance::record_usage(std::uint64_t cpu_ticks, std::uint64_t rss_bytes, st
   last_sample_at_ = at;
 }
 
-void Instance::signal_tree(int signo) {
-  // Descendants that left the process group (setsid, double fork) are found through /proc while
-  // the main process still lives; they are remembered for the SIGKILL that may follow.
-  if (pid_ > 0) {
-    auto table = read_proc_table();
-    for (pid_t p : descendants_of(table, {pid_})) {
-      auto it = std::find_if(table.begin(), table.end(), [p](const ProcEntry& e) { return e.pid == p; });
-      if (it != table.end() && it->pgid != pgid_ && std::find(escaped_.begin(), escaped_.end(), p) == escaped_.end())
-        escaped_.push_back(p);
-    }
+void Instance::find_escapees() {
+  // Processes that left the process group (setsid) are found as descendants of the main process.
+  // Those whose parent died (a double fork) were reparented to pmd, the child subreaper: they are
+  // recognised by this launch's PMD_UNIT marker in their environment.
+  auto table = read_proc_table();
+  std::vector<pid_t> roots;
+  if (pid_ > 0) roots.push_back(pid_);
+  const pid_t daemon = ::getpid();
+  if (!unit_.empty())
+    for (const auto& e : table)
+      if (e.ppid == daemon && e.pid != pid_ && environment_has(e.pid, "PMD_UNIT=" + unit_)) roots.push_back(e.pid);
+  auto tree = descendants_of(table, roots);
+  tree.insert(tree.end(), roots.begin() + (pid_ > 0 ? 1 : 0), roots.end());
+  for (pid_t p : tree) {
+    auto it = std::find_if(table.begin(), table.end(), [p](const ProcEntry& e) { return e.pid == p; });
+    if (it != table.end() && it->pgid != pgid_ && std::find(escaped_.begin(), escaped_.end(), p) == escaped_.end())
+      escaped_.push_back(p);
   }
+}
+
+void Instance::signal_tree(int signo) {
+  find_escapees();  // remembered for the SIGKILL that may follow
   if (pgid_ > 0) ::kill(-pgid_, signo);
   for (pid_t p : escaped_) ::kill(p, signo);
 }
@@ -461,7 +478,9 @@ void Instance::finish() {
   timer_.cancel();
   timer_purpose_ = TimerPurpose::kNone;
   ++timer_generation_;
-  // Whatever is left in the group no longer holds our pipes but still belongs to the app.
+  // Whatever is left in the group, or escaped it, no longer holds our pipes but still belongs to
+  // the app: nothing of this launch outlives it (a crash does not leave a daemonized child).
+  find_escapees();
   if (pgid_ > 0 && ::kill(-pgid_, 0) == 0) ::kill(-pgid_, SIGKILL);
   for (pid_t p : escaped_) ::kill(p, SIGKILL);
   escaped_.clear();

@@ -137,6 +137,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
   void set_state(InstanceState to, const std::string& reason);
   void signal_tree(int signo);
+  void find_escapees();
   void arm_timer(TimerPurpose purpose, std::chrono::milliseconds after);
   void on_timer();
   void on_exit(int wait_status);
@@ -162,6 +163,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   pid_t pid_ = -1;           // the running main process, -1 when reaped
   pid_t pgid_ = -1;          // its group, kept after reaping to kill leftovers
   std::vector<pid_t> escaped_;  // descendants seen outside the group at stop time
+  std::string unit_;            // this launch's PMD_UNIT marker, inherited by everything it starts
   bool exited_ = true;
   bool killed_ = false;  // SIGKILL sent to this launch's tree
   std::optional<int> exit_wait_status_;

@@ -120,6 +120,7 @@ std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, 
     env["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
   }
   if (!extras.notify_socket.empty()) env["NOTIFY_SOCKET"] = extras.notify_socket;
+  if (!extras.unit.empty()) env["PMD_UNIT"] = extras.unit;
   auto path = env.find("PATH");
   const std::string path_var = path == env.end() ? config::kDefaultPath : path->second;
   const std::string& program = spec.interpreter.empty() ? spec.script : spec.interpreter;

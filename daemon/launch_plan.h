@@ -25,6 +25,7 @@ struct LaunchExtras {
   std::string node_preload;   // Node apps sharing a socket get it through NODE_OPTIONS
   int ipc_fd = -1;            // the child's end of a Node IPC channel (NODE_CHANNEL_FD)
   std::string notify_socket;  // NOTIFY_SOCKET, for sd_notify's READY=1
+  std::string unit;           // PMD_UNIT: marks every process of this launch, even one that escapes
 };
 
 /// Node apps get an IPC channel (process.send) and, in cluster mode, the preload.

@@ -88,6 +88,24 @@ std::vector<ProcEntry> read_proc_table() {
   return table;
 }
 
+bool environment_has(pid_t pid, const std::string& entry) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/environ", static_cast<int>(pid));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string env;
+  char buf[16384];
+  for (ssize_t n; env.size() < (1 << 20) && (n = ::read(fd, buf, sizeof buf)) > 0;) env.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  // Entries are NUL-separated: match a whole one.
+  for (std::size_t at = env.find(entry); at != std::string::npos; at = env.find(entry, at + 1)) {
+    const bool starts = at == 0 || env[at - 1] == '\0';
+    const bool ends = at + entry.size() == env.size() || env[at + entry.size()] == '\0';
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
 std::optional<ProcEntry> read_proc_entry(pid_t pid) { return read_stat_file(std::to_string(pid).c_str()); }
 
 std::vector<pid_t> descendants_of(const std::vector<ProcEntry>& table, const std::vector<pid_t>& roots) {

@@ -25,6 +25,8 @@ std::optional<ProcEntry> parse_proc_stat(std::string_view text);
 
 /// Every process currently visible in /proc.
 std::vector<ProcEntry> read_proc_table();
+/// Whether `entry` ("KEY=VALUE") is in the process's environment (as it was at exec).
+bool environment_has(pid_t pid, const std::string& entry);
 /// One process's entry; nullopt when it is gone.
 std::optional<ProcEntry> read_proc_entry(pid_t pid);
 

@@ -53,7 +53,7 @@ TEST_CASE("stop and delete leave no process of the tree, grandchildren included"
       RunOptions with_pids;
       with_pids.env["PIDS_FILE"] = pids_file.string();
       REQUIRE(d.pmctl({"start", fixture("forks_grandchildren.sh").string(), "--name", "tree", "--kill-timeout", "300"}, with_pids).exit_code == 0);
-      REQUIRE(wait_until([&] { return read_pids(pids_file).size() == 4; }));
+      REQUIRE(wait_until([&] { return read_pids(pids_file).size() == 5; }));
       pid_t main_pid = d.instance("tree")["pid"].get<pid_t>();
       auto pids = read_pids(pids_file);
       pids.push_back(main_pid);
