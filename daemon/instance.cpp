@@ -115,8 +115,15 @@ struct Instance::OutputPipes {
 };
 
 Instance::Instance(asio::io_context& io, ChildReaper& reaper, std::shared_ptr<AppRuntime> app, InstanceIdentity who,
-                   std::string notify_socket)
-    : io_(io), reaper_(reaper), app_(std::move(app)), who_(who), notify_socket_(std::move(notify_socket)), timer_(io), changed_(io) {}
+                   std::string notify_socket, CgroupTree* cgroups)
+    : io_(io),
+      reaper_(reaper),
+      app_(std::move(app)),
+      who_(who),
+      notify_socket_(std::move(notify_socket)),
+      cgroups_(cgroups),
+      timer_(io),
+      changed_(io) {}
 
 Instance::~Instance() {
   if (pid_ > 0) {
@@ -157,11 +164,16 @@ std::string Instance::launch(const std::string& reason) {
   auto request = make_spawn_request(app_->spec, who_, extras);
   std::string error;
   if (auto* req = std::get_if<SpawnRequest>(&request)) {
+    std::string leaf = cgroups_ ? cgroups_->make_leaf(std::to_string(who_.id) + "." + std::to_string(launches)) : "";
+    if (!leaf.empty()) req->cgroup_procs_fd = ::open((leaf + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
     auto spawned = spawn_process(*req);
+    if (req->cgroup_procs_fd >= 0) ::close(req->cgroup_procs_fd);
     if (ipc) ipc->child_end_passed();
     if (auto* p = std::get_if<SpawnedProcess>(&spawned)) {
       ++generation_;
       unit_ = unit;
+      if (cgroups_ && !cgroup_.empty()) cgroups_->retire(cgroup_);
+      cgroup_ = leaf;
       pid_ = pgid_ = p->pid;
       exited_ = false;
       killed_ = false;
@@ -381,6 +393,12 @@ void Instance::signal_tree(int signo) {
   find_escapees();  // remembered for the SIGKILL that may follow
   if (pgid_ > 0) ::kill(-pgid_, signo);
   for (pid_t p : escaped_) ::kill(p, signo);
+  // The cgroup holds everything the launch started, whatever it did to hide.
+  if (!cgroup_.empty()) {
+    if (signo == SIGKILL) cgroup_kill(cgroup_);
+    else
+      for (pid_t p : cgroup_pids(cgroup_)) ::kill(p, signo);
+  }
 }
 
 void Instance::arm_timer(TimerPurpose purpose, milliseconds after) {
@@ -484,6 +502,11 @@ void Instance::finish() {
   if (pgid_ > 0 && ::kill(-pgid_, 0) == 0) ::kill(-pgid_, SIGKILL);
   for (pid_t p : escaped_) ::kill(p, SIGKILL);
   escaped_.clear();
+  if (!cgroup_.empty()) {
+    cgroup_kill(cgroup_);
+    cgroups_->retire(cgroup_);
+    cgroup_.clear();
+  }
   pipes_.reset();
   if (ipc_) ipc_->close();
   ipc_.reset();
@@ -585,6 +608,7 @@ json Instance::view(bool detailed) const {
   v["interpreter_args"] = s.interpreter_args;
   v["exec"] = s.argv();
   v["cwd"] = s.cwd;
+  v["cgroup"] = cgroup_.empty() ? json(nullptr) : json(cgroup_);
   v["out_file"] = app_->log.out_path(who_.id);
   v["error_file"] = app_->log.err_path(who_.id);
   if (auto error = app_->log.error(); !error.empty()) v["log_error"] = error;

@@ -10,6 +10,7 @@
 #include "app_log.h"
 #include "app_spec.h"
 #include "async_event.h"
+#include "cgroup.h"
 #include "child_reaper.h"
 #include "launch_plan.h"
 #include "node_ipc_channel.h"
@@ -81,8 +82,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   static constexpr std::chrono::milliseconds kDrainDeadline{1000};
 
   /// `notify_socket` is the daemon's NOTIFY_SOCKET address, given to every process it starts.
+  /// `cgroups` (may be null) gives each launch its own cgroup.
   Instance(boost::asio::io_context& io, ChildReaper& reaper, std::shared_ptr<AppRuntime> app, InstanceIdentity who,
-           std::string notify_socket);
+           std::string notify_socket, CgroupTree* cgroups = nullptr);
   ~Instance();
 
   /// Starts the process now (from stopped, errored or waiting_restart). Returns an error sentence
@@ -164,6 +166,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   pid_t pgid_ = -1;          // its group, kept after reaping to kill leftovers
   std::vector<pid_t> escaped_;  // descendants seen outside the group at stop time
   std::string unit_;            // this launch's PMD_UNIT marker, inherited by everything it starts
+  CgroupTree* cgroups_ = nullptr;
+  std::string cgroup_;          // this launch's cgroup, when pmd can make them
   bool exited_ = true;
   bool killed_ = false;  // SIGKILL sent to this launch's tree
   std::optional<int> exit_wait_status_;

@@ -88,6 +88,11 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req)
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
     if (g_have_child_nofile) ::setrlimit(RLIMIT_NOFILE, &g_child_nofile);
     int report_fd = report[1];
+    // Into the launch's cgroup before anything else, so everything it ever starts stays there.
+    if (req.cgroup_procs_fd >= 0) {
+      ssize_t ignored = ::write(req.cgroup_procs_fd, "0", 1);
+      (void)ignored;
+    }
     if (::setsid() < 0) child_fail(report_fd, kSetsid);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull < 0) child_fail(report_fd, kDevNull);

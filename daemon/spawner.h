@@ -17,6 +17,7 @@ struct SpawnRequest {
   std::string cwd;
   std::vector<int> pass_fds;       // inherited at fd 3, 4, ... with LISTEN_FDS/LISTEN_PID (systemd's protocol)
   std::vector<int> extra_fds;      // inherited right after them, not counted in LISTEN_FDS (an IPC channel)
+  int cgroup_procs_fd = -1;        // the child moves itself into this cgroup (its cgroup.procs) first
   bool switch_user = false;        // run as uid/gid with these supplementary groups
   uid_t uid = 0;
   gid_t gid = 0;

@@ -33,10 +33,11 @@ Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths path
     : io_(io),
       reaper_(reaper),
       paths_(std::move(paths)),
-      notify_(io, [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); }) {}
+      notify_(io, [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); }),
+      cgroups_(CgroupTree::create()) {}
 
 std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who) {
-  return std::make_shared<Instance>(io_, reaper_, runtime, who, notify_.address());
+  return std::make_shared<Instance>(io_, reaper_, runtime, who, notify_.address(), cgroups_.get());
 }
 
 Supervisor::App* Supervisor::find_app(const std::string& name) {
@@ -399,6 +400,7 @@ void Supervisor::retry_logs() {
 }
 
 void Supervisor::sample_usage() {
+  if (cgroups_) cgroups_->sweep();
   if (apps_.empty()) return;
   auto table = read_proc_table();
   // Sum per process group: an instance's group is its pid, and holds the children it forked.

@@ -148,6 +148,7 @@ class Supervisor {
   ChildReaper& reaper_;
   HomePaths paths_;
   NotifySocket notify_;
+  std::unique_ptr<CgroupTree> cgroups_;  // null where cgroup v2 is not usable
   std::vector<App> apps_;  // in creation order
   int next_id_ = 0;
   std::uint64_t epoch_counter_ = 0;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <sstream>
 
 using namespace pmd::test;
@@ -87,4 +88,26 @@ TEST_CASE("SIGTERM to pmd stops every app gracefully, then pmd exits 0", "[stop]
   CHECK_THAT(read_file(d.home() / "logs" / "a-out.log"), Catch::Contains("graceful shutdown"));
   CHECK_THAT(read_file(d.home() / "logs" / "b-out.log"), Catch::Contains("graceful shutdown"));
   CHECK_FALSE(std::filesystem::exists(d.home() / "pmd.sock"));
+}
+
+TEST_CASE("where cgroups v2 are usable, a daemon that hid from everything else is stopped with its app", "[stop][cgroup]") {
+  Daemon d;
+  auto pids_file = d.home() / "pids";
+  RunOptions with_pids;
+  with_pids.env["PIDS_FILE"] = pids_file.string();
+  REQUIRE(d.pmctl({"start", fixture("hides_a_daemon.sh").string(), "--name", "hider"}, with_pids).exit_code == 0);
+  REQUIRE(wait_until([&] { return read_pids(pids_file).size() == 1; }));
+  const pid_t hidden = read_pids(pids_file).front();
+  auto v = d.describe("hider");
+  if (v["cgroup"].is_null()) {
+    WARN("no usable cgroup v2 here (pmd falls back to process groups, /proc and PMD_UNIT); not checked");
+    ::kill(hidden, SIGKILL);
+    return;
+  }
+  // The hidden daemon is in the launch's cgroup.
+  CHECK_THAT(read_file("/proc/" + std::to_string(hidden) + "/cgroup"),
+             Catch::Contains(v["cgroup"].get<std::string>().substr(v["cgroup"].get<std::string>().rfind("/pmd-"))));
+  REQUIRE(d.pmctl({"stop", "hider"}).exit_code == 0);
+  CHECK(wait_until([&] { return !process_alive(hidden); }, 5s));
+  REQUIRE(d.pmctl({"delete", "hider"}).exit_code == 0);
 }
