@@ -327,3 +327,19 @@ TEST_CASE("cgroup quotas narrow the CPU count", "[ecosystem]") {
   CHECK(parse_cpu_max("200000 100000") == std::pair<long long, long long>{200000, 100000});
   CHECK(usable_cpus() >= 1);
 }
+
+TEST_CASE("balance takes shared or reuseport, and reuseport needs a TCP port", "[ecosystem]") {
+  CHECK(only_app(yaml("script: /bin/true\ninstances: 2\nexec_mode: cluster\nport: 8080")).balance == "shared");
+  CHECK(only_app(yaml("script: /bin/true\ninstances: 2\nexec_mode: cluster\nport: 8080\nbalance: reuseport")).balance ==
+        "reuseport");
+  auto bad = yaml("script: /bin/true\nexec_mode: cluster\nbalance: roundrobin");
+  REQUIRE(bad.errors.size() == 1);
+  CHECK_THAT(bad.errors[0].message, Catch::Contains("\"shared\"") && Catch::Contains("\"reuseport\""));
+  auto unix_socket = yaml("script: /bin/true\nexec_mode: cluster\nlisten: /run/api.sock\nbalance: reuseport");
+  REQUIRE(unix_socket.errors.size() == 1);
+  CHECK_THAT(unix_socket.errors[0].message, Catch::Contains("unix socket"));
+  auto fork_mode = yaml("script: /bin/true\nbalance: reuseport");
+  CHECK(fork_mode.errors.empty());
+  REQUIRE(fork_mode.warnings.size() == 1);
+  CHECK_THAT(fork_mode.warnings[0].message, Catch::Contains("only applies in cluster mode"));
+}
