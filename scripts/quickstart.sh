@@ -14,7 +14,8 @@ cat <<MSG
 pmd is running the example app from examples/ecosystem.config.js (see above). Try:
   pmctl logs hello          # its output, live (Ctrl-C to leave)
   pmctl describe hello      # everything about it
-  pmctl restart hello       # new pid, same name and id
+  pmctl reload hello        # zero-downtime: each new instance ready before the old one stops
+  pmctl scale hello +1      # one more instance on the same port
   pmctl stop hello | pmctl delete hello
   pmctl kill                # stop every app and the daemon
 MSG
