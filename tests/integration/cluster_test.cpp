@@ -100,7 +100,8 @@ TEST_CASE("a unix socket path in listen is shared like a port and removed with t
   // An unmodified Node app that calls listen(path) gets the shared socket through the preload.
   RunOptions env;
   env.env["SOCKET_PATH"] = path;
-  r = d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2", "--listen", path}, env);
+  r = d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2", "--listen", path, "--listen-timeout", "30s"},
+              env);
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE(wait_until([&] { return all_online(d, "web", 2); }));

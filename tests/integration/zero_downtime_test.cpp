@@ -19,6 +19,15 @@ using nlohmann::json;
 
 namespace {
 
+// Readiness bound for tests whose subject is something else: on a loaded 2-core CI machine Node
+// can take more than the default 3 s to start, and a reload would rightly abort.
+const std::vector<std::string> kPatient = {"--listen-timeout", "30s"};
+
+std::vector<std::string> with_patience(std::vector<std::string> args) {
+  args.insert(args.end(), kPatient.begin(), kPatient.end());
+  return args;
+}
+
 std::set<int> pids_of(const Daemon& d, const std::string& name) {
   std::set<int> pids;
   for (auto& v : d.list())
@@ -52,7 +61,7 @@ void start_node_cluster(const Daemon& d, const std::string& script, const std::s
   RunOptions env;
   env.env = extra;
   env.env["PORT"] = std::to_string(port);
-  auto r = d.pmctl({"start", fixture(script).string(), "--name", name, "-i", "2"}, env);
+  auto r = d.pmctl(with_patience({"start", fixture(script).string(), "--name", name, "-i", "2"}), env);
   INFO(r.out << r.err << d.log_tail());
   REQUIRE(r.exit_code == 0);
   REQUIRE(online_count(d, name) == 2);
@@ -97,8 +106,8 @@ TEST_CASE("a LISTEN_FDS server is reloaded and scaled under load without one fai
   Daemon d;
   const int port = free_port();
   auto server = (bin_dir() / "graceful_http_server").string();
-  auto r = d.pmctl({"start", server, "--name", "native", "-i", "2", "--exec-mode", "cluster", "--port", std::to_string(port),
-                    "--env-var", "SAY_READY=1"});
+  auto r = d.pmctl(with_patience({"start", server, "--name", "native", "-i", "2", "--exec-mode", "cluster", "--port",
+                                   std::to_string(port), "--env-var", "SAY_READY=1"}));
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE(online_count(d, "native") == 2);  // start waited for READY=1
@@ -191,7 +200,7 @@ TEST_CASE("a Node app with its port written in the code is shared, reloaded and 
   RunOptions env;
   env.env["APP_FIXED_PORT"] = std::to_string(port);  // no PORT, no --port: pmd cannot know it in advance
   env.env.erase("PORT");
-  auto r = d.pmctl({"start", fixture("fixed_port.js").string(), "--name", "fixed", "-i", "2"}, env);
+  auto r = d.pmctl(with_patience({"start", fixture("fixed_port.js").string(), "--name", "fixed", "-i", "2"}), env);
   INFO(r.out << r.err << d.log_tail());
   REQUIRE(r.exit_code == 0);
   CHECK(r.err.find("cluster mode without a port") == std::string::npos);  // no warning for Node apps
@@ -206,7 +215,8 @@ TEST_CASE("in cluster mode a leaking instance is replaced, ready first, without 
   RunOptions env;
   env.env["PORT"] = std::to_string(port);
   // (max_memory_restart comes on the command line, so not through start_node_cluster.)
-  REQUIRE(d.pmctl({"start", fixture("leaky_http_server.js").string(), "--name", "leaky", "-i", "2", "--max-memory-restart", "120M"},
+  REQUIRE(d.pmctl(with_patience({"start", fixture("leaky_http_server.js").string(), "--name", "leaky", "-i", "2",
+                                  "--max-memory-restart", "120M"}),
                   env).exit_code == 0);
   auto first = pids_of(d, "leaky");
   HttpLoad load(port, 4);
@@ -232,8 +242,8 @@ TEST_CASE("balance reuseport gives each instance its own socket, balanced by the
   Daemon d;
   const int port = free_port();
   auto server = (bin_dir() / "graceful_http_server").string();
-  auto r = d.pmctl({"start", server, "--name", "native", "-i", "4", "--exec-mode", "cluster", "--port", std::to_string(port),
-                    "--balance", "reuseport", "--env-var", "SAY_READY=1"});
+  auto r = d.pmctl(with_patience({"start", server, "--name", "native", "-i", "4", "--exec-mode", "cluster", "--port",
+                                   std::to_string(port), "--balance", "reuseport", "--env-var", "SAY_READY=1"}));
   INFO(r.out << r.err << d.log_tail());
   REQUIRE(r.exit_code == 0);
   REQUIRE(online_count(d, "native") == 4);
