@@ -3,11 +3,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -49,10 +52,37 @@ bool write_file(const std::string& path, const char* text) {
 
 }  // namespace
 
+namespace {
+
+// Subtrees left by pmds that died without cleaning up (SIGKILL): their empty leaves and
+// themselves are removed. A leaf that still holds processes is left alone: those belong to
+// apps of a daemon that is gone, not to us.
+void remove_stale_subtrees(const std::string& parent) {
+  DIR* dir = ::opendir(parent.c_str());
+  if (!dir) return;
+  while (dirent* d = ::readdir(dir)) {
+    std::string name = d->d_name;
+    if (name.rfind("pmd-", 0) != 0) continue;
+    long pid = std::strtol(name.c_str() + 4, nullptr, 10);
+    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0) continue;
+    std::string base = parent + "/" + name;
+    if (DIR* leaves = ::opendir(base.c_str())) {
+      while (dirent* l = ::readdir(leaves))
+        if (l->d_type == DT_DIR && l->d_name[0] != '.') ::rmdir((base + "/" + l->d_name).c_str());
+      ::closedir(leaves);
+    }
+    ::rmdir(base.c_str());
+  }
+  ::closedir(dir);
+}
+
+}  // namespace
+
 std::unique_ptr<CgroupTree> CgroupTree::create() {
   std::string mount = cgroup2_mount(), own = own_cgroup();
   if (mount.empty() || own.empty() || own.find("..") != std::string::npos) return nullptr;
   if (own == "/") own.clear();
+  remove_stale_subtrees(mount + own);
   std::string base = mount + own + "/pmd-" + std::to_string(::getpid());
   if (::mkdir(base.c_str(), 0755) != 0 && errno != EEXIST) return nullptr;
   struct stat st{};
@@ -65,11 +95,13 @@ std::unique_ptr<CgroupTree> CgroupTree::create() {
 }
 
 CgroupTree::~CgroupTree() {
-  sweep();
+  // The daemon is exiting: leaves whose processes are still being torn down get a moment to
+  // empty (the kernel finishes a cgroup.kill asynchronously), then the subtree goes.
   for (const auto& leaf : retired_) cgroup_kill(leaf);
-  sweep();
+  for (int i = 0; i < 100 && (sweep(), !retired_.empty()); ++i) ::usleep(10'000);
   ::rmdir(base_.c_str());
 }
+
 
 std::string CgroupTree::make_leaf(const std::string& name) {
   std::string leaf = base_ + "/" + name;
