@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_map>
 
 namespace pmd {
 
@@ -153,15 +154,12 @@ std::string Instance::launch(const std::string& reason) {
   extras.notify_socket = notify_socket_;
   extras.unit = unit;
   auto socket = app_->socket_for(who_.number);
-  if (auto* error = std::get_if<std::string>(&socket)) {
-    should_run_ = false;
-    set_state(InstanceState::kErrored, *error);
-    return *error;
-  }
-  extras.socket = std::get<ClusterSocket>(socket);
+  if (auto* bound = std::get_if<ClusterSocket>(&socket)) extras.socket = *bound;
   std::shared_ptr<NodeIpcChannel> ipc = node ? NodeIpcChannel::create(io_) : nullptr;
   if (ipc) extras.ipc_fd = ipc->child_end();
-  auto request = make_spawn_request(app_->spec, who_, extras);
+  // A slot socket that cannot be bound fails the launch like an exec that cannot happen.
+  auto request = std::holds_alternative<std::string>(socket) ? std::variant<SpawnRequest, std::string>(std::get<std::string>(socket))
+                                                             : make_spawn_request(app_->spec, who_, extras);
   std::string error;
   if (auto* req = std::get_if<SpawnRequest>(&request)) {
     std::string leaf = cgroups_ ? cgroups_->make_leaf(std::to_string(who_.id) + "." + std::to_string(launches)) : "";
@@ -226,13 +224,6 @@ std::string Instance::launch(const std::string& reason) {
   return error;
 }
 
-bool Instance::owns_process(pid_t pid) const {
-  if (pid_ <= 0) return false;
-  if (pid == pid_) return true;
-  auto entry = read_proc_entry(pid);
-  return entry && entry->pgid == pgid_;
-}
-
 void Instance::notify_ready(const std::string& how) {
   if (readiness_.signal != policy::ReadySignal::kAtLaunch) become_ready(how);
 }
@@ -253,8 +244,8 @@ void Instance::answer_listen_request(const json& request) {
   if (request.contains("host") && request["host"].is_string()) wanted.host = request["host"].get<std::string>();
   if (wanted.host == "localhost") wanted.host = "127.0.0.1";
   if (wanted.host == "::" || wanted.host == "0.0.0.0") wanted.host.clear();
-  json reply = {{"cmd", "NODE_PMD_SOCKET"}, {"port", wanted.port}};
   if (!ipc_) return;
+  json reply = {{"cmd", "NODE_PMD_SOCKET"}, {"port", wanted.port}};
   if (wanted.port <= 0 || wanted.port > 65535) {
     reply["error"] = "not a port pmd can share";
     ipc_->send(reply);
@@ -377,28 +368,32 @@ void Instance::find_escapees() {
   std::vector<pid_t> roots;
   if (pid_ > 0) roots.push_back(pid_);
   const pid_t daemon = ::getpid();
-  if (!unit_.empty())
-    for (const auto& e : table)
-      if (e.ppid == daemon && e.pid != pid_ && environment_has(e.pid, "PMD_UNIT=" + unit_)) roots.push_back(e.pid);
+  std::unordered_map<pid_t, pid_t> group_of;
+  for (const auto& e : table) {
+    group_of[e.pid] = e.pgid;
+    if (!unit_.empty() && e.ppid == daemon && e.pid != pid_ && environment_has(e.pid, "PMD_UNIT=" + unit_)) roots.push_back(e.pid);
+  }
   auto tree = descendants_of(table, roots);
   tree.insert(tree.end(), roots.begin() + (pid_ > 0 ? 1 : 0), roots.end());
   for (pid_t p : tree) {
-    auto it = std::find_if(table.begin(), table.end(), [p](const ProcEntry& e) { return e.pid == p; });
-    if (it != table.end() && it->pgid != pgid_ && std::find(escaped_.begin(), escaped_.end(), p) == escaped_.end())
+    auto it = group_of.find(p);
+    if (it != group_of.end() && it->second != pgid_ && std::find(escaped_.begin(), escaped_.end(), p) == escaped_.end())
       escaped_.push_back(p);
   }
 }
 
 void Instance::signal_tree(int signo) {
-  find_escapees();  // remembered for the SIGKILL that may follow
   if (pgid_ > 0) ::kill(-pgid_, signo);
-  for (pid_t p : escaped_) ::kill(p, signo);
-  // The cgroup holds everything the launch started, whatever it did to hide.
+  // The cgroup holds everything the launch started, whatever it did to hide; without one, the
+  // processes outside the group are looked for (and remembered for the SIGKILL that may follow).
   if (!cgroup_.empty()) {
     if (signo == SIGKILL) cgroup_kill(cgroup_);
     else
       for (pid_t p : cgroup_pids(cgroup_)) ::kill(p, signo);
+    return;
   }
+  find_escapees();
+  for (pid_t p : escaped_) ::kill(p, signo);
 }
 
 void Instance::arm_timer(TimerPurpose purpose, milliseconds after) {
@@ -498,12 +493,9 @@ void Instance::finish() {
   ++timer_generation_;
   // Whatever is left in the group, or escaped it, no longer holds our pipes but still belongs to
   // the app: nothing of this launch outlives it (a crash does not leave a daemonized child).
-  find_escapees();
-  if (pgid_ > 0 && ::kill(-pgid_, 0) == 0) ::kill(-pgid_, SIGKILL);
-  for (pid_t p : escaped_) ::kill(p, SIGKILL);
+  signal_tree(SIGKILL);
   escaped_.clear();
   if (!cgroup_.empty()) {
-    cgroup_kill(cgroup_);
     cgroups_->retire(cgroup_);
     cgroup_.clear();
   }

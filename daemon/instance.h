@@ -125,8 +125,6 @@ class Instance : public std::enable_shared_from_this<Instance> {
   InstanceState state() const { return state_; }
   bool is_running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
-  /// Whether `pid` is this instance's main process or in its process group.
-  bool owns_process(pid_t pid) const;
   const InstanceIdentity& identity() const { return who_; }
   const AppRuntime& app() const { return *app_; }
 

@@ -225,6 +225,11 @@ asio::awaitable<void> Supervisor::stop_and_wait(const std::vector<std::shared_pt
   for (auto& inst : instances) co_await inst->wait_until_down();
 }
 
+void Supervisor::add_transients(const App& app, std::vector<std::shared_ptr<Instance>>& out) {
+  out.insert(out.end(), app.incoming.begin(), app.incoming.end());
+  out.insert(out.end(), app.retiring.begin(), app.retiring.end());
+}
+
 void Supervisor::interrupt_reloads(const std::vector<std::shared_ptr<Instance>>& instances) {
   for (auto& app : apps_)
     for (auto& inst : app.instances)
@@ -274,10 +279,7 @@ asio::awaitable<json> Supervisor::remove(const std::string& target) {
     bool whole = std::all_of(app.instances.begin(), app.instances.end(), [&](const auto& inst) {
       return std::find(instances.begin(), instances.end(), inst) != instances.end();
     });
-    if (whole) {
-      doomed.insert(doomed.end(), app.incoming.begin(), app.incoming.end());
-      doomed.insert(doomed.end(), app.retiring.begin(), app.retiring.end());
-    }
+    if (whole) add_transients(app, doomed);
   }
   co_await stop_and_wait(doomed, "deleting");
   json removed = views(instances);
@@ -296,10 +298,7 @@ asio::awaitable<json> Supervisor::remove(const std::string& target) {
 asio::awaitable<void> Supervisor::stop_all() {
   auto everything = resolve("all");
   interrupt_reloads(everything);
-  for (auto& app : apps_) {
-    everything.insert(everything.end(), app.incoming.begin(), app.incoming.end());
-    everything.insert(everything.end(), app.retiring.begin(), app.retiring.end());
-  }
+  for (auto& app : apps_) add_transients(app, everything);
   co_await stop_and_wait(everything, "daemon shutting down");
 }
 

@@ -129,6 +129,8 @@ class Supervisor {
                                         const std::string& reason, const Progress& progress);
   /// Starts or stops instances until app `name` has `wanted`; throws kSpawnFailed if some failed.
   boost::asio::awaitable<void> set_instance_count(const std::string& name, int wanted, const Progress& progress);
+  /// Appends the app's replacements not yet ready and its instances still draining.
+  static void add_transients(const App& app, std::vector<std::shared_ptr<Instance>>& out);
   /// Tells reloads in flight on these instances' apps that the ground moved (stop, delete...).
   void interrupt_reloads(const std::vector<std::shared_ptr<Instance>>& instances);
   boost::asio::awaitable<void> wait_retired(const std::string& name);

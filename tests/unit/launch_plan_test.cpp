@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace {
 pmd::AppSpec spec() {
@@ -73,14 +74,23 @@ TEST_CASE("a cluster Node app gets the socket at fd 3, the preload, and its IPC 
 
   s.interpreter = "/bin/sh";
   CHECK_FALSE(pmd::is_node_app(s));
-  s.interpreter = "/usr/bin/node";
+  // node itself is a dependency of the test suite (scripts/install-deps.sh), found on our PATH.
+  s.interpreter = "node";
   CHECK(pmd::is_node_app(s));
+  const char* path = std::getenv("PATH");
+  s.base_env["PATH"] = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  s.exec_mode = "cluster";
+  auto cluster = pmd::make_spawn_request(s, {0, 0}, extras);
+  REQUIRE(std::holds_alternative<pmd::SpawnRequest>(cluster));
+  CHECK(has(std::get<pmd::SpawnRequest>(cluster), "NODE_OPTIONS=--require \"/opt/pmd/preload.js\""));
+  CHECK(has(std::get<pmd::SpawnRequest>(cluster), "PMD_CLUSTER=1"));
+
+  s.exec_mode = "fork";
   extras.socket = {};
-  s.base_env["PATH"] = "/usr/bin:/bin:/usr/local/bin";
   auto fork_mode = pmd::make_spawn_request(s, {0, 0}, extras);
-  if (auto* r = std::get_if<pmd::SpawnRequest>(&fork_mode)) {
-    CHECK(r->pass_fds.empty());
-    CHECK(has(*r, "NODE_CHANNEL_FD=3"));  // no socket: the channel is fd 3
-    CHECK(std::none_of(r->envp.begin(), r->envp.end(), [](const std::string& e) { return e.rfind("NODE_OPTIONS=", 0) == 0; }));
-  }
+  REQUIRE(std::holds_alternative<pmd::SpawnRequest>(fork_mode));
+  const auto& r = std::get<pmd::SpawnRequest>(fork_mode);
+  CHECK(r.pass_fds.empty());
+  CHECK(has(r, "NODE_CHANNEL_FD=3"));  // no socket: the channel is fd 3
+  CHECK(std::none_of(r.envp.begin(), r.envp.end(), [](const std::string& e) { return e.rfind("NODE_OPTIONS=", 0) == 0; }));
 }
