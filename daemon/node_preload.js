@@ -76,17 +76,20 @@ function drain(server, connections, exitWhenDone) {
   // net.Server's close, not http.Server's: since Node 19 the latter also destroys idle keep-alive
   // connections at once, racing with requests clients are sending on them right now.
   net.Server.prototype.close.call(server);
+  // A raw TCP protocol ends its connections itself (kill_timeout bounds it); HTTP ones are ended
+  // here. Responses in flight that have not sent their headers yet say `Connection: close` (the
+  // 'request' hook does it for the requests still to come).
   const isHttp = server.listenerCount('request') > 0;
+  if (isHttp)
+    for (const socket of connections)
+      if (socket._httpMessage && !socket._httpMessage.headersSent) socket._httpMessage.setHeader('Connection', 'close');
   const tick = () => {
     const now = Date.now();
-    for (const socket of connections) {
-      if (!isHttp) continue;  // a raw TCP protocol ends its connections itself (kill_timeout bounds it)
-      // Busy connections get `Connection: close` on their response; idle ones are ended once
-      // they have been quiet long enough that no request can be on its way.
-      if (socket._pmdBusy === 0 && now - socket._pmdIdleSince >= IDLE_CLOSE_MS) socket.end();
-      else if (socket._pmdBusy > 0 && socket._httpMessage && !socket._httpMessage.headersSent)
-        socket._httpMessage.setHeader('Connection', 'close');
-    }
+    // Idle connections are ended once they have been quiet long enough that no request can be
+    // on its way.
+    if (isHttp)
+      for (const socket of connections)
+        if (socket._pmdBusy === 0 && now - socket._pmdIdleSince >= IDLE_CLOSE_MS) socket.end();
     if (connections.size === 0) {
       if (exitWhenDone) process.exit(0);
       return;
