@@ -193,8 +193,8 @@ std::string Instance::launch(const std::string& reason) {
       }
       started_at_ = std::chrono::steady_clock::now();
       started_wall_ = std::chrono::system_clock::now();
-      last_cpu_ticks_ = 0;
-      last_sample_at_ = {};
+      cpu_ticks_ = 0;
+      processes_ = 0;
       cpu_percent_ = 0;
       memory_bytes_ = 0;
       should_run_ = true;
@@ -349,15 +349,11 @@ void Instance::reset_restart_history() {
   ++restarts_;
 }
 
-void Instance::record_usage(std::uint64_t cpu_ticks, std::uint64_t rss_bytes, std::chrono::steady_clock::time_point at) {
-  static const double kTicksPerSecond = static_cast<double>(::sysconf(_SC_CLK_TCK));
+void Instance::record_usage(double cpu_percent, std::uint64_t cpu_ticks, std::uint64_t rss_bytes, int processes) {
+  cpu_percent_ = cpu_percent;
+  cpu_ticks_ = cpu_ticks;
   memory_bytes_ = rss_bytes;
-  if (last_sample_at_ != std::chrono::steady_clock::time_point{} && cpu_ticks >= last_cpu_ticks_) {
-    double seconds = std::chrono::duration<double>(at - last_sample_at_).count();
-    if (seconds > 0) cpu_percent_ = static_cast<double>(cpu_ticks - last_cpu_ticks_) / kTicksPerSecond / seconds * 100.0;
-  }
-  last_cpu_ticks_ = cpu_ticks;
-  last_sample_at_ = at;
+  processes_ = processes;
 }
 
 void Instance::find_escapees() {
@@ -579,6 +575,8 @@ json Instance::view(bool detailed) const {
       {"uptime_ms", uptime},
       {"cpu", cpu_percent_},
       {"memory", memory_bytes_},
+      {"processes", processes_},
+      {"cpu_seconds", static_cast<double>(cpu_ticks_) / static_cast<double>(::sysconf(_SC_CLK_TCK))},
   };
   if (!detailed) return v;
   v["reason"] = status_reason_;

@@ -120,11 +120,13 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void reset_restart_history();
 
   /// Records a CPU/memory sample for the instance's process tree.
-  void record_usage(std::uint64_t cpu_ticks, std::uint64_t rss_bytes, std::chrono::steady_clock::time_point at);
+  void record_usage(double cpu_percent, std::uint64_t cpu_ticks, std::uint64_t rss_bytes, int processes);
 
   InstanceState state() const { return state_; }
   bool is_running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
+  /// This launch's PMD_UNIT marker (inherited by everything it starts).
+  const std::string& unit() const { return unit_; }
   const InstanceIdentity& identity() const { return who_; }
   const AppRuntime& app() const { return *app_; }
 
@@ -196,8 +198,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
   double cpu_percent_ = 0;
   std::uint64_t memory_bytes_ = 0;
-  std::uint64_t last_cpu_ticks_ = 0;
-  std::chrono::steady_clock::time_point last_sample_at_{};
+  int processes_ = 0;  // in the tree at the last sample
+  std::uint64_t cpu_ticks_ = 0;  // the tree's CPU time at the last sample
 };
 
 }  // namespace pmd

@@ -7,6 +7,7 @@
 #include "rpc_server.h"
 #include "spawner.h"
 #include "supervisor.h"
+#include "units.h"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -34,7 +35,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::chrono::milliseconds kSampleInterval{1000};
 
 void setup_logging(const pmd::HomePaths& paths, bool foreground) {
   std::shared_ptr<spdlog::logger> logger;
@@ -73,13 +73,15 @@ void on_every_signal(asio::signal_set& signals, std::function<void(int)> handler
   });
 }
 
-void arm_sampler(asio::steady_timer& timer, pmd::Supervisor& supervisor) {
-  timer.expires_after(kSampleInterval);
-  timer.async_wait([&timer, &supervisor](const boost::system::error_code& ec) {
+// Samples on a fixed cadence (not sleep-after-work), so the interval is what users configured.
+void arm_sampler(asio::steady_timer& timer, std::chrono::milliseconds interval, pmd::Supervisor& supervisor) {
+  timer.expires_at(timer.expiry() + interval);
+  if (timer.expiry() < std::chrono::steady_clock::now()) timer.expires_after(interval);  // fell behind: no burst
+  timer.async_wait([&timer, interval, &supervisor](const boost::system::error_code& ec) {
     if (ec) return;
     supervisor.sample_usage();
     supervisor.retry_logs();
-    arm_sampler(timer, supervisor);
+    arm_sampler(timer, interval, supervisor);
   });
 }
 
@@ -91,9 +93,24 @@ int main(int argc, char** argv) {
   std::string home_flag;
   cli.add_flag("--no-daemon,-f", foreground, "stay in the foreground and log to stderr");
   cli.add_option("--home", home_flag, "PMD_HOME to serve (default: $PMD_HOME, else ~/.pmd)");
+  std::string sample_flag;
+  cli.add_option("--sample-interval", sample_flag,
+                 "how often CPU and memory are sampled and memory limits checked, e.g. 1s, 500ms "
+                 "(default: $PMD_SAMPLE_INTERVAL, else 1s)");
   cli.set_version_flag("--version,-v", std::string("pmd ") + pmd::kVersion);
   CLI11_PARSE(cli, argc, argv);
 
+  std::chrono::milliseconds sample_interval{1000};
+  if (sample_flag.empty() && std::getenv("PMD_SAMPLE_INTERVAL")) sample_flag = std::getenv("PMD_SAMPLE_INTERVAL");
+  if (!sample_flag.empty()) {
+    auto parsed = pmd::units::parse_duration(sample_flag);
+    if (!parsed || parsed->count() < 100 || parsed->count() > 60000) {
+      std::fprintf(stderr, "pmd: error: sample interval '%s' is not a duration between 100ms and 60s (e.g. 1s, 500ms)\n",
+                   sample_flag.c_str());
+      return 2;
+    }
+    sample_interval = *parsed;
+  }
   const auto home = home_flag.empty() ? pmd::default_home() : std::filesystem::absolute(home_flag);
   const auto paths = pmd::home_paths(home);
   for (const auto& check : {pmd::ensure_private_dir(paths.home), pmd::check_socket_path(paths.socket)}) {
@@ -154,8 +171,8 @@ int main(int argc, char** argv) {
   // SIGUSR1: reopen log files, as after logrotate (`pmctl reloadLogs` does the same).
   asio::signal_set reopen_signal(io, SIGUSR1);
   on_every_signal(reopen_signal, [&](int) { supervisor.reopen_logs(); });
-  asio::steady_timer sampler(io);
-  arm_sampler(sampler, supervisor);
+  asio::steady_timer sampler(io, std::chrono::steady_clock::now());
+  arm_sampler(sampler, sample_interval, supervisor);
 
   spdlog::info("pmd {} serving {} (pid {})", pmd::kVersion, paths.socket.string(), ::getpid());
   pmd::report_ready(ready_fd, {});

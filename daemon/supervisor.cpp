@@ -401,33 +401,34 @@ void Supervisor::retry_logs() {
 void Supervisor::sample_usage() {
   if (cgroups_) cgroups_->sweep();
   if (apps_.empty()) return;
-  auto table = read_proc_table();
-  // Sum per process group: an instance's group is its pid, and holds the children it forked.
-  std::unordered_map<pid_t, std::pair<std::uint64_t, std::uint64_t>> by_group;
-  for (const auto& e : table) {
-    auto& [ticks, rss] = by_group[e.pgid];
-    ticks += e.cpu_ticks;
-    rss += e.rss_bytes;
-  }
-  auto now = std::chrono::steady_clock::now();
-  for (auto& app : apps_) {
-    for (auto& inst : app.instances) {
-      if (!inst->is_running()) continue;
-      auto it = by_group.find(inst->pid());
-      if (it == by_group.end()) continue;
-      inst->record_usage(it->second.first, it->second.second, now);
-      // The limit applies to the whole process group, not just the main pid (PM2's blind spot).
-      if (auto reason = policy::memory_restart_reason(it->second.second, app.runtime->spec.max_memory_restart)) {
-        if (app.busy) continue;  // a reload or a replacement is under way; the next sample decides
-        // Cluster mode: a replacement serves before the leaking instance stops (no downtime).
-        if (app.runtime->has_socket()) {
-          spdlog::warn("app {} [id {}]: {}; replacing it (the replacement serves first)", app.runtime->spec.name,
-                       inst->identity().id, *reason);
-          asio::co_spawn(io_, replace_for_memory(app.runtime->spec.name, inst, *reason), asio::detached);
-        } else {
-          spdlog::warn("app {} [id {}]: {}; restarting it", app.runtime->spec.name, inst->identity().id, *reason);
-          inst->restart_for(*reason);
-        }
+  // Every instance with a process is a root, launching and stopping ones too: the sampler forgets
+  // processes it cannot attribute.
+  std::vector<TreeRoot> roots;
+  std::vector<std::pair<App*, std::shared_ptr<Instance>>> owners;
+  for (auto& app : apps_)
+    for (auto& inst : app.instances)
+      if (inst->is_running()) {
+        roots.push_back({inst->pid(), inst->unit(), app.runtime->spec.max_memory_restart > 0});
+        owners.emplace_back(&app, inst);
+      }
+  auto usage = usage_sampler_.sample(roots);
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    auto& [app_ptr, inst] = owners[i];
+    App& app = *app_ptr;
+    const TreeUsage& tree = usage[i];
+    if (tree.processes == 0) continue;  // exited since; its exit is being handled
+    inst->record_usage(tree.cpu_percent, tree.cpu_ticks, tree.rss_bytes, tree.processes);
+    // The limit applies to the whole process tree, not just the main pid (PM2's blind spot).
+    if (auto reason = policy::memory_restart_reason(tree.rss_bytes, app.runtime->spec.max_memory_restart)) {
+      if (app.busy) continue;  // a reload or a replacement is under way; the next sample decides
+      // Cluster mode: a replacement serves before the leaking instance stops (no downtime).
+      if (app.runtime->has_socket()) {
+        spdlog::warn("app {} [id {}]: {}; replacing it (the replacement serves first)", app.runtime->spec.name,
+                     inst->identity().id, *reason);
+        asio::co_spawn(io_, replace_for_memory(app.runtime->spec.name, inst, *reason), asio::detached);
+      } else {
+        spdlog::warn("app {} [id {}]: {}; restarting it", app.runtime->spec.name, inst->identity().id, *reason);
+        inst->restart_for(*reason);
       }
     }
   }

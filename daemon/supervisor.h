@@ -10,6 +10,7 @@
 #include "paths.h"
 #include "notify_socket.h"
 #include "rpc_connection.h"
+#include "usage_sampler.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -151,6 +152,7 @@ class Supervisor {
   HomePaths paths_;
   NotifySocket notify_;
   std::unique_ptr<CgroupTree> cgroups_;  // null where cgroup v2 is not usable
+  UsageSampler usage_sampler_;
   std::vector<App> apps_;  // in creation order
   int next_id_ = 0;
   std::uint64_t epoch_counter_ = 0;

@@ -1,0 +1,170 @@
+// The sampler against real processes: a tree with a setsid() grandchild and a double-forked
+// orphan adopted by the (subreaper) sampler process, next to a process that is not ours.
+#include "usage_sampler.h"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr std::size_t kGrandchildBytes = 40u << 20;
+
+void hold_memory_and_wait(int ready_fd, char tag, std::size_t bytes) {
+  if (bytes > 0) {
+    auto* block = static_cast<char*>(std::malloc(bytes));
+    std::memset(block, 1, bytes);  // touched, so it is resident
+  }
+  (void)!::write(ready_fd, &tag, 1);
+  for (;;) ::pause();
+}
+
+struct Tree {
+  pid_t root = 0, setsid_child = 0, orphan = 0, stranger = 0;
+};
+
+// root ─┬─ setsid_child (holds 40 MiB)
+//       └─ middle (exits) ─ orphan (PMD_UNIT=<unit>, adopted by this process)
+// stranger: a sibling of root, not in its tree.
+Tree make_tree(const char* unit) {
+  int pipes[2];
+  REQUIRE(::pipe(pipes) == 0);
+  int info[2];  // the root reports its children's pids
+  REQUIRE(::pipe(info) == 0);
+  Tree t;
+  t.root = ::fork();
+  if (t.root == 0) {
+    pid_t pids[2] = {0, 0};
+    pids[0] = ::fork();
+    if (pids[0] == 0) {
+      ::setsid();
+      hold_memory_and_wait(pipes[1], 's', kGrandchildBytes);
+    }
+    int relay[2];
+    (void)!::pipe(relay);
+    pid_t middle = ::fork();
+    if (middle == 0) {
+      pid_t orphan = ::fork();
+      if (orphan == 0) {
+        // The marker must be in the environment it was exec'd with (what /proc/<pid>/environ shows).
+        std::string marker = std::string("PMD_UNIT=") + unit;
+        char* envp[] = {marker.data(), nullptr};
+        ::dup2(pipes[1], 3);
+        ::execle("/bin/sh", "sh", "-c", "printf o >&3; exec sleep 1000", static_cast<char*>(nullptr), envp);
+        ::_exit(127);
+      }
+      (void)!::write(relay[1], &orphan, sizeof orphan);
+      ::_exit(0);
+    }
+    (void)!::read(relay[0], &pids[1], sizeof pids[1]);
+    ::waitpid(middle, nullptr, 0);
+    (void)!::write(info[1], pids, sizeof pids);
+    hold_memory_and_wait(pipes[1], 'r', 0);
+  }
+  t.stranger = ::fork();
+  if (t.stranger == 0) hold_memory_and_wait(pipes[1], 'x', 0);
+  pid_t pids[2];
+  REQUIRE(::read(info[0], pids, sizeof pids) == sizeof pids);
+  t.setsid_child = pids[0];
+  t.orphan = pids[1];
+  char tags[4];
+  for (std::size_t got = 0; got < sizeof tags;) {
+    ssize_t n = ::read(pipes[0], tags + got, sizeof tags - got);
+    REQUIRE(n > 0);
+    got += static_cast<std::size_t>(n);
+  }
+  for (int fd : {pipes[0], pipes[1], info[0], info[1]}) ::close(fd);
+  return t;
+}
+
+void end_tree(const Tree& t) {
+  for (pid_t p : {t.setsid_child, t.orphan, t.stranger, t.root}) ::kill(p, SIGKILL);
+  for (pid_t p : {t.root, t.stranger, t.orphan, t.setsid_child}) ::waitpid(p, nullptr, 0);
+}
+
+}  // namespace
+
+TEST_CASE("a root's whole tree is measured: setsid children and adopted orphans too", "[sampler]") {
+  REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+  Tree t = make_tree("unit-for-test");
+
+  SECTION("with the launch's unit, the orphan counts") {
+    pmd::UsageSampler sampler;
+    auto usage = sampler.sample({{t.root, "unit-for-test"}});
+    REQUIRE(usage.size() == 1);
+    CHECK(usage[0].processes == 3);  // root, setsid child, orphan; not the stranger
+    CHECK(usage[0].rss_bytes >= kGrandchildBytes);
+    CHECK(sampler.followed() == 3);
+    // Later rounds re-read the open stat files and agree.
+    auto again = sampler.sample({{t.root, "unit-for-test"}});
+    CHECK(again[0].processes == 3);
+    CHECK(again[0].rss_bytes >= kGrandchildBytes);
+  }
+  SECTION("another launch's orphan does not count") {
+    pmd::UsageSampler sampler;
+    auto usage = sampler.sample({{t.root, "some-other-unit"}});
+    CHECK(usage[0].processes == 2);
+  }
+  SECTION("a process that exits leaves the tree at the next round") {
+    pmd::UsageSampler sampler;
+    CHECK(sampler.sample({{t.root, "unit-for-test"}})[0].processes == 3);
+    // It stays a zombie (rss 0) of the root, which never reaps it: wait for that state.
+    ::kill(t.setsid_child, SIGKILL);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (pmd::read_proc_entry(t.setsid_child).value_or(pmd::ProcEntry{}).state != 'Z' &&
+           std::chrono::steady_clock::now() < deadline)
+      ::usleep(1000);
+    auto after = sampler.sample({{t.root, "unit-for-test"}});
+    CHECK(after[0].rss_bytes < kGrandchildBytes);
+  }
+  end_tree(t);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+TEST_CASE("a root that is gone has no usage", "[sampler]") {
+  pmd::UsageSampler sampler;
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  auto usage = sampler.sample({{child, ""}});
+  CHECK(usage[0].processes == 0);
+}
+
+TEST_CASE("statm's resident field is read in pages", "[sampler]") {
+  CHECK(pmd::parse_statm_rss_pages("2345 678 90 1 0 300 0\n") == 678u);
+  CHECK_FALSE(pmd::parse_statm_rss_pages(""));
+  CHECK_FALSE(pmd::parse_statm_rss_pages("2345"));
+}
+
+TEST_CASE("a busy process shows CPU use, an idle one none", "[sampler]") {
+  pid_t busy = ::fork();
+  if (busy == 0)
+    for (;;) __asm__ volatile("" ::: "memory");  // spin
+  pid_t idle = ::fork();
+  if (idle == 0)
+    for (;;) ::pause();
+  pmd::UsageSampler sampler;
+  double busy_cpu = 0, idle_cpu = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (busy_cpu < 20 && std::chrono::steady_clock::now() < deadline) {
+    ::usleep(100 * 1000);  // the measuring interval
+    auto usage = sampler.sample({{busy, ""}, {idle, ""}});
+    busy_cpu = usage[0].cpu_percent;
+    idle_cpu = usage[1].cpu_percent;
+  }
+  CHECK(busy_cpu >= 20);
+  CHECK(idle_cpu < 5);
+  for (pid_t p : {busy, idle}) {
+    ::kill(p, SIGKILL);
+    ::waitpid(p, nullptr, 0);
+  }
+}
