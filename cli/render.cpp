@@ -133,7 +133,9 @@ std::string render_describe(const json& instances) {
                            " at " + format_time(e.value("at", 0LL)));
     }
     add("cpu", cpu_text(v));
-    add("memory", units::format_size(v.value("memory", 0ULL)));
+    add("memory", units::format_size(v.value("memory", 0ULL)) + (running ? " (whole process tree)" : ""));
+    if (running) add("processes", std::to_string(v.value("processes", 0)) + " (the main one and its descendants)");
+    if (running) add("cpu time", units::format_duration(std::chrono::milliseconds(static_cast<long long>(v.value("cpu_seconds", 0.0) * 1000))));
     add("created at", format_time(v.value("created_at", 0LL)));
     add("script", v.value("script", ""));
     add("interpreter", v.value("interpreter", ""));

@@ -101,6 +101,9 @@ json Supervisor::start(AppSpec spec) {
   }
   next_id_ += runtime->spec.instances;
   apps_.push_back(std::move(app));
+  std::erase_if(all_followers_, [](const AllFollower& f) { return f.connection.expired(); });
+  for (auto& f : all_followers_)
+    if (auto c = f.connection.lock(); c && !c->closed()) follow_log(runtime, {}, c, f.missed);
   spdlog::info("app {} registered with {} instance(s)", runtime->spec.name, runtime->spec.instances);
   return views(apps_.back().instances);
 }
@@ -354,25 +357,29 @@ json Supervisor::logs(const std::string& target, std::size_t lines, bool follow,
   for (auto& [r, app] : recent) out.push_back(log_record_view(r, app));
 
   if (follow) {
-    std::weak_ptr<RpcConnection> weak = connection;
     auto missed = std::make_shared<std::uint64_t>(0);
-    for (auto& [runtime, ids] : sources) {
-      std::string app = runtime->spec.name;
-      auto filter = whole_apps ? std::vector<int>{} : ids;
-      int token = runtime->log.subscribe([weak, missed, app, filter](const LogRecord& r) {
-        auto c = weak.lock();
-        if (!c || c->closed()) return;
-        if (!filter.empty() && std::find(filter.begin(), filter.end(), r.id) == filter.end()) return;
-        if (*missed > 0 && c->send_stream(rpc::encode_notification("log.missed", json{{"count", *missed}}))) *missed = 0;
-        if (*missed > 0 || !c->send_stream(rpc::encode_notification("log", log_record_view(r, app)))) ++*missed;
-      });
-      std::weak_ptr<AppRuntime> weak_runtime = runtime;
-      connection->on_close([weak_runtime, token] {
-        if (auto rt = weak_runtime.lock()) rt->log.unsubscribe(token);
-      });
-    }
+    for (auto& [runtime, ids] : sources) follow_log(runtime, whole_apps ? std::vector<int>{} : ids, connection, missed);
+    // `all` also means the apps started from now on.
+    if (target == "all") all_followers_.push_back({connection, missed});
   }
   return out;
+}
+
+void Supervisor::follow_log(const std::shared_ptr<AppRuntime>& runtime, std::vector<int> only_ids,
+                            const std::shared_ptr<RpcConnection>& connection, std::shared_ptr<std::uint64_t> missed) {
+  std::weak_ptr<RpcConnection> weak = connection;
+  std::string app = runtime->spec.name;
+  int token = runtime->log.subscribe([weak, missed, app, only_ids](const LogRecord& r) {
+    auto c = weak.lock();
+    if (!c || c->closed()) return;
+    if (!only_ids.empty() && std::find(only_ids.begin(), only_ids.end(), r.id) == only_ids.end()) return;
+    if (*missed > 0 && c->send_stream(rpc::encode_notification("log.missed", json{{"count", *missed}}))) *missed = 0;
+    if (*missed > 0 || !c->send_stream(rpc::encode_notification("log", log_record_view(r, app)))) ++*missed;
+  });
+  std::weak_ptr<AppRuntime> weak_runtime = runtime;
+  connection->on_close([weak_runtime, token] {
+    if (auto rt = weak_runtime.lock()) rt->log.unsubscribe(token);
+  });
 }
 
 json Supervisor::flush_logs(const std::string& target) {

@@ -143,6 +143,9 @@ class Supervisor {
   std::vector<std::shared_ptr<Instance>> resolve(const std::string& target) const;
   App* find_app(const std::string& name);
   void resolve_log_paths(AppSpec& spec) const;
+  /// Sends `runtime`'s new lines (of `only_ids`, or all) to `connection` as `log` notifications.
+  static void follow_log(const std::shared_ptr<AppRuntime>& runtime, std::vector<int> only_ids,
+                         const std::shared_ptr<RpcConnection>& connection, std::shared_ptr<std::uint64_t> missed);
   nlohmann::json views(const std::vector<std::shared_ptr<Instance>>& instances) const;
   static boost::asio::awaitable<void> stop_and_wait(const std::vector<std::shared_ptr<Instance>>& instances,
                                                     const std::string& reason);
@@ -154,6 +157,12 @@ class Supervisor {
   std::unique_ptr<CgroupTree> cgroups_;  // null where cgroup v2 is not usable
   UsageSampler usage_sampler_;
   std::vector<App> apps_;  // in creation order
+  /// Connections following `logs all`: they also get the lines of apps started later.
+  struct AllFollower {
+    std::weak_ptr<RpcConnection> connection;
+    std::shared_ptr<std::uint64_t> missed;  // lines it could not take, reported when it can again
+  };
+  std::vector<AllFollower> all_followers_;
   int next_id_ = 0;
   std::uint64_t epoch_counter_ = 0;
 };

@@ -146,6 +146,16 @@ TEST_CASE("pmctl logs shows recent lines, prefixed, and follows new ones live", 
   CHECK(wait_until([&] { return follower.text().find("0|talk | live line") != std::string::npos; }));
 }
 
+TEST_CASE("pmctl logs (all) also follows apps started after it", "[logs]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "early"}).exit_code == 0);
+  REQUIRE(wait_until([&] { return !json_reports(d, "early").empty(); }));
+  Follower follower(d, {"logs", "--lines", "1"});
+  REQUIRE(wait_until([&] { return follower.text().find("|early") != std::string::npos; }));
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "late"}).exit_code == 0);
+  CHECK(wait_until([&] { return follower.text().find("1|late") != std::string::npos; }));
+}
+
 TEST_CASE("reloadLogs reopens files moved away by an external logrotate", "[logs]") {
   Daemon d;
   auto script = d.home() / "ticker.sh";
