@@ -4,6 +4,7 @@
 #include "ecosystem_commands.h"
 #include "jsonrpc.h"
 #include "logs_command.h"
+#include "monit_command.h"
 #include "pmd_version.h"
 #include "render.h"
 #include "session.h"
@@ -308,6 +309,24 @@ int run_pmctl(int argc, char** argv) {
       json result;
       if (int r = session.call("reloadLogs", json::object(), result); r != kExitOk) return r;
       std::cout << "reopened every log file\n";
+      return kExitOk;
+    };
+  });
+
+  // monit / metrics
+  app.add_subcommand("monit", "live dashboard: every instance's CPU, memory, restarts, and the selected app's logs")
+      ->callback([&] {
+        action = [&] {
+          Session session(true);
+          return run_monit(session);
+        };
+      });
+  app.add_subcommand("metrics", "the daemon's and every instance's metrics in the Prometheus text format")->callback([&] {
+    action = [&] {
+      Session session(true);
+      json result;
+      if (int r = session.call("metrics", json::object(), result); r != kExitOk) return r;
+      std::cout << result.value("text", "");
       return kExitOk;
     };
   });

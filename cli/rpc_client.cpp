@@ -76,4 +76,16 @@ std::optional<rpc::Response> RpcClient::next_message() {
   }
 }
 
+bool RpcClient::read_available(std::vector<rpc::Response>& out) {
+  char buf[64 * 1024];
+  ssize_t n;
+  do {
+    n = ::read(fd_, buf, sizeof buf);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) framer_.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+  for (auto frame = framer_.next(); frame.kind != LineFramer::Frame::Kind::kNone; frame = framer_.next())
+    if (frame.kind == LineFramer::Frame::Kind::kLine) out.push_back(rpc::parse_response(frame.line));
+  return n > 0 || (n < 0 && errno == EAGAIN);
+}
+
 }  // namespace pmd::cli

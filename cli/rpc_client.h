@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace pmd::cli {
 
@@ -36,6 +37,11 @@ class RpcClient {
   /// The next message from the daemon (a stream notification after a call); nullopt when the
   /// daemon closes the connection.
   std::optional<rpc::Response> next_message();
+
+  /// For callers that wait with poll(): one read of what has arrived, every whole message of it
+  /// appended to `out`. False when the daemon closed the connection.
+  bool read_available(std::vector<rpc::Response>& out);
+  int fd() const { return fd_; }
 
  private:
   int fd_;

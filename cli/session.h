@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pmd::cli {
 
@@ -34,6 +35,9 @@ class Session {
 
   /// Stream notifications after a call; nullopt when the daemon hangs up.
   std::optional<rpc::Response> next_message() { return client_ ? client_->next_message() : std::nullopt; }
+  /// The connection's fd, to poll() on, and what arrived on it (see RpcClient::read_available).
+  int fd() const { return client_ ? client_->fd() : -1; }
+  bool read_available(std::vector<rpc::Response>& out) { return client_ && client_->read_available(out); }
 
   int last_error_code() const { return last_error_code_; }
   const HomePaths& paths() const { return paths_; }

@@ -576,6 +576,7 @@ json Instance::view(bool detailed) const {
       {"cpu", cpu_percent_},
       {"memory", memory_bytes_},
       {"processes", processes_},
+      {"memory_limit", s.max_memory_restart},
       {"cpu_seconds", static_cast<double>(cpu_ticks_) / static_cast<double>(::sysconf(_SC_CLK_TCK))},
   };
   if (!detailed) return v;

@@ -2,7 +2,10 @@
 #include "child_reaper.h"
 #include "daemon_process.h"
 #include "methods.h"
+#include "metrics_http.h"
+#include "monitor.h"
 #include "paths.h"
+#include "prometheus_text.h"
 #include "pmd_version.h"
 #include "rpc_server.h"
 #include "spawner.h"
@@ -29,6 +32,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <iostream>
 
 namespace asio = boost::asio;
@@ -74,14 +78,15 @@ void on_every_signal(asio::signal_set& signals, std::function<void(int)> handler
 }
 
 // Samples on a fixed cadence (not sleep-after-work), so the interval is what users configured.
-void arm_sampler(asio::steady_timer& timer, std::chrono::milliseconds interval, pmd::Supervisor& supervisor) {
+void arm_sampler(asio::steady_timer& timer, pmd::Monitor& monitor, pmd::Supervisor& supervisor) {
+  const auto interval = monitor.interval();
   timer.expires_at(timer.expiry() + interval);
   if (timer.expiry() < std::chrono::steady_clock::now()) timer.expires_after(interval);  // fell behind: no burst
-  timer.async_wait([&timer, interval, &supervisor](const boost::system::error_code& ec) {
+  timer.async_wait([&timer, &monitor, &supervisor](const boost::system::error_code& ec) {
     if (ec) return;
-    supervisor.sample_usage();
+    monitor.tick();
     supervisor.retry_logs();
-    arm_sampler(timer, interval, supervisor);
+    arm_sampler(timer, monitor, supervisor);
   });
 }
 
@@ -93,7 +98,10 @@ int main(int argc, char** argv) {
   std::string home_flag;
   cli.add_flag("--no-daemon,-f", foreground, "stay in the foreground and log to stderr");
   cli.add_option("--home", home_flag, "PMD_HOME to serve (default: $PMD_HOME, else ~/.pmd)");
-  std::string sample_flag;
+  std::string sample_flag, metrics_flag;
+  cli.add_option("--metrics", metrics_flag,
+                 "also serve Prometheus metrics on http://ADDR/metrics, e.g. 127.0.0.1:9209 or :9209 (loopback) "
+                 "(default: $PMD_METRICS, else off)");
   cli.add_option("--sample-interval", sample_flag,
                  "how often CPU and memory are sampled and memory limits checked, e.g. 1s, 500ms "
                  "(default: $PMD_SAMPLE_INTERVAL, else 1s)");
@@ -110,6 +118,16 @@ int main(int argc, char** argv) {
       return 2;
     }
     sample_interval = *parsed;
+  }
+  if (metrics_flag.empty() && std::getenv("PMD_METRICS")) metrics_flag = std::getenv("PMD_METRICS");
+  std::optional<pmd::HttpAddress> metrics_address;
+  if (!metrics_flag.empty()) {
+    metrics_address = pmd::parse_http_address(metrics_flag);
+    if (!metrics_address) {
+      std::fprintf(stderr, "pmd: error: metrics address '%s' is not HOST:PORT, [IPv6]:PORT or PORT (e.g. 127.0.0.1:9209)\n",
+                   metrics_flag.c_str());
+      return 2;
+    }
   }
   const auto home = home_flag.empty() ? pmd::default_home() : std::filesystem::absolute(home_flag);
   const auto paths = pmd::home_paths(home);
@@ -139,6 +157,8 @@ int main(int argc, char** argv) {
   asio::io_context io;
   pmd::ChildReaper reaper(io);
   pmd::Supervisor supervisor(io, reaper, paths);
+  pmd::Monitor monitor(supervisor, sample_interval);
+  pmd::MetricsHttpServer metrics(io, [&monitor] { return pmd::prometheus_text(monitor.snapshot()); });
   pmd::MethodTable methods;
   pmd::RpcServer rpc(io, methods);
   bool shutting_down = false;
@@ -149,17 +169,27 @@ int main(int argc, char** argv) {
       spdlog::info("stopping every app before exiting");
       co_await supervisor.stop_all();
       rpc.close();
+      metrics.close();
       io.stop();
     }, asio::detached);
   };
-  methods = pmd::make_method_table(supervisor, [&] {
+  methods = pmd::make_method_table(supervisor, monitor, [&] {
     rpc.close();
+    metrics.close();
     io.stop();
   });
   if (auto e = rpc.listen(paths.socket); !e.empty()) {
     spdlog::error("{}", e);
     pmd::report_ready(ready_fd, e);
     return 1;
+  }
+  if (metrics_address) {
+    if (auto e = metrics.listen(*metrics_address); !e.empty()) {
+      spdlog::error("{}", e);
+      pmd::report_ready(ready_fd, e);
+      rpc.close();
+      return 1;
+    }
   }
   pmd::write_pid_file(paths.pid_file);
 
@@ -172,7 +202,7 @@ int main(int argc, char** argv) {
   asio::signal_set reopen_signal(io, SIGUSR1);
   on_every_signal(reopen_signal, [&](int) { supervisor.reopen_logs(); });
   asio::steady_timer sampler(io, std::chrono::steady_clock::now());
-  arm_sampler(sampler, sample_interval, supervisor);
+  arm_sampler(sampler, monitor, supervisor);
 
   spdlog::info("pmd {} serving {} (pid {})", pmd::kVersion, paths.socket.string(), ::getpid());
   pmd::report_ready(ready_fd, {});

@@ -3,6 +3,7 @@
 
 #include "jsonrpc.h"
 #include "pmd_version.h"
+#include "prometheus_text.h"
 
 
 #include <unistd.h>
@@ -41,7 +42,7 @@ json daemon_identity() { return {{"version", kVersion}, {"pid", ::getpid()}}; }
 
 }  // namespace
 
-MethodTable make_method_table(Supervisor& sup, std::function<void()> request_shutdown) {
+MethodTable make_method_table(Supervisor& sup, Monitor& monitor, std::function<void()> request_shutdown) {
   MethodTable t;
   t["ping"] = {"answers pong; used to check the daemon is alive",
                [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
@@ -123,6 +124,26 @@ MethodTable make_method_table(Supervisor& sup, std::function<void()> request_shu
                  bool follow = params.contains("follow") && rpc::require_param(params, "follow", json::value_t::boolean).get<bool>();
                  co_return sup.logs(target, lines, follow, connection);
                }};
+  t["monit.subscribe"] = {
+      "a snapshot (interval_ms, daemon, processes) and the last {lines} log lines of every app (default 20); then a "
+      "`monit.sample` notification with a new snapshot after every sampling round and every new log line as `log`, "
+      "until the client hangs up",
+      [&sup, &monitor](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+        std::size_t lines = 20;
+        if (params.contains("lines")) {
+          auto n = rpc::require_param(params, "lines", json::value_t::number_integer).get<long long>();
+          if (n < 0 || n > 1000) throw rpc::Error(rpc::kInvalidParams, "invalid params: \"lines\" must be 0 to 1000");
+          lines = static_cast<std::size_t>(n);
+        }
+        json result = monitor.snapshot();
+        result["logs"] = sup.logs("all", lines, true, connection);
+        monitor.subscribe(connection);
+        co_return result;
+      }};
+  t["metrics"] = {"{text}: the daemon's and every instance's metrics in the Prometheus text format",
+                  [&monitor](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                    co_return json{{"text", prometheus_text(monitor.snapshot())}};
+                  }};
   t["flush"] = {"empty the log files of {target} (default all)",
                 [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                   co_return sup.flush_logs(params.contains("target") ? target_of(params) : "all");

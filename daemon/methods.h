@@ -3,6 +3,7 @@
 #pragma once
 
 #include "method_table.h"
+#include "monitor.h"
 #include "supervisor.h"
 
 #include <functional>
@@ -10,6 +11,6 @@
 namespace pmd {
 
 /// `request_shutdown` is called by `kill` after the apps are stopped and the reply is sent.
-MethodTable make_method_table(Supervisor& supervisor, std::function<void()> request_shutdown);
+MethodTable make_method_table(Supervisor& supervisor, Monitor& monitor, std::function<void()> request_shutdown);
 
 }  // namespace pmd

@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh -DPMD_BUILD_TESTS=ON
+scripts/fetch-test-tools.sh
 cd build
 ctest --output-on-failure -j "$(nproc)"

@@ -40,7 +40,7 @@ bool socket_answers(const fs::path& socket) {
 }
 }  // namespace
 
-Daemon::Daemon() : home_(make_temp_home()) {
+Daemon::Daemon(std::vector<std::string> pmd_args) : home_(make_temp_home()) {
   pid_ = ::fork();
   if (pid_ == 0) {
     int log = ::open((home_ / "pmd.stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -48,7 +48,10 @@ Daemon::Daemon() : home_(make_temp_home()) {
     ::dup2(log, 2);
     ::setenv("PMD_HOME", home_.c_str(), 1);
     std::string pmd = (bin_dir() / "pmd").string();
-    ::execl(pmd.c_str(), pmd.c_str(), "--no-daemon", static_cast<char*>(nullptr));
+    std::vector<char*> argv = {pmd.data(), const_cast<char*>("--no-daemon")};
+    for (auto& a : pmd_args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
     _exit(127);
   }
   bool ready = wait_until([&] { return socket_answers(home_ / "pmd.sock"); });

@@ -18,7 +18,9 @@ std::filesystem::path fixture(const std::string& name);
 
 class Daemon {
  public:
-  Daemon();
+  Daemon() : Daemon(std::vector<std::string>{}) {}
+  /// `pmd --no-daemon` with these further arguments (e.g. --metrics).
+  explicit Daemon(std::vector<std::string> pmd_args);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;

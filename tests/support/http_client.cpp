@@ -57,11 +57,11 @@ int free_port() {
 
 namespace {
 
-std::string get_over(int fd) {
+std::string get_over(int fd, const std::string& path = "/") {
   std::string response;
   if (fd >= 0) {
-    const char request[] = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
-    if (::write(fd, request, sizeof request - 1) > 0) {
+    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    if (::write(fd, request.data(), request.size()) > 0) {
       char buf[4096];
       for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) response.append(buf, static_cast<std::size_t>(n));
     }
@@ -72,7 +72,7 @@ std::string get_over(int fd) {
 
 }  // namespace
 
-std::string http_get(int port) { return get_over(connect_loopback(port)); }
+std::string http_get(int port, const std::string& path) { return get_over(connect_loopback(port), path); }
 
 std::string http_get_unix(const std::string& socket_path) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

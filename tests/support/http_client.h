@@ -16,8 +16,8 @@ namespace pmd::test {
 /// A port nobody listens on right now (bound to 0 by the kernel, then released).
 int free_port();
 
-/// One HTTP/1.0 GET to 127.0.0.1:port; the whole response, or "" on failure.
-std::string http_get(int port);
+/// One HTTP/1.0 GET of `path` to 127.0.0.1:port; the whole response, or "" on failure.
+std::string http_get(int port, const std::string& path = "/");
 /// The same over a unix socket.
 std::string http_get_unix(const std::string& socket_path);
 

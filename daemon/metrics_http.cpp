@@ -1,0 +1,135 @@
+// Serving /metrics.
+#include "metrics_http.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <chrono>
+
+namespace pmd {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+std::optional<HttpAddress> parse_http_address(const std::string& text) {
+  HttpAddress a{"127.0.0.1", 0};
+  std::string port_text = text;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find("]:");
+    if (close == std::string::npos) return std::nullopt;
+    a.host = text.substr(1, close - 1);
+    port_text = text.substr(close + 2);
+  } else if (auto colon = text.rfind(':'); colon != std::string::npos) {
+    if (text.find(':') != colon) return std::nullopt;  // a bare IPv6 needs brackets
+    if (colon > 0) a.host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  }
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || port > 65535) return std::nullopt;
+  a.port = static_cast<std::uint16_t>(port);
+  boost::system::error_code bad;
+  asio::ip::make_address(a.host, bad);
+  if (bad) return std::nullopt;
+  return a;
+}
+
+MetricsHttpServer::MetricsHttpServer(asio::io_context& io, std::function<std::string()> render)
+    : io_(io), render_(std::move(render)), acceptor_(io) {}
+
+std::string MetricsHttpServer::listen(const HttpAddress& address) {
+  const std::string shown = address.host + ":" + std::to_string(address.port);
+  boost::system::error_code ec;
+  tcp::endpoint endpoint(asio::ip::make_address(address.host, ec), address.port);
+  if (!ec) acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    acceptor_.close();
+    if (ec == asio::error::address_in_use)
+      return "cannot serve metrics on " + shown + ": the port is in use; choose another with --metrics HOST:PORT";
+    return "cannot serve metrics on " + shown + ": " + ec.message();
+  }
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+  spdlog::info("serving metrics on http://{}/metrics", shown);
+  return {};
+}
+
+std::uint16_t MetricsHttpServer::port() const {
+  boost::system::error_code ec;
+  auto endpoint = acceptor_.local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
+void MetricsHttpServer::close() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+asio::awaitable<void> MetricsHttpServer::accept_loop() {
+  while (acceptor_.is_open()) {
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) {
+      // EMFILE and friends: the RPC socket matters more; try again shortly.
+      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> MetricsHttpServer::serve(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  try {
+    for (;;) {
+      http::request_parser<http::empty_body> parser;
+      parser.header_limit(16 * 1024);
+      stream.expires_after(std::chrono::seconds(30));  // an idle or slow client is let go
+      co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
+      const auto& request = parser.get();
+      http::response<http::string_body> response;
+      response.version(request.version());
+      response.keep_alive(request.keep_alive());
+      response.set(http::field::server, "pmd");
+      const auto target = request.target();
+      const bool metrics_path = target == "/metrics" || target.starts_with("/metrics?");
+      if (request.method() != http::verb::get && request.method() != http::verb::head) {
+        response.result(http::status::method_not_allowed);
+        response.set(http::field::allow, "GET, HEAD");
+        response.body() = "only GET /metrics is served here\n";
+      } else if (!metrics_path) {
+        response.result(http::status::not_found);
+        response.body() = "pmd serves its metrics on /metrics\n";
+      } else {
+        response.result(http::status::ok);
+        response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        response.body() = render_();
+      }
+      if (response.result() != http::status::ok) response.set(http::field::content_type, "text/plain; charset=utf-8");
+      response.prepare_payload();
+      if (request.method() == http::verb::head) response.body().clear();
+      co_await http::async_write(stream, response, asio::use_awaitable);
+      if (!response.keep_alive()) break;
+    }
+  } catch (const boost::system::system_error&) {
+    // The client went away, timed out or sent something that is not HTTP: its connection ends.
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+}  // namespace pmd

@@ -1,0 +1,47 @@
+// The monitor room: on every sampling tick it has the supervisor measure every instance (and
+// enforce memory limits), measures the daemon itself, and pushes the result to `monit`
+// subscribers. `snapshot()` is what `monit` and `metrics` show.
+#pragma once
+
+#include "rpc_connection.h"
+#include "supervisor.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace pmd {
+
+class Monitor {
+ public:
+  Monitor(Supervisor& supervisor, std::chrono::milliseconds interval);
+
+  std::chrono::milliseconds interval() const { return interval_; }
+
+  /// One sampling round, then a `monit.sample` notification to every subscriber.
+  void tick();
+
+  /// {interval_ms, daemon: {pid, version, memory, cpu, cpu_seconds, uptime_ms}, processes: list}.
+  nlohmann::json snapshot() const;
+
+  /// `connection` gets a `monit.sample` notification (a snapshot) after every tick until it closes.
+  void subscribe(const std::shared_ptr<RpcConnection>& connection);
+
+ private:
+  void sample_self();
+
+  Supervisor& supervisor_;
+  std::chrono::milliseconds interval_;
+  std::chrono::steady_clock::time_point started_at_;
+  std::vector<std::weak_ptr<RpcConnection>> subscribers_;
+  // The daemon's own usage, from /proc/self/stat.
+  std::uint64_t self_ticks_ = 0;
+  std::uint64_t self_rss_ = 0;
+  double self_cpu_percent_ = 0;
+  std::chrono::steady_clock::time_point self_sampled_at_{};
+};
+
+}  // namespace pmd

@@ -1,0 +1,97 @@
+// pmctl metrics and pmd --metrics: real figures of real processes, valid Prometheus text (a
+// strict parser always, and Prometheus's own promtool where it is installed).
+#include "daemon_fixture.h"
+#include "http_client.h"
+#include "prometheus_parser.h"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+
+using namespace pmd::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// promtool from PATH or from build/tools (scripts/install-deps.sh unpacks Debian's there).
+std::string find_promtool() {
+  for (const fs::path& candidate : {fs::path(PMD_TEST_TOOLS_DIR) / "promtool", fs::path("/usr/bin/promtool")})
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  return {};
+}
+
+void check_with_promtool(const Daemon& d, const std::string& text) {
+  auto promtool = find_promtool();
+  if (promtool.empty()) {
+    WARN("promtool not found (scripts/install-deps.sh puts it in build/tools): checked by the strict parser only");
+    return;
+  }
+  auto file = d.home() / "metrics.txt";
+  std::ofstream(file) << text;
+  // `check metrics` reads stdin: go through sh only to redirect it.
+  auto r = run_command({"/bin/sh", "-c", "\"$0\" check metrics < \"$1\"", promtool, file.string()});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+}
+
+std::string body_of(const std::string& response) {
+  auto at = response.find("\r\n\r\n");
+  return at == std::string::npos ? "" : response.substr(at + 4);
+}
+
+}  // namespace
+
+TEST_CASE("pmctl metrics: every instance's figures and the daemon's, as valid Prometheus text", "[metrics]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web", "-i", "2", "--max-memory-restart", "500M"}).exit_code == 0);
+  // Once sampled, the memory is that of a real Node process.
+  REQUIRE(wait_until([&] { return d.instance("web")["memory"].get<std::uint64_t>() > (5u << 20); }));
+  auto r = d.pmctl({"metrics"});
+  REQUIRE(r.exit_code == 0);
+  PromExposition m;
+  REQUIRE_NOTHROW(m = parse_prometheus_text(r.out));
+  CHECK(m.value("pmd_instances") == 2);
+  CHECK(m.value("pmd_instance_memory_bytes", {{"app", "web"}, {"id", "0"}}) > 5 << 20);
+  CHECK(m.value("pmd_instance_memory_limit_bytes", {{"app", "web"}, {"id", "1"}}) == 500.0 * (1 << 20));
+  CHECK(m.value("pmd_instance_status", {{"app", "web"}, {"id", "1"}, {"status", "online"}}) == 1);
+  CHECK(m.value("pmd_instance_processes", {{"id", "0"}}) == 1);
+  CHECK(m.value("pmd_daemon_memory_bytes") > 1 << 20);
+  check_with_promtool(d, r.out);
+}
+
+TEST_CASE("pmd --metrics serves the same on GET /metrics", "[metrics]") {
+  const int port = free_port();
+  Daemon d({"--metrics", "127.0.0.1:" + std::to_string(port)});
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web"}).exit_code == 0);
+  auto response = http_get(port, "/metrics");
+  REQUIRE_THAT(response, Catch::StartsWith("HTTP/1.0 200") || Catch::StartsWith("HTTP/1.1 200"));
+  CHECK_THAT(response, Catch::Contains("Content-Type: text/plain; version=0.0.4"));
+  PromExposition m;
+  REQUIRE_NOTHROW(m = parse_prometheus_text(body_of(response)));
+  CHECK(m.value("pmd_instance_status", {{"app", "web"}, {"status", "online"}}) == 1);
+  check_with_promtool(d, body_of(response));
+  CHECK_THAT(http_get(port, "/"), Catch::Contains(" 404 "));
+  // Clients come and go; the daemon keeps serving both its socket and the endpoint.
+  for (int i = 0; i < 20; ++i) CHECK_THAT(http_get(port, "/metrics"), Catch::Contains("pmd_build_info"));
+  CHECK(d.pmctl({"ping"}).exit_code == 0);
+}
+
+TEST_CASE("a metrics port in use is a clear error at start, not a silent half-daemon", "[metrics]") {
+  const int port = free_port();
+  Daemon first({"--metrics", "127.0.0.1:" + std::to_string(port)});
+  auto home = make_temp_home();
+  RunOptions options;
+  options.env["PMD_HOME"] = home.string();
+  options.env["PMD_METRICS"] = "127.0.0.1:" + std::to_string(port);
+  auto r = run_command({(bin_dir() / "pmctl").string(), "ping"}, options);
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("port is in use"));
+  CHECK_THAT(r.err, Catch::Contains(std::to_string(port)));
+  auto bad = run_command({(bin_dir() / "pmd").string(), "--no-daemon", "--metrics", "localhost:80"}, options);
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("HOST:PORT"));
+  std::error_code ec;
+  fs::remove_all(home, ec);
+}
