@@ -12,14 +12,7 @@ quick=0 suffix="" flag="" reps=3 total=4000
 if [[ "${1:-}" == "--quick" ]]; then quick=1 suffix="-quick" flag=" --quick" reps=1 total=1000; fi
 source "$here/common.sh"
 app="$here/apps/pid_http.js"
-cleanup() {
-  "$pmctl" kill >/dev/null 2>&1 || true
-  "$pm2" kill >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 wait_port() {
   local deadline=$(( $(date +%s) + 30 ))
   until curl -sf "http://127.0.0.1:$1/" >/dev/null; do
@@ -47,7 +40,6 @@ for rep in $(seq "$reps"); do
   done
 done
 
-machine="$(nproc) cores, $(uname -r), node $(node --version)"
 mkdir -p "$here/results"
 out="$here/results/$(date +%Y-%m-%d)-balance$suffix.md"
 {

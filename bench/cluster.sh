@@ -22,15 +22,8 @@ fi
 source "$here/common.sh"
 app="$here/apps/hello_http.js"
 single_pid=""
-cleanup() {
-  "$pmctl" kill >/dev/null 2>&1 || true
-  "$pm2" kill >/dev/null 2>&1 || true
-  [[ -n $single_pid ]] && kill "$single_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_extra_cleanup() { [[ -n $single_pid ]] && kill "$single_pid" 2>/dev/null || true; }
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 wait_port() {
   local port=$1 deadline=$(( $(date +%s) + 30 ))
   until curl -sf "http://127.0.0.1:$port/" >/dev/null; do
@@ -94,8 +87,6 @@ for rep in $(seq "$reps"); do
   rps_of[single]+="$r "
 done
 
-median_minmax() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s (%s-%s)", m, v[1], v[NR]}'; }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
 ratio=$(awk -v a="$(median <<<"${rps_of[pmd]}")" -v b="$(median <<<"${rps_of[pm2]}")" 'BEGIN{printf "%.2f", a/b}')
 table=$(cat <<TABLE
 | figure (median, min-max over $reps runs) | pmd | PM2 $pm2_version | one node process |
@@ -105,7 +96,7 @@ table=$(cat <<TABLE
 | seconds for $reloads reloads | $(median_minmax <<<"${took_of[pmd]}") | $(median_minmax <<<"${took_of[pm2]}") | - |
 TABLE
 )
-machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), node $(node --version), $( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')"
+machine="$machine, $( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')"
 mkdir -p "$here/results"
 out="$here/results/$(date +%Y-%m-%d)-cluster$suffix.md"
 {

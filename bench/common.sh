@@ -15,3 +15,21 @@ pm2="$here/node_modules/.bin/pm2"
 work=$(mktemp -d /tmp/pmd-bench.XXXXXX)
 export PMD_HOME="$work/pmd" PM2_HOME="$work/pm2"  # before any pm2 command: it starts a daemon
 pm2_version=$("$pm2" --version 2>/dev/null | tail -1)
+
+# Both managers are shut down and the temp dir removed however the script ends. A script with
+# more to clean defines bench_extra_cleanup.
+bench_cleanup() {
+  if declare -F bench_extra_cleanup >/dev/null; then bench_extra_cleanup; fi
+  "$pmctl" kill >/dev/null 2>&1 || true
+  "$pm2" kill >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap bench_cleanup EXIT
+
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+# Space-separated figures -> "median (min-max)", and the median alone.
+median_minmax() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s (%s-%s)", m, v[1], v[NR]}'; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{print (NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2}'; }
+# b / a as "2.5×" ("-" when a is 0).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a > 0) printf "%.1f×", b / a; else print "-" }'; }
+machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), node $(node --version), PM2 $pm2_version"

@@ -16,12 +16,6 @@ instances=4 lines=500000 reps=3
 if ((quick)); then lines=20000 reps=1; fi
 
 source "$here/common.sh"
-cleanup() {
-  "$pmctl" kill >/dev/null 2>&1 || true
-  "$pm2" kill >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 now() { date +%s.%N; }
 
@@ -82,7 +76,6 @@ JSON
   if [[ $manager == pmd ]]; then "$pmctl" delete all >/dev/null 2>&1; rm -f "$file"; else "$pm2" delete all >/dev/null 2>&1; rm -f "$file"; fi
 }
 
-median_minmax() { sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s (%s-%s)", m, v[1], v[NR]}'; }
 
 declare -A seconds lost torn
 for rep in $(seq "$reps"); do
@@ -115,7 +108,6 @@ $(row "log flood: lines lost" "${lost[pmd]}" "${lost[pm2]}" none)
 $(row "log flood: lines torn, duplicated or out of order" "${torn[pmd]}" "${torn[pm2]}" none)
 TABLE
 )
-machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), node $(node --version)"
 mkdir -p "$here/results"
 out="$here/results/$(date +%Y-%m-%d)$suffix.md"
 {

@@ -50,8 +50,11 @@ std::string rule(const std::string& title, int width) {
 
 std::string bar(double fraction, int width) {
   fraction = std::clamp(fraction, 0.0, 1.0);
-  int filled = static_cast<int>(fraction * width + 0.5);
-  return "[" + std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(width - filled), ' ') + "]";
+  const auto filled = static_cast<std::size_t>(fraction * width + 0.5);
+  std::string out = "[";
+  out.append(filled, '#');
+  out.append(static_cast<std::size_t>(width) - filled, ' ');
+  return out + ']';
 }
 
 std::vector<json> MonitState::instances() const {
@@ -108,7 +111,8 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
   auto row = [&](const std::string& id, const std::string& name, const std::string& status, const std::string& cpu,
                  const std::string& cpu_bar, const std::string& mem, const std::string& mem_bar, const std::string& restarts,
                  const std::string& uptime) {
-    std::string r = " " + rpad(id, 3) + "  " + pad(name, name_width) + "  " + pad(status, 15) + " " + rpad(cpu, 7) + " ";
+    std::string r(1, ' ');
+    r += rpad(id, 3) + "  " + pad(name, name_width) + "  " + pad(status, 15) + " " + rpad(cpu, 7) + " ";
     if (bar_width > 0) r += pad(cpu_bar, static_cast<std::size_t>(bar_width) + 2) + " ";
     r += rpad(mem, 10) + " ";
     if (bar_width > 0) r += pad(mem_bar, static_cast<std::size_t>(bar_width) + 2) + " ";
@@ -165,7 +169,9 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
       for (std::size_t i = start; i < recent.size(); ++i) {
         const json& r = recent[i];
         const bool err = r.value("stream", "out") == "err";
-        add(" " + std::to_string(r.value("id", 0)) + "| " + r.value("text", ""), err ? LineStyle::kError : LineStyle::kNormal);
+        std::string line(1, ' ');
+        line += std::to_string(r.value("id", 0)) + "| " + r.value("text", "");
+        add(line, err ? LineStyle::kError : LineStyle::kNormal);
       }
     }
   }

@@ -83,6 +83,8 @@ std::string prometheus_text(const json& snapshot) {
   w.sample("pmd_daemon_cpu_seconds_total", "", daemon.value("cpu_seconds", 0.0));
   w.family({"pmd_daemon_uptime_seconds", "gauge", "Seconds since the pmd daemon started."});
   w.sample("pmd_daemon_uptime_seconds", "", daemon.value("uptime_ms", 0.0) / 1000.0);
+  w.family({"pmd_sample_interval_seconds", "gauge", "How often pmd samples CPU and memory and checks memory limits."});
+  w.sample("pmd_sample_interval_seconds", "", snapshot.value("interval_ms", 0.0) / 1000.0);
   w.family({"pmd_instances", "gauge", "Number of instances pmd supervises."});
   w.sample("pmd_instances", "", static_cast<double>(processes.size()));
 

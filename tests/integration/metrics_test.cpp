@@ -78,6 +78,15 @@ TEST_CASE("pmd --metrics serves the same on GET /metrics", "[metrics]") {
   CHECK(d.pmctl({"ping"}).exit_code == 0);
 }
 
+TEST_CASE("the sampling interval is configurable", "[metrics]") {
+  Daemon d({"--sample-interval", "250ms"});
+  auto m = parse_prometheus_text(d.pmctl({"metrics"}).out);
+  CHECK(m.value("pmd_sample_interval_seconds") == 0.25);
+  // Samples come at that pace: a busy instance's CPU shows up within a few of them.
+  REQUIRE(d.pmctl({"start", fixture("leak.js").string()}).exit_code == 0);
+  CHECK(wait_until([&] { return d.instance("leak")["cpu"].get<double>() > 0; }, 10s));
+}
+
 TEST_CASE("a metrics port in use is a clear error at start, not a silent half-daemon", "[metrics]") {
   const int port = free_port();
   Daemon first({"--metrics", "127.0.0.1:" + std::to_string(port)});
@@ -92,6 +101,9 @@ TEST_CASE("a metrics port in use is a clear error at start, not a silent half-da
   auto bad = run_command({(bin_dir() / "pmd").string(), "--no-daemon", "--metrics", "localhost:80"}, options);
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Catch::Contains("HOST:PORT"));
+  auto bad_interval = run_command({(bin_dir() / "pmd").string(), "--no-daemon", "--sample-interval", "5ms"}, options);
+  CHECK(bad_interval.exit_code == 2);
+  CHECK_THAT(bad_interval.err, Catch::Contains("between 100ms and 60s"));
   std::error_code ec;
   fs::remove_all(home, ec);
 }

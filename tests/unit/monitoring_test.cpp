@@ -43,6 +43,7 @@ TEST_CASE("metrics read back exactly through a strict parser", "[metrics]") {
   CHECK(m.value("pmd_daemon_cpu_seconds_total") == 1.25);
   CHECK(m.value("pmd_build_info", {{"version", "9.9.9"}}) == 1);
   CHECK(m.value("pmd_instances") == 2);
+  CHECK(m.value("pmd_sample_interval_seconds") == 1);
   for (const auto& [family, type] : m.types) CHECK(m.help.count(family) == 1);
 }
 
