@@ -1,121 +1,57 @@
 #!/usr/bin/env bash
-# pmd side by side with PM2 on the same workload, alternating them, several repetitions; prints
-# and saves a markdown table of medians with min-max. PM2 is installed from npm into bench/
-# (never globally); both managers get private homes in a temp dir and are shut down at the end.
+# The benchmark harness: every scenario, pmd next to PM2 on the same app and settings, in one run.
+# Each scenario script builds pmd in Release (once), installs PM2 from npm into bench/ (never
+# globally), gives both managers private homes in a temp dir, alternates their order between
+# repetitions, reports medians with min-max, and shuts both down at the end. Load goes to
+# 127.0.0.1 only and every scenario is bounded in time.
 #
-#   bench/run.sh            full size (4 instances x 500,000 lines, 3 repetitions)
-#   bench/run.sh --quick    small and once, to prove the harness works
+#   bench/run.sh            every scenario, full size (about 40 minutes on 2 cores)
+#   bench/run.sh --quick    every scenario once, small: proves the harness works (CI runs it)
+#   bench/run.sh idle cli   only these scenarios (same names as the scripts)
 #
-# Scenarios so far: log flood. (Issue 8 adds the others to this same harness.)
+# Writes each scenario's table to bench/results/<date>-<scenario>[-quick].md and all of them
+# together to bench/results/<date>[-quick].md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-quick=0 suffix="" flag=""
-if [[ "${1:-}" == "--quick" ]]; then quick=1 suffix="-quick" flag=" --quick"; fi
-instances=4 lines=500000 reps=3
-if ((quick)); then lines=20000 reps=1; fi
+flag="" suffix=""
+if [[ "${1:-}" == "--quick" ]]; then flag="--quick" suffix="-quick"; shift; fi
+# In the order of issue 8's list; balance is pmd's own extra (how connections spread).
+scenarios=(idle cli crash cluster memory flood balance)
+if (($#)); then scenarios=("$@"); fi
 
-source "$here/common.sh"
+# What the scenarios need beyond the build: npm for PM2, wrk and curl for HTTP load.
+need=()
+command -v npm >/dev/null || need+=(npm)
+command -v wrk >/dev/null || need+=(wrk)
+command -v curl >/dev/null || need+=(curl)
+if ((${#need[@]})); then
+  echo "installing ${need[*]} (Debian packages)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
 
-now() { date +%s.%N; }
-
-# Waits until every app of the manager has exited and the log file stopped growing; prints the
-# time the file last grew.
-wait_done() {
-  local manager=$1 file=$2 deadline=$(( $(date +%s) + 300 )) size=-1 grew_at
-  grew_at=$(now)
-  while (( $(date +%s) < deadline )); do
-    local running
-    if [[ $manager == pmd ]]; then
-      running=$("$pmctl" list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).filter(p=>p.status!=="stopped").length))')
-    else
-      # jlist may print daemon messages first: the JSON is the line that starts with '['.
-      running=$("$pm2" jlist 2>/dev/null | grep '^\[' | tail -1 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).filter(p=>p.pm2_env.status!=="stopped").length)}catch(e){console.log(-1)}})')
-    fi
-    local new_size
-    new_size=$(stat -c %s "$file" 2>/dev/null || echo 0)
-    if [[ $new_size != "$size" ]]; then size=$new_size; grew_at=$(now); fi
-    # Done once something was written, every app has exited and the file stopped growing.
-    if [[ $size -gt 0 && $running == 0 ]] && awk -v a="$(now)" -v b="$grew_at" 'BEGIN{exit !(a-b>1.0)}'; then
-      echo "$grew_at"
-      return
-    fi
-    sleep 0.2
-  done
-  echo "$grew_at"
-}
-
-log_flood() {
-  # One ecosystem file for both managers: fork mode (PM2's cluster mode relays output over IPC
-  # and stalls a writer that waits for 'drain'), merged logs, no restart when the writers finish.
-  local manager=$1 rep=$2 file start eco="$work/flood.json"
-  # A new name each run: a manager that still holds the previous file open cannot mix them up.
-  local name="flood$rep"
-  cat > "$eco" <<JSON
-{"apps": [{"name": "$name", "script": "$here/apps/flood.js", "instances": $instances, "exec_mode": "fork",
-           "merge_logs": true, "autorestart": false, "env": {"FLOOD_LINES": "$lines"}}]}
-JSON
-  if [[ $manager == pmd ]]; then
-    file="$PMD_HOME/logs/$name-out.log"
-    start=$(now)
-    "$pmctl" start "$eco" >"$work/$name-$manager.start.log" 2>&1
-  else
-    file="$PM2_HOME/logs/$name-out.log"
-    start=$(now)
-    "$pm2" start "$eco" >"$work/$name-$manager.start.log" 2>&1
-  fi
-  end=$(wait_done "$manager" "$file")
-  local check
-  check=$(node "$here/apps/check_flood.js" "$file" "$instances" "$lines")
-  if [[ $check != *'"lost":0,'* ]]; then
-    { echo "--- $manager run $rep: $(wc -l < "$file" 2>/dev/null || echo no) lines in $file; start output:"; cat "$work/$name-$manager.start.log"; } >&2
-  fi
-  local seconds
-  seconds=$(awk -v a="$end" -v b="$start" 'BEGIN{printf "%.2f", a-b}')
-  echo "$seconds $(node -e "const c=$check;console.log(c.lost, c.torn, c.duplicated, c.reordered)")"
-  if [[ $manager == pmd ]]; then "$pmctl" delete all >/dev/null 2>&1; rm -f "$file"; else "$pm2" delete all >/dev/null 2>&1; rm -f "$file"; fi
-}
-
-
-declare -A seconds lost torn
-for rep in $(seq "$reps"); do
-  order="pmd pm2"; (( rep % 2 == 0 )) && order="pm2 pmd"
-  for manager in $order; do
-    read -r s l t dup reo < <(log_flood "$manager" "$rep")
-    echo "rep $rep $manager: ${s}s, lost $l, torn $t, duplicated $dup, reordered $reo"
-    seconds[$manager]+="$s "
-    lost[$manager]+="$l "
-    torn[$manager]+="$((t + dup + reo)) "
-  done
-done
-
-total=$((instances * lines))
-row() {  # figure, pmd values, pm2 values, how to compare
-  local name=$1 a b
-  a=$(tr ' ' '\n' <<<"$2" | grep . | median_minmax)
-  b=$(tr ' ' '\n' <<<"$3" | grep . | median_minmax)
-  local ma=${a%% *} mb=${b%% *} ratio="-"
-  if [[ $4 == time ]] && awk -v x="$ma" 'BEGIN{exit !(x>0)}'; then ratio=$(awk -v x="$ma" -v y="$mb" 'BEGIN{printf "pmd %.1fx faster", y/x}'); fi
-  echo "| $name | $a | $b | $ratio |"
-}
-lps() { for s in $1; do awk -v s="$s" -v t="$total" 'BEGIN{printf "%d ", t/s}'; done; }
-table=$(cat <<TABLE
-| figure (median, min-max over $reps runs) | pmd | PM2 $pm2_version | ratio |
-| --- | --- | --- | --- |
-$(row "log flood: seconds until all $total lines are on disk" "${seconds[pmd]}" "${seconds[pm2]}" time)
-$(row "log flood: lines/s" "$(lps "${seconds[pmd]}")" "$(lps "${seconds[pm2]}")" none)
-$(row "log flood: lines lost" "${lost[pmd]}" "${lost[pm2]}" none)
-$(row "log flood: lines torn, duplicated or out of order" "${torn[pmd]}" "${torn[pm2]}" none)
-TABLE
-)
+date=$(date +%Y-%m-%d)
+combined="$here/results/$date$suffix.md"
 mkdir -p "$here/results"
-out="$here/results/$(date +%Y-%m-%d)$suffix.md"
+failed=()
+for s in "${scenarios[@]}"; do
+  [[ -x "$here/$s.sh" ]] || { echo "no scenario '$s' (bench/$s.sh)" >&2; exit 2; }
+  echo "=== $s ==="
+  if ! "$here/$s.sh" $flag; then failed+=("$s"); fi
+done
 {
-  echo "# pmd vs PM2 — $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "# pmd vs PM2: all scenarios — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Machine: $machine. Command: \`bench/run.sh$flag\`. Workload: $instances instances of bench/apps/flood.js, each writing $lines numbered lines, merged into one file."
-  echo
-  echo "$table"
-} > "$out"
-echo
-cat "$out"
+  echo "Command: \`bench/run.sh${flag:+ $flag}\`. Each section comes from bench/results/$date-<scenario>$suffix.md."
+  for s in "${scenarios[@]}"; do
+    f="$here/results/$date-$s$suffix.md"
+    [[ -f $f ]] || continue
+    echo
+    sed '1s/^# /## /' "$f"
+  done
+} > "$combined"
+echo "wrote $combined"
+if ((${#failed[@]})); then
+  echo "scenarios that failed: ${failed[*]}" >&2
+  exit 1
+fi

@@ -13,7 +13,8 @@ namespace pmd::policy {
 
 using std::chrono::milliseconds;
 
-/// Even with restart_delay 0 a crashing app waits this long, so nothing can busy-loop the daemon.
+/// Even with restart_delay 0 an app crashing within min_uptime waits this long before its next
+/// start, so a crash loop cannot busy-loop the daemon. A crash after a stable run is not delayed.
 inline constexpr milliseconds kMinRestartDelay{100};
 /// PM2's exponential backoff: x1.5 per consecutive crash, capped, reset after a stable run.
 inline constexpr milliseconds kMaxBackoffDelay{15'000};

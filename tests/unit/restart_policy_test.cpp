@@ -11,12 +11,20 @@ ExitStatus code(int c) { return ExitStatus{false, c, 0}; }
 ExitStatus sig(int s) { return ExitStatus{true, 0, s}; }
 }  // namespace
 
-TEST_CASE("a crash restarts after the minimum delay even when restart_delay is 0", "[policy]") {
+TEST_CASE("a crash loop restarts after the minimum delay even when restart_delay is 0", "[policy]") {
   RestartSettings s;
   auto d = decide_after_exit(s, code(1), milliseconds(50), {});
   CHECK(d.action == Action::kRestart);
   CHECK(d.delay == kMinRestartDelay);
   CHECK(d.history.unstable_restarts == 1);
+}
+
+TEST_CASE("a crash after a stable run restarts at once with restart_delay 0", "[policy]") {
+  RestartSettings s;
+  auto d = decide_after_exit(s, code(1), milliseconds(60'000), {});
+  CHECK(d.action == Action::kRestart);
+  CHECK(d.delay == milliseconds(0));
+  CHECK(d.history.unstable_restarts == 0);
 }
 
 TEST_CASE("restart_delay is honoured when above the minimum", "[policy]") {
