@@ -29,14 +29,20 @@ daemon_pid() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mib() { awk '/^VmRSS:/{printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
-measure() {  # manager count -> "rss_mib cpu_percent start_seconds"
+# The idle processes sleep this many seconds: a number of this run's own, so the ones a manager
+# leaves behind after `kill` can be counted and removed without touching anything else.
+nap="9$$"
+left_behind() { pgrep -f "^/bin/sleep $nap\$" | wc -l; }
+
+measure() {  # manager count -> "rss_mib cpu_percent start_seconds left_behind"
   local manager=$1 count=$2 eco="$work/idle.config.js" started
   cat > "$eco" <<JS
-module.exports = { apps: [{ name: 'idle', script: '/bin/sleep', args: 'infinity', interpreter: 'none',
+module.exports = { apps: [{ name: 'idle', script: '/bin/sleep', args: '$nap', interpreter: 'none',
   exec_mode: 'fork', instances: $count, autorestart: true }] };
 JS
   started=$(date +%s.%N)
-  if [[ $manager == pmd ]]; then "$pmctl" start "$eco" >/dev/null; else "$pm2" start "$eco" >/dev/null 2>&1; fi
+  if [[ $manager == pmd ]]; then "$pmctl" start "$eco" >/dev/null || { echo "pmctl start failed" >&2; exit 1; }
+  else "$pm2" start "$eco" >/dev/null 2>&1 || { echo "pm2 start failed" >&2; exit 1; }; fi
   local deadline=$(( $(date +%s) + 600 ))
   until [[ $(online "$manager") == "$count" ]]; do
     (( $(date +%s) < deadline )) || { echo "$manager: $count processes not online after 600 s" >&2; exit 1; }
@@ -47,18 +53,26 @@ JS
   local pid t0 t1; pid=$(daemon_pid "$manager")
   t0=$(cpu_ticks "$pid"); sleep "$window"; t1=$(cpu_ticks "$pid")
   local cpu; cpu=$(awk -v d=$((t1 - t0)) -v w="$window" -v hz="$ticks_per_s" 'BEGIN{printf "%.2f", d / hz / w * 100}')
-  echo "$(rss_mib "$pid") $cpu $up"
-  if [[ $manager == pmd ]]; then "$pmctl" kill >/dev/null; else "$pm2" kill >/dev/null 2>&1; fi
+  local rss; rss=$(rss_mib "$pid")
+  if [[ $manager == pmd ]]; then "$pmctl" kill >/dev/null 2>&1 || true; else "$pm2" kill >/dev/null 2>&1 || true; fi
+  # Whatever still runs once the daemon is gone (and 5 s later) was left behind.
+  local deadline=$(( $(date +%s) + 60 ))
+  while kill -0 "$pid" 2>/dev/null && (( $(date +%s) < deadline )); do sleep 0.2; done
+  sleep 5
+  local left; left=$(left_behind)
+  pkill -f "^/bin/sleep $nap\$" 2>/dev/null || true
+  echo "$rss $cpu $up $left"
 }
 
-declare -A rss cpu up
+declare -A rss cpu up left
 for rep in $(seq "$reps"); do
   for n in $counts; do
     order="pmd pm2"; (( rep % 2 == 0 )) && order="pm2 pmd"
     for manager in $order; do
-      read -r r c u < <(measure "$manager" "$n")
-      echo "rep $rep, $n idle processes, $manager: daemon RSS $r MiB, CPU $c % of a core, all online after $u s"
-      rss[$manager,$n]+="$r " cpu[$manager,$n]+="$c " up[$manager,$n]+="$u "
+      result=$(measure "$manager" "$n")
+      read -r r c u l <<<"$result"
+      echo "rep $rep, $n idle processes, $manager: daemon RSS $r MiB, CPU $c % of a core, all online after $u s, $l left running after kill"
+      rss[$manager,$n]+="$r " cpu[$manager,$n]+="$c " up[$manager,$n]+="$u " left[$manager,$n]+="$l "
     done
   done
 done
@@ -70,6 +84,7 @@ done
     echo "| daemon RSS (MiB), $n idle processes | $(median_minmax <<<"${rss[pmd,$n]}") | $(median_minmax <<<"${rss[pm2,$n]}") | $(ratio "$(median <<<"${rss[pmd,$n]}")" "$(median <<<"${rss[pm2,$n]}")") |"
     echo "| daemon CPU (% of a core), $n idle processes | $(median_minmax <<<"${cpu[pmd,$n]}") | $(median_minmax <<<"${cpu[pm2,$n]}") | $(ratio "$(median <<<"${cpu[pmd,$n]}")" "$(median <<<"${cpu[pm2,$n]}")") |"
     echo "| seconds until $n are online | $(median_minmax <<<"${up[pmd,$n]}") | $(median_minmax <<<"${up[pm2,$n]}") | $(ratio "$(median <<<"${up[pmd,$n]}")" "$(median <<<"${up[pm2,$n]}")") |"
+    echo "| of $n, still running 5 s after \`kill\` | $(median_minmax <<<"${left[pmd,$n]}") | $(median_minmax <<<"${left[pm2,$n]}") | |"
   done
 } > "$work/table.md"
 mkdir -p "$here/results"

@@ -16,7 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 flag="" suffix=""
 if [[ "${1:-}" == "--quick" ]]; then flag="--quick" suffix="-quick"; shift; fi
 # In the order of issue 8's list; balance is pmd's own extra (how connections spread).
-scenarios=(idle cli crash cluster memory flood balance)
+all=(idle cli crash cluster memory flood balance)
+scenarios=("${all[@]}")
 if (($#)); then scenarios=("$@"); fi
 
 # What the scenarios need beyond the build: npm for PM2, wrk and curl for HTTP load.
@@ -42,8 +43,8 @@ done
 {
   echo "# pmd vs PM2: all scenarios — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Command: \`bench/run.sh${flag:+ $flag}\`. Each section comes from bench/results/$date-<scenario>$suffix.md."
-  for s in "${scenarios[@]}"; do
+  echo "Command: \`bench/run.sh${flag:+ $flag}\`. Each section comes from bench/results/$date-<scenario>$suffix.md (today's run of that scenario, whichever run made it)."
+  for s in "${all[@]}"; do
     f="$here/results/$date-$s$suffix.md"
     [[ -f $f ]] || continue
     echo
