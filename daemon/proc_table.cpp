@@ -88,15 +88,20 @@ std::vector<ProcEntry> read_proc_table() {
   return table;
 }
 
-bool environment_has(pid_t pid, const std::string& entry) {
+std::string read_environment(pid_t pid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/environ", static_cast<int>(pid));
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return {};
   std::string env;
   char buf[16384];
   for (ssize_t n; env.size() < (1 << 20) && (n = ::read(fd, buf, sizeof buf)) > 0;) env.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
+  return env;
+}
+
+bool environment_has(pid_t pid, const std::string& entry) {
+  const std::string env = read_environment(pid);
   // Entries are NUL-separated: match a whole one.
   for (std::size_t at = env.find(entry); at != std::string::npos; at = env.find(entry, at + 1)) {
     const bool starts = at == 0 || env[at - 1] == '\0';

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,8 @@ std::optional<ProcEntry> parse_proc_stat(std::string_view text);
 
 /// Every process currently visible in /proc.
 std::vector<ProcEntry> read_proc_table();
+/// The process's environment as it was at exec: NUL-separated KEY=VALUE entries ("" if unreadable).
+std::string read_environment(pid_t pid);
 /// Whether `entry` ("KEY=VALUE") is in the process's environment (as it was at exec).
 bool environment_has(pid_t pid, const std::string& entry);
 /// One process's entry; nullopt when it is gone.

@@ -109,14 +109,7 @@ void UsageSampler::refresh_followed() {
 }
 
 std::string UsageSampler::adopted_unit(pid_t pid) const {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/environ", static_cast<int>(pid));
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string env;
-  char buf[16384];
-  for (ssize_t n; env.size() < (1 << 20) && (n = ::read(fd, buf, sizeof buf)) > 0;) env.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
+  const std::string env = read_environment(pid);
   static const std::string kKey = "PMD_UNIT=";
   for (std::size_t at = 0; at < env.size();) {
     std::size_t end = env.find('\0', at);
