@@ -20,8 +20,10 @@ all=(idle cli crash cluster memory flood balance)
 scenarios=("${all[@]}")
 if (($#)); then scenarios=("$@"); fi
 
-# What the scenarios need beyond the build: npm for PM2, wrk and curl for HTTP load.
+# What the scenarios need beyond the build: npm for PM2, wrk and curl for HTTP load, procps
+# (free, pgrep, pkill) that a minimal Debian lacks.
 need=()
+command -v pgrep >/dev/null || need+=(procps)
 command -v npm >/dev/null || need+=(npm)
 command -v wrk >/dev/null || need+=(wrk)
 command -v curl >/dev/null || need+=(curl)
