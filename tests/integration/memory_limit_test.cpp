@@ -76,7 +76,7 @@ TEST_CASE("a child process that leaks is caught, and goes with its instance", "[
   CHECK(wait_until([&] { return !process_alive(first_child); }));
 }
 
-TEST_CASE("-i max counts the CPUs pmctl may use (taskset -c 0 gives one instance)", "[instances]") {
+TEST_CASE("instances max counts the CPUs pmctl may use (taskset -c 0 gives one instance)", "[instances]") {
   Daemon d;
   RunOptions options;
   options.env["PMD_HOME"] = d.home().string();

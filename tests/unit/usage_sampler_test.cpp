@@ -23,6 +23,8 @@ void hold_memory_and_wait(int ready_fd, char tag, std::size_t bytes) {
   if (bytes > 0) {
     auto* block = static_cast<char*>(std::malloc(bytes));
     std::memset(block, 1, bytes);  // touched, so it is resident
+    // The block is never read: without this the optimiser may drop the malloc and the memset.
+    __asm__ volatile("" : : "r"(block) : "memory");
   }
   (void)!::write(ready_fd, &tag, 1);
   for (;;) ::pause();
