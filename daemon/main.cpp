@@ -32,13 +32,19 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
-#include <optional>
 #include <iostream>
+#include <optional>
 
 namespace asio = boost::asio;
 
 namespace {
 
+// A flag wins over its environment variable (which reaches a daemon that pmctl starts).
+std::string flag_or_env(const std::string& flag, const char* variable) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(variable);
+  return value ? value : "";
+}
 
 void setup_logging(const pmd::HomePaths& paths, bool foreground) {
   std::shared_ptr<spdlog::logger> logger;
@@ -109,7 +115,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   std::chrono::milliseconds sample_interval{1000};
-  if (sample_flag.empty() && std::getenv("PMD_SAMPLE_INTERVAL")) sample_flag = std::getenv("PMD_SAMPLE_INTERVAL");
+  sample_flag = flag_or_env(sample_flag, "PMD_SAMPLE_INTERVAL");
   if (!sample_flag.empty()) {
     auto parsed = pmd::units::parse_duration(sample_flag);
     if (!parsed || parsed->count() < 100 || parsed->count() > 60000) {
@@ -119,7 +125,7 @@ int main(int argc, char** argv) {
     }
     sample_interval = *parsed;
   }
-  if (metrics_flag.empty() && std::getenv("PMD_METRICS")) metrics_flag = std::getenv("PMD_METRICS");
+  metrics_flag = flag_or_env(metrics_flag, "PMD_METRICS");
   std::optional<pmd::HttpAddress> metrics_address;
   if (!metrics_flag.empty()) {
     metrics_address = pmd::parse_http_address(metrics_flag);
