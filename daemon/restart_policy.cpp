@@ -69,9 +69,9 @@ Decision decide_after_exit(const RestartSettings& s, const ExitStatus& exit, mil
     }
     d.history.last_backoff = delay;
   }
-  // A crash loop waits at least a little, so it cannot busy-loop the daemon; a crash after a
-  // stable run restarts at once (restart_delay 0), as users of a web service want.
-  if (unstable) delay = std::max(delay, kMinRestartDelay);
+  // A crash loop waits at least a little, so it cannot busy-loop the daemon (even with
+  // min_uptime 0); a crash after a stable run restarts at once, as users of a web service want.
+  if (unstable || uptime < kImmediateRestartUptime) delay = std::max(delay, kMinRestartDelay);
   d.action = Action::kRestart;
   d.delay = delay;
   d.reason = how + "; restarting in " + units::format_duration(delay);

@@ -13,9 +13,11 @@ namespace pmd::policy {
 
 using std::chrono::milliseconds;
 
-/// Even with restart_delay 0 an app crashing within min_uptime waits this long before its next
-/// start, so a crash loop cannot busy-loop the daemon. A crash after a stable run is not delayed.
+/// Even with restart_delay 0 an app that crashed within min_uptime, or within
+/// kImmediateRestartUptime whatever min_uptime says, waits this long before its next start, so a
+/// crash loop cannot busy-loop the daemon. A crash after a longer, stable run is not delayed.
 inline constexpr milliseconds kMinRestartDelay{100};
+inline constexpr milliseconds kImmediateRestartUptime{1000};
 /// PM2's exponential backoff: x1.5 per consecutive crash, capped, reset after a stable run.
 inline constexpr milliseconds kMaxBackoffDelay{15'000};
 inline constexpr milliseconds kBackoffResetUptime{30'000};

@@ -19,6 +19,14 @@ TEST_CASE("a crash loop restarts after the minimum delay even when restart_delay
   CHECK(d.history.unstable_restarts == 1);
 }
 
+TEST_CASE("with min_uptime 0 a crash loop still waits the minimum delay", "[policy]") {
+  RestartSettings s;
+  s.min_uptime = milliseconds(0);
+  auto d = decide_after_exit(s, code(1), milliseconds(5), {});
+  CHECK(d.history.unstable_restarts == 0);
+  CHECK(d.delay == kMinRestartDelay);
+}
+
 TEST_CASE("a crash after a stable run restarts at once with restart_delay 0", "[policy]") {
   RestartSettings s;
   auto d = decide_after_exit(s, code(1), milliseconds(60'000), {});
