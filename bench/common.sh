@@ -9,7 +9,11 @@ cmake --build "$root/build-bench" -j "$(nproc)" >/dev/null
 pmctl="$root/build-bench/bin/pmctl"
 if [[ ! -x "$here/node_modules/.bin/pm2" ]]; then
   echo "installing PM2 from npm into bench/node_modules..."
-  npm install --prefix "$here" --no-audit --no-fund --silent pm2@latest >/dev/null
+  if ! npm install --prefix "$here" --no-audit --no-fund pm2@latest >"$here/npm-install.log" 2>&1; then
+    echo "npm could not install PM2; its output:" >&2
+    cat "$here/npm-install.log" >&2
+    exit 1
+  fi
 fi
 pm2="$here/node_modules/.bin/pm2"
 work=$(mktemp -d /tmp/pmd-bench.XXXXXX)
