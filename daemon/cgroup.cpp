@@ -50,10 +50,6 @@ bool write_file(const std::string& path, const char* text) {
   return ok;
 }
 
-}  // namespace
-
-namespace {
-
 // Subtrees left by pmds that died without cleaning up (SIGKILL): their empty leaves and
 // themselves are removed. A leaf that still holds processes is left alone: those belong to
 // apps of a daemon that is gone, not to us.
@@ -101,7 +97,6 @@ CgroupTree::~CgroupTree() {
   for (int i = 0; i < 100 && (sweep(), !retired_.empty()); ++i) ::usleep(10'000);
   ::rmdir(base_.c_str());
 }
-
 
 std::string CgroupTree::make_leaf(const std::string& name) {
   std::string leaf = base_ + "/" + name;

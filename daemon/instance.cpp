@@ -367,7 +367,7 @@ void Instance::find_escapees() {
   std::unordered_map<pid_t, pid_t> group_of;
   for (const auto& e : table) {
     group_of[e.pid] = e.pgid;
-    if (!unit_.empty() && e.ppid == daemon && e.pid != pid_ && environment_has(e.pid, "PMD_UNIT=" + unit_)) roots.push_back(e.pid);
+    if (!unit_.empty() && e.ppid == daemon && e.pid != pid_ && environment_value(e.pid, "PMD_UNIT") == unit_) roots.push_back(e.pid);
   }
   auto tree = descendants_of(table, roots);
   tree.insert(tree.end(), roots.begin() + (pid_ > 0 ? 1 : 0), roots.end());
@@ -577,7 +577,7 @@ json Instance::view(bool detailed) const {
       {"memory", memory_bytes_},
       {"processes", processes_},
       {"memory_limit", s.max_memory_restart},
-      {"cpu_seconds", static_cast<double>(cpu_ticks_) / static_cast<double>(::sysconf(_SC_CLK_TCK))},
+      {"cpu_seconds", cpu_seconds(cpu_ticks_)},
   };
   if (!detailed) return v;
   v["reason"] = status_reason_;

@@ -66,6 +66,9 @@ struct AppRuntime {
 };
 
 enum class InstanceState { kLaunching, kOnline, kStopping, kStopped, kWaitingRestart, kErrored };
+inline constexpr InstanceState kAllInstanceStates[] = {InstanceState::kLaunching, InstanceState::kOnline,
+                                                      InstanceState::kStopping,  InstanceState::kStopped,
+                                                      InstanceState::kWaitingRestart, InstanceState::kErrored};
 
 /// The names `list` shows, as PM2 spells them.
 const char* state_name(InstanceState state);

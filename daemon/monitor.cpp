@@ -13,10 +13,6 @@ namespace pmd {
 
 using nlohmann::json;
 
-namespace {
-const double kTicksPerSecond = static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 Monitor::Monitor(Supervisor& supervisor, std::chrono::milliseconds interval)
     : supervisor_(supervisor), interval_(interval), started_at_(std::chrono::steady_clock::now()) {
   sample_self();
@@ -25,14 +21,8 @@ Monitor::Monitor(Supervisor& supervisor, std::chrono::milliseconds interval)
 void Monitor::sample_self() {
   auto e = read_proc_entry(::getpid());
   if (!e) return;
-  auto now = std::chrono::steady_clock::now();
-  if (self_sampled_at_ != std::chrono::steady_clock::time_point{} && e->cpu_ticks >= self_ticks_) {
-    double seconds = std::chrono::duration<double>(now - self_sampled_at_).count();
-    if (seconds > 0) self_cpu_percent_ = static_cast<double>(e->cpu_ticks - self_ticks_) / kTicksPerSecond / seconds * 100.0;
-  }
-  self_ticks_ = e->cpu_ticks;
+  self_cpu_.update(e->cpu_ticks, std::chrono::steady_clock::now());
   self_rss_ = e->rss_bytes;
-  self_sampled_at_ = now;
 }
 
 void Monitor::tick() {
@@ -55,8 +45,8 @@ json Monitor::snapshot() const {
       {"pid", ::getpid()},
       {"version", kVersion},
       {"memory", self_rss_},
-      {"cpu", self_cpu_percent_},
-      {"cpu_seconds", static_cast<double>(self_ticks_) / kTicksPerSecond},
+      {"cpu", self_cpu_.percent()},
+      {"cpu_seconds", cpu_seconds(self_cpu_.ticks())},
       {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_).count()},
   };
   return {{"interval_ms", interval_.count()}, {"daemon", daemon}, {"processes", supervisor_.list()}};

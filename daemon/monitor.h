@@ -3,6 +3,7 @@
 // subscribers. `snapshot()` is what `monit` and `metrics` show.
 #pragma once
 
+#include "proc_table.h"
 #include "rpc_connection.h"
 #include "supervisor.h"
 
@@ -37,11 +38,9 @@ class Monitor {
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point started_at_;
   std::vector<std::weak_ptr<RpcConnection>> subscribers_;
-  // The daemon's own usage, from /proc/self/stat.
-  std::uint64_t self_ticks_ = 0;
+  // The daemon's own usage, from /proc/<pid>/stat.
+  CpuMeter self_cpu_;
   std::uint64_t self_rss_ = 0;
-  double self_cpu_percent_ = 0;
-  std::chrono::steady_clock::time_point self_sampled_at_{};
 };
 
 }  // namespace pmd

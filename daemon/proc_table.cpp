@@ -100,15 +100,34 @@ std::string read_environment(pid_t pid) {
   return env;
 }
 
-bool environment_has(pid_t pid, const std::string& entry) {
+std::string environment_value(pid_t pid, const std::string& key) {
   const std::string env = read_environment(pid);
-  // Entries are NUL-separated: match a whole one.
-  for (std::size_t at = env.find(entry); at != std::string::npos; at = env.find(entry, at + 1)) {
-    const bool starts = at == 0 || env[at - 1] == '\0';
-    const bool ends = at + entry.size() == env.size() || env[at + entry.size()] == '\0';
-    if (starts && ends) return true;
+  const std::string prefix = key + "=";
+  // Entries are NUL-separated KEY=VALUE.
+  for (std::size_t at = 0; at < env.size();) {
+    std::size_t end = env.find('\0', at);
+    if (end == std::string::npos) end = env.size();
+    if (env.compare(at, prefix.size(), prefix) == 0) return env.substr(at + prefix.size(), end - at - prefix.size());
+    at = end + 1;
   }
-  return false;
+  return {};
+}
+
+double cpu_seconds(std::uint64_t ticks) {
+  static const double kTicksPerSecond = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return static_cast<double>(ticks) / kTicksPerSecond;
+}
+
+bool CpuMeter::update(std::uint64_t ticks, std::chrono::steady_clock::time_point now) {
+  bool moved = true;
+  if (at_ != std::chrono::steady_clock::time_point{} && ticks >= ticks_) {
+    double seconds = std::chrono::duration<double>(now - at_).count();
+    if (seconds > 0) percent_ = cpu_seconds(ticks - ticks_) / seconds * 100.0;
+    moved = ticks != ticks_;
+  }
+  ticks_ = ticks;
+  at_ = now;
+  return moved;
 }
 
 std::optional<ProcEntry> read_proc_entry(pid_t pid) { return read_stat_file(std::to_string(pid).c_str()); }

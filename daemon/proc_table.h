@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,8 +29,25 @@ std::optional<ProcEntry> parse_proc_stat(std::string_view text);
 std::vector<ProcEntry> read_proc_table();
 /// The process's environment as it was at exec: NUL-separated KEY=VALUE entries ("" if unreadable).
 std::string read_environment(pid_t pid);
-/// Whether `entry` ("KEY=VALUE") is in the process's environment (as it was at exec).
-bool environment_has(pid_t pid, const std::string& entry);
+/// The value of `key` in the process's environment (as it was at exec); "" when absent.
+std::string environment_value(pid_t pid, const std::string& key);
+/// Clock ticks (as in /proc/<pid>/stat) to seconds.
+double cpu_seconds(std::uint64_t ticks);
+
+/// CPU use between two readings of a process's (or tree's) CPU ticks, in percent of one CPU.
+class CpuMeter {
+ public:
+  /// Takes a reading; returns whether the ticks moved since the previous one.
+  bool update(std::uint64_t ticks, std::chrono::steady_clock::time_point now);
+  double percent() const { return percent_; }
+  std::uint64_t ticks() const { return ticks_; }
+
+ private:
+  std::uint64_t ticks_ = 0;
+  std::chrono::steady_clock::time_point at_{};
+  double percent_ = 0;
+};
+
 /// One process's entry; nullopt when it is gone.
 std::optional<ProcEntry> read_proc_entry(pid_t pid);
 

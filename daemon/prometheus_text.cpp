@@ -1,6 +1,8 @@
 // Prometheus text rendering.
 #include "prometheus_text.h"
 
+#include "instance.h"
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -63,8 +65,6 @@ std::string instance_labels(const json& p) {
   return "app=\"" + escape_label_value(p.value("name", "")) + "\",id=\"" + std::to_string(p.value("id", 0)) + "\"";
 }
 
-const char* const kStatuses[] = {"launching", "online", "stopping", "stopped", "waiting restart", "errored"};
-
 }  // namespace
 
 std::string prometheus_text(const json& snapshot) {
@@ -88,37 +88,35 @@ std::string prometheus_text(const json& snapshot) {
   w.family({"pmd_instances", "gauge", "Number of instances pmd supervises."});
   w.sample("pmd_instances", "", static_cast<double>(processes.size()));
 
-  // One family at a time, every instance under it, as the format requires.
+  // One family at a time, every instance under it, as the format requires. Each figure is a
+  // field of the instance's `list` row, scaled to the unit its name says.
   struct PerInstance {
     Family family;
-    double (*value)(const json&);
+    const char* field;
+    double scale;
   };
-  const std::vector<PerInstance> per_instance = {
-      {{"pmd_instance_cpu_percent", "gauge", "CPU use of the instance's process tree, in percent of one CPU."},
-       [](const json& p) { return p.value("cpu", 0.0); }},
-      {{"pmd_instance_cpu_seconds_total", "counter", "CPU time of the instance's live processes."},
-       [](const json& p) { return p.value("cpu_seconds", 0.0); }},
-      {{"pmd_instance_memory_bytes", "gauge", "Resident memory of the instance's process tree."},
-       [](const json& p) { return p.value("memory", 0.0); }},
-      {{"pmd_instance_memory_limit_bytes", "gauge", "The instance's max_memory_restart (0: no limit)."},
-       [](const json& p) { return p.value("memory_limit", 0.0); }},
-      {{"pmd_instance_processes", "gauge", "Processes in the instance's tree (0 when not running)."},
-       [](const json& p) { return p.value("processes", 0.0); }},
-      {{"pmd_instance_restarts_total", "counter", "Restarts of the instance, for any reason."},
-       [](const json& p) { return p.value("restarts", 0.0); }},
+  const PerInstance per_instance[] = {
+      {{"pmd_instance_cpu_percent", "gauge", "CPU use of the instance's process tree, in percent of one CPU."}, "cpu", 1},
+      {{"pmd_instance_cpu_seconds_total", "counter", "CPU time of the instance's live processes."}, "cpu_seconds", 1},
+      {{"pmd_instance_memory_bytes", "gauge", "Resident memory of the instance's process tree."}, "memory", 1},
+      {{"pmd_instance_memory_limit_bytes", "gauge", "The instance's max_memory_restart (0: no limit)."}, "memory_limit", 1},
+      {{"pmd_instance_processes", "gauge", "Processes in the instance's tree (0 when not running)."}, "processes", 1},
+      {{"pmd_instance_restarts_total", "counter", "Restarts of the instance, for any reason."}, "restarts", 1},
       {{"pmd_instance_memory_restarts_total", "counter", "Restarts of the instance for passing max_memory_restart."},
-       [](const json& p) { return p.value("memory_restarts", 0.0); }},
+       "memory_restarts", 1},
       {{"pmd_instance_uptime_seconds", "gauge", "Seconds since the instance's current process started (0 when not running)."},
-       [](const json& p) { return p.value("uptime_ms", 0.0) / 1000.0; }},
+       "uptime_ms", 0.001},
   };
   for (const auto& metric : per_instance) {
     w.family(metric.family);
-    for (const auto& p : processes) w.sample(metric.family.name, instance_labels(p), metric.value(p));
+    for (const auto& p : processes) w.sample(metric.family.name, instance_labels(p), p.value(metric.field, 0.0) * metric.scale);
   }
   w.family({"pmd_instance_status", "gauge", "1 for the instance's current status, 0 for the others."});
   for (const auto& p : processes)
-    for (const char* status : kStatuses)
+    for (InstanceState state : kAllInstanceStates) {
+      const std::string status = state_name(state);
       w.sample("pmd_instance_status", instance_labels(p) + ",status=\"" + status + "\"", p.value("status", "") == status ? 1 : 0);
+    }
   return w.text();
 }
 

@@ -4,7 +4,6 @@
 #include "jsonrpc.h"
 #include "listeners.h"
 #include "nearest_name.h"
-#include "proc_table.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,7 +12,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <unordered_map>
 
 namespace pmd {
 

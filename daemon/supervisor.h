@@ -80,7 +80,8 @@ class Supervisor {
   /// Retries lines a full or failing disk refused.
   void retry_logs();
 
-  /// One sampling round of CPU and memory for every running instance's process group.
+  /// One sampling round of CPU and memory of every running instance's process tree, and the
+  /// memory limits checked against it.
   void sample_usage();
 
  private:

@@ -11,25 +11,6 @@
 #include <optional>
 
 namespace pmd {
-namespace {
-
-const std::uint64_t kPageSize = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-const double kTicksPerSecond = static_cast<double>(::sysconf(_SC_CLK_TCK));
-
-int open_proc_file(pid_t pid, const char* name) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/%s", static_cast<int>(pid), name);
-  return ::open(path, O_RDONLY | O_CLOEXEC);
-}
-
-std::optional<ProcEntry> pread_stat(int fd) {
-  char buf[1024];
-  ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-  if (n <= 0) return std::nullopt;  // ESRCH once the process is gone
-  return parse_proc_stat(std::string_view(buf, static_cast<std::size_t>(n)));
-}
-
-}  // namespace
 
 std::optional<std::uint64_t> parse_statm_rss_pages(std::string_view text) {
   // "size resident shared text lib data dt", in pages.
@@ -43,6 +24,21 @@ std::optional<std::uint64_t> parse_statm_rss_pages(std::string_view text) {
 }
 
 namespace {
+
+const std::uint64_t kPageSize = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+
+int open_proc_file(pid_t pid, const char* name) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/%s", static_cast<int>(pid), name);
+  return ::open(path, O_RDONLY | O_CLOEXEC);
+}
+
+std::optional<ProcEntry> pread_stat(int fd) {
+  char buf[1024];
+  ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return std::nullopt;  // ESRCH once the process is gone
+  return parse_proc_stat(std::string_view(buf, static_cast<std::size_t>(n)));
+}
 
 std::optional<std::uint64_t> pread_statm_rss(int fd) {
   char buf[256];
@@ -78,14 +74,9 @@ bool UsageSampler::refresh(pid_t pid, Followed& f, Read what, std::chrono::stead
   }
   auto e = pread_stat(f.stat_fd);
   if (!e) return false;
-  if (f.stat_read_at != std::chrono::steady_clock::time_point{} && e->cpu_ticks >= f.entry.cpu_ticks) {
-    double seconds = std::chrono::duration<double>(now - f.stat_read_at).count();
-    if (seconds > 0) f.cpu_percent = static_cast<double>(e->cpu_ticks - f.entry.cpu_ticks) / kTicksPerSecond / seconds * 100.0;
-    f.idle = e->cpu_ticks == f.entry.cpu_ticks;
-  }
+  f.idle = !f.cpu.update(e->cpu_ticks, now);
   f.entry = *e;
   f.rss_bytes = e->rss_bytes;
-  f.stat_read_at = now;
   return true;
 }
 
@@ -106,18 +97,6 @@ void UsageSampler::refresh_followed() {
       it = ours_.erase(it);
     }
   }
-}
-
-std::string UsageSampler::adopted_unit(pid_t pid) const {
-  const std::string env = read_environment(pid);
-  static const std::string kKey = "PMD_UNIT=";
-  for (std::size_t at = 0; at < env.size();) {
-    std::size_t end = env.find('\0', at);
-    if (end == std::string::npos) end = env.size();
-    if (env.compare(at, kKey.size(), kKey) == 0) return env.substr(at + kKey.size(), end - at - kKey.size());
-    at = end + 1;
-  }
-  return {};
 }
 
 void UsageSampler::follow(pid_t pid) {
@@ -185,7 +164,7 @@ std::vector<TreeUsage> UsageSampler::sample(const std::vector<TreeRoot>& roots) 
       chain.push_back(pid);
       if (f->second.entry.ppid == self_) {
         // Adopted by pmd: a double-forked orphan of some launch (its marker says which).
-        if (f->second.unit.empty()) f->second.unit = adopted_unit(pid);
+        if (f->second.unit.empty()) f->second.unit = environment_value(pid, "PMD_UNIT");
         if (auto u = unit_index.find(f->second.unit); u != unit_index.end()) found = u->second;
         break;
       }
@@ -206,7 +185,7 @@ std::vector<TreeUsage> UsageSampler::sample(const std::vector<TreeRoot>& roots) 
     }
     it->second.memory_watched = roots[static_cast<std::size_t>(o)].memory_watched;
     TreeUsage& tree = usage[static_cast<std::size_t>(o)];
-    tree.cpu_percent += it->second.cpu_percent;
+    tree.cpu_percent += it->second.cpu.percent();
     tree.cpu_ticks += it->second.entry.cpu_ticks;
     tree.rss_bytes += it->second.rss_bytes;
     ++tree.processes;

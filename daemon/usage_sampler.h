@@ -67,8 +67,7 @@ class UsageSampler {
     int statm_fd = -1;  // /proc/<pid>/statm, opened once memory is watched
     ProcEntry entry;    // as of the last stat read
     std::uint64_t rss_bytes = 0;
-    double cpu_percent = 0;  // over the interval between its last two stat reads
-    std::chrono::steady_clock::time_point stat_read_at{};
+    CpuMeter cpu;       // over the interval between its last two stat reads
     bool idle = false;  // no CPU used between its last two stat reads
     bool memory_watched = false;  // its tree is under a memory limit
     std::string unit;   // read from its environment when pmd adopted it
@@ -81,7 +80,6 @@ class UsageSampler {
   void refresh_followed();
   void follow(pid_t pid);
   void discover_new();
-  std::string adopted_unit(pid_t pid) const;
 
   pid_t self_;
   std::unordered_map<pid_t, Followed> ours_;
