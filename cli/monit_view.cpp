@@ -28,12 +28,6 @@ std::string rpad(const std::string& text, std::size_t width) {
   return text.size() >= width ? text : std::string(width - text.size(), ' ') + text;
 }
 
-std::string percent(double value) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", value);
-  return buf;
-}
-
 std::string uptime_of(const json& p) {
   if (p["pid"].is_null()) return "-";
   return units::format_uptime(std::chrono::milliseconds(p.value("uptime_ms", 0LL)));
@@ -98,7 +92,7 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
   char title[256];
   std::snprintf(title, sizeof title, " pmd monit  %zu instance%s  daemon %s %s cpu  every %s    q quit  up/down or j/k select",
                 instances.size(), instances.size() == 1 ? "" : "s", units::format_size(daemon.value("memory", 0ULL)).c_str(),
-                percent(daemon.value("cpu", 0.0)).c_str(),
+                units::format_percent(daemon.value("cpu", 0.0)).c_str(),
                 units::format_duration(std::chrono::milliseconds(state.snapshot.value("interval_ms", 1000LL))).c_str());
   add(title, LineStyle::kTitle);
   if (!state.notice.empty()) add(" " + state.notice, LineStyle::kError);
@@ -133,7 +127,7 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
     // Memory bars are relative to the limit when there is one, else to the largest instance.
     double mem_fraction = static_cast<double>(memory) / static_cast<double>(limit > 0 ? limit : largest);
     std::string status = p.value("status", "");
-    add(row(std::to_string(p.value("id", 0)), p.value("name", ""), status, percent(p.value("cpu", 0.0)),
+    add(row(std::to_string(p.value("id", 0)), p.value("name", ""), status, units::format_percent(p.value("cpu", 0.0)),
             bar(p.value("cpu", 0.0) / 100.0, bar_width), units::format_size(memory), bar(mem_fraction, bar_width),
             std::to_string(p.value("restarts", 0)), uptime_of(p)),
         static_cast<std::size_t>(i) == state.selected ? LineStyle::kSelected
@@ -153,7 +147,7 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
         std::to_string(p.value("processes", 0)));
     std::string memory_line = " memory " + units::format_size(p.value("memory", 0ULL));
     if (p.value("memory_limit", 0ULL) > 0) memory_line += " of " + units::format_size(p.value("memory_limit", 0ULL)) + " limit";
-    add(memory_line + "   cpu " + percent(p.value("cpu", 0.0)) + "   restarts " + std::to_string(p.value("restarts", 0)) +
+    add(memory_line + "   cpu " + units::format_percent(p.value("cpu", 0.0)) + "   restarts " + std::to_string(p.value("restarts", 0)) +
         " (memory " + std::to_string(p.value("memory_restarts", 0)) + ", crashes in a row " +
         std::to_string(p.value("unstable_restarts", 0)) + ")");
 

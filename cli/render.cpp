@@ -44,11 +44,7 @@ std::string format_time(long long unix_ms) {
   return buf;
 }
 
-std::string cpu_text(const json& v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", v.value("cpu", 0.0));
-  return buf;
-}
+std::string cpu_text(const json& v) { return units::format_percent(v.value("cpu", 0.0)); }
 
 std::string join(const json& array, const char* sep) {
   std::string out;

@@ -20,6 +20,9 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 /// "0 B", "512 B", "12.3 KiB", "301.0 MiB", "1.2 GiB".
 std::string format_size(std::uint64_t bytes);
 
+/// "12.5%": CPU use as list and monit show it.
+std::string format_percent(double percent);
+
 /// Compact uptime as `pm2 ls` shows it: "0s", "59s", "12m", "5h", "3D".
 std::string format_uptime(std::chrono::milliseconds elapsed);
 
