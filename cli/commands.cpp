@@ -331,6 +331,55 @@ int run_pmctl(int argc, char** argv) {
     };
   });
 
+  // save / resurrect / cleardump
+  bool save_force = false;
+  auto* save_cmd = app.add_subcommand("save", "remember the apps (and which run) in PMD_HOME/dump.json for `pmctl resurrect` "
+                                              "and boot")->alias("dump");
+  save_cmd->add_flag("--force", save_force, "save even when no app is registered (empties the dump)");
+  save_cmd->callback([&] {
+    action = [&] {
+      Session session(true);
+      json result;
+      if (int r = session.call("save", json{{"force", save_force}}, result); r != kExitOk) return r;
+      const auto& apps = result["apps"];
+      std::cout << "saved " << apps.size() << " app" << (apps.size() == 1 ? "" : "s");
+      for (std::size_t i = 0; i < apps.size(); ++i) std::cout << (i == 0 ? ": " : ", ") << apps[i].get<std::string>();
+      std::cout << " to " << result.value("path", "") << "\n";
+      return kExitOk;
+    };
+  });
+  app.add_subcommand("resurrect", "start the apps of the last `pmctl save` again")->callback([&] {
+    action = [&] {
+      Session session(true);
+      json result;
+      if (int r = session.call("resurrect", json::object(), result); r != kExitOk) return r;
+      for (const auto& w : result.value("warnings", json::array())) print_warning(w.get<std::string>());
+      int failed = 0;
+      for (const auto& row : result["apps"]) {
+        std::string action_taken = row.value("action", "");
+        if (action_taken == "failed") {
+          ++failed;
+          print_error(row.value("name", "") + ": " + row.value("error", ""));
+        } else {
+          std::cout << action_taken << " " << row.value("name", "") << "\n";
+        }
+      }
+      if (result["apps"].empty()) std::cout << "the dump " << result.value("path", "") << " holds no apps\n";
+      int shown = show_list(session, false);
+      return failed > 0 ? kExitFailed : shown;
+    };
+  });
+  app.add_subcommand("cleardump", "empty the dump, so that nothing comes back at boot (the previous one stays as dump.json.bak)")
+      ->callback([&] {
+        action = [&] {
+          Session session(true);
+          json result;
+          if (int r = session.call("cleardump", json::object(), result); r != kExitOk) return r;
+          std::cout << "emptied " << result.value("path", "") << "\n";
+          return kExitOk;
+        };
+      });
+
   // ping / kill / version
   app.add_subcommand("ping", "check the daemon answers (starting it if needed)")->callback([&] {
     action = [&] {

@@ -29,6 +29,8 @@ enum ErrorCode : int {
   kShuttingDown = -32005,
   kAppBusy = -32006,        // a reload or scale of the app is already under way
   kReloadAborted = -32007,  // a replacement failed; the old instances keep serving
+  kDumpFailed = -32008,     // the dump could not be written, or read back (nothing was restored)
+  kNothingToSave = -32009,  // save with no apps: it would empty the dump (save --force does)
 };
 
 /// The one error type handlers throw; the dispatcher turns it into a JSON-RPC error object.

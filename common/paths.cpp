@@ -28,6 +28,8 @@ HomePaths home_paths(const std::filesystem::path& home) {
       .pid_file = home / "pmd.pid",
       .daemon_log = home / "pmd.log",
       .logs_dir = home / "logs",
+      .dump = home / "dump.json",
+      .settings = home / "pmd.yaml",
   };
 }
 

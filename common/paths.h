@@ -19,6 +19,8 @@ struct HomePaths {
   std::filesystem::path pid_file;        // pmd.pid: informational only; the lock is the truth
   std::filesystem::path daemon_log;      // pmd.log
   std::filesystem::path logs_dir;        // logs/: app output
+  std::filesystem::path dump;            // dump.json: what `pmctl save` wrote (dump.json.bak: the save before)
+  std::filesystem::path settings;        // pmd.yaml: the daemon's own settings (optional)
 };
 
 /// $PMD_HOME if set, else $HOME/.pmd, else the passwd entry's home + /.pmd.

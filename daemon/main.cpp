@@ -1,23 +1,16 @@
-// pmd: the daemon. Parses its flags, becomes the one daemon of its PMD_HOME, and runs the loop.
-#include "child_reaper.h"
+// pmd: the daemon. Reads its flags, environment and settings file, becomes the one daemon of its
+// PMD_HOME (or, with `pmd run`, a foreground container entry point), and serves.
 #include "daemon_process.h"
-#include "methods.h"
 #include "metrics_http.h"
-#include "monitor.h"
 #include "paths.h"
-#include "prometheus_text.h"
 #include "pmd_version.h"
-#include "rpc_server.h"
+#include "run_apps.h"
+#include "serve.h"
+#include "settings.h"
 #include "spawner.h"
-#include "supervisor.h"
 #include "units.h"
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -31,26 +24,37 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
+#include <fstream>
 #include <iostream>
-#include <optional>
-
-namespace asio = boost::asio;
+#include <sstream>
 
 namespace {
 
-// A flag wins over its environment variable (which reaches a daemon that pmctl starts).
-std::string flag_or_env(const std::string& flag, const char* variable) {
+namespace fs = std::filesystem;
+
+// A flag wins over its environment variable (which reaches a daemon that pmctl starts), which
+// wins over the settings file.
+std::string first_set(const std::string& flag, const char* variable, const std::optional<std::string>& setting) {
   if (!flag.empty()) return flag;
-  const char* value = std::getenv(variable);
-  return value ? value : "";
+  if (const char* value = std::getenv(variable); value && *value) return value;
+  return setting.value_or("");
+}
+
+bool env_true(const char* variable) {
+  const char* v = std::getenv(variable);
+  return v && (std::string_view(v) == "1" || std::string_view(v) == "true" || std::string_view(v) == "yes");
+}
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "pmd: error: %s\n", message.c_str());
+  return 2;
 }
 
 void setup_logging(const pmd::HomePaths& paths, bool foreground) {
   std::shared_ptr<spdlog::logger> logger;
   if (foreground) logger = spdlog::stderr_color_mt("pmd");
   else logger = spdlog::basic_logger_mt("pmd", paths.daemon_log.string());
-  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  logger->set_pattern(foreground ? "%Y-%m-%d %H:%M:%S.%e pmd %^%l%$ %v" : "%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
 }
@@ -68,74 +72,74 @@ void raise_fd_limit() {
 // Libraries may open files without O_CLOEXEC (spdlog's log file does): mark every fd the daemon
 // holds now, so none can reach an app even if the spawner's own guard were missing.
 void mark_fds_cloexec() {
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
     int fd = std::atoi(entry.path().filename().c_str());
     if (fd > 2) ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
   }
 }
 
-// Runs `handler` for each delivery of the set's signals, for as long as the loop runs.
-void on_every_signal(asio::signal_set& signals, std::function<void(int)> handler) {
-  signals.async_wait([&signals, handler](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    handler(signo);
-    on_every_signal(signals, handler);
-  });
-}
-
-// Samples on a fixed cadence (not sleep-after-work), so the interval is what users configured.
-void arm_sampler(asio::steady_timer& timer, pmd::Monitor& monitor, pmd::Supervisor& supervisor) {
-  const auto interval = monitor.interval();
-  timer.expires_at(timer.expiry() + interval);
-  if (timer.expiry() < std::chrono::steady_clock::now()) timer.expires_after(interval);  // fell behind: no burst
-  timer.async_wait([&timer, &monitor, &supervisor](const boost::system::error_code& ec) {
-    if (ec) return;
-    monitor.tick();
-    supervisor.retry_logs();
-    arm_sampler(timer, monitor, supervisor);
-  });
+// pmd.yaml, if present. Returns false (after printing why) when it cannot be used.
+bool read_settings(const fs::path& file, pmd::Settings& settings, std::vector<std::string>& warnings) {
+  std::ifstream in(file);
+  if (!in) return true;
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto parsed = pmd::parse_settings(text.str(), file.string());
+  if (!parsed.error.empty()) {
+    std::fprintf(stderr, "pmd: error: %s (fix the file, or remove it to use the defaults)\n", parsed.error.c_str());
+    return false;
+  }
+  settings = parsed.settings;
+  warnings.insert(warnings.end(), parsed.warnings.begin(), parsed.warnings.end());
+  return true;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"pmd: the process manager daemon (drive it with pmctl)"};
-  bool foreground = false;
-  std::string home_flag;
+  bool foreground = false, resurrect = false, autosave = false;
+  std::string home_flag, sample_flag, metrics_flag;
   cli.add_flag("--no-daemon,-f", foreground, "stay in the foreground and log to stderr");
   cli.add_option("--home", home_flag, "PMD_HOME to serve (default: $PMD_HOME, else ~/.pmd)");
-  std::string sample_flag, metrics_flag;
+  cli.add_flag("--resurrect", resurrect, "start the apps of the last `pmctl save` (PMD_HOME/dump.json) at once");
+  cli.add_flag("--autosave", autosave, "save the apps after every change, as `pmctl save` (default: $PMD_AUTOSAVE, else "
+                                       "`autosave:` in PMD_HOME/pmd.yaml, else off)");
   cli.add_option("--metrics", metrics_flag,
                  "also serve Prometheus metrics on http://ADDR/metrics, e.g. 127.0.0.1:9209 or :9209 (loopback) "
-                 "(default: $PMD_METRICS, else off)");
+                 "(default: $PMD_METRICS, else `metrics:` in pmd.yaml, else off)");
   cli.add_option("--sample-interval", sample_flag,
                  "how often CPU and memory are sampled and memory limits checked, e.g. 1s, 500ms "
-                 "(default: $PMD_SAMPLE_INTERVAL, else 1s)");
+                 "(default: $PMD_SAMPLE_INTERVAL, else `sample_interval:` in pmd.yaml, else 1s)");
   cli.set_version_flag("--version,-v", std::string("pmd ") + pmd::kVersion);
-  CLI11_PARSE(cli, argc, argv);
 
-  std::chrono::milliseconds sample_interval{1000};
-  sample_flag = flag_or_env(sample_flag, "PMD_SAMPLE_INTERVAL");
-  if (!sample_flag.empty()) {
-    auto parsed = pmd::units::parse_duration(sample_flag);
-    if (!parsed || parsed->count() < 100 || parsed->count() > 60000) {
-      std::fprintf(stderr, "pmd: error: sample interval '%s' is not a duration between 100ms and 60s (e.g. 1s, 500ms)\n",
-                   sample_flag.c_str());
-      return 2;
-    }
-    sample_interval = *parsed;
+  pmd::RunRequest run;
+  bool run_bare_lines = false;
+  auto* run_cmd = cli.add_subcommand("run", "container mode (PM2's pm2-runtime): run an ecosystem file or a script in "
+                                            "the foreground, app lines on stdout/stderr, exit when the apps are gone; "
+                                            "fit to be PID 1");
+  run_cmd->add_option("target", run.target, "ecosystem file, or script/program to run")->required();
+  run_cmd->add_option("args", run.args, "arguments for the script (after --)");
+  run_cmd->add_option("--instances,-i", run.instances, "instances of the script: n, max, -n");
+  run_cmd->add_option("--name,-n", run.name, "app name of the script");
+  run_cmd->add_option("--env", run.env_name, "use env_<NAME> of the ecosystem file");
+  run_cmd->add_option("--only", run.only, "only these apps of the ecosystem file")->delimiter(',');
+  run_cmd->add_flag("--raw", run_bare_lines, "print app lines without the \"name-id | \" prefix");
+  CLI11_PARSE(cli, argc, argv);
+  const bool container = run_cmd->parsed();
+
+  // PMD_HOME: `pmd run` serves a control socket only when given a home (flag or PMD_HOME);
+  // without one it runs from a private temporary directory nobody else can reach.
+  bool serve_socket = true;
+  fs::path home;
+  if (!home_flag.empty()) home = fs::absolute(home_flag);
+  else if (!container || (std::getenv("PMD_HOME") && *std::getenv("PMD_HOME"))) home = pmd::default_home();
+  else {
+    char tmpl[] = "/tmp/pmd-run-XXXXXX";
+    if (!::mkdtemp(tmpl)) return usage_error("cannot create a temporary directory in /tmp; set PMD_HOME");
+    home = tmpl;
+    serve_socket = false;
   }
-  metrics_flag = flag_or_env(metrics_flag, "PMD_METRICS");
-  std::optional<pmd::HttpAddress> metrics_address;
-  if (!metrics_flag.empty()) {
-    metrics_address = pmd::parse_http_address(metrics_flag);
-    if (!metrics_address) {
-      std::fprintf(stderr, "pmd: error: metrics address '%s' is not HOST:PORT, [IPv6]:PORT or PORT (e.g. 127.0.0.1:9209)\n",
-                   metrics_flag.c_str());
-      return 2;
-    }
-  }
-  const auto home = home_flag.empty() ? pmd::default_home() : std::filesystem::absolute(home_flag);
   const auto paths = pmd::home_paths(home);
   for (const auto& check : {pmd::ensure_private_dir(paths.home), pmd::check_socket_path(paths.socket)}) {
     if (!check.empty()) {
@@ -143,11 +147,48 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::string error;
-  int lock_fd = pmd::acquire_daemon_lock(paths.daemon_lock, paths.pid_file, error);
-  if (lock_fd < 0) {
-    std::fprintf(stderr, "pmd: error: %s\n", error.c_str());
-    return pmd::kExitDaemonAlreadyRunning;
+
+  pmd::ServeOptions options;
+  options.paths = paths;
+  options.serve_socket = serve_socket;
+  pmd::Settings settings;
+  if (!read_settings(paths.settings, settings, options.warnings)) return 2;
+  options.resurrect = resurrect;
+  options.autosave = autosave || env_true("PMD_AUTOSAVE") || (!std::getenv("PMD_AUTOSAVE") && settings.autosave.value_or(false));
+  if (auto text = first_set(sample_flag, "PMD_SAMPLE_INTERVAL", settings.sample_interval); !text.empty()) {
+    auto parsed = pmd::units::parse_duration(text);
+    if (!parsed || parsed->count() < 100 || parsed->count() > 60000)
+      return usage_error("sample interval '" + text + "' is not a duration between 100ms and 60s (e.g. 1s, 500ms)");
+    options.sample_interval = *parsed;
+  }
+  if (auto text = first_set(metrics_flag, "PMD_METRICS", settings.metrics); !text.empty()) {
+    options.metrics = pmd::parse_http_address(text);
+    if (!options.metrics)
+      return usage_error("metrics address '" + text + "' is not HOST:PORT, [IPv6]:PORT or PORT (e.g. 127.0.0.1:9209)");
+  }
+  if (container) {
+    auto apps = pmd::apps_to_run(run);
+    for (const auto& w : apps.warnings) std::fprintf(stderr, "pmd: warning: %s\n", w.c_str());
+    for (const auto& e : apps.errors) std::fprintf(stderr, "pmd: error: %s\n", e.c_str());
+    if (!apps.errors.empty()) {
+      std::fprintf(stderr, "pmd: nothing was started\n");
+      if (!serve_socket) fs::remove_all(home);
+      return 1;
+    }
+    options.container = true;
+    options.run_apps = std::move(apps.apps);
+    options.prefix_lines = !run_bare_lines;
+    foreground = true;
+  }
+
+  int lock_fd = -1;
+  if (serve_socket) {
+    std::string error;
+    lock_fd = pmd::acquire_daemon_lock(paths.daemon_lock, paths.pid_file, error);
+    if (lock_fd < 0) {
+      std::fprintf(stderr, "pmd: error: %s\n", error.c_str());
+      return pmd::kExitDaemonAlreadyRunning;
+    }
   }
   int ready_fd = foreground ? -1 : pmd::daemonize();
 
@@ -156,67 +197,16 @@ int main(int argc, char** argv) {
   if (auto e = pmd::ensure_private_dir(paths.logs_dir); !e.empty()) spdlog::warn("{}", e);
   std::signal(SIGPIPE, SIG_IGN);
   // Orphans of our apps (double forks) are re-parented to us, so they can be reaped and killed.
+  // As PID 1 (a container) every orphan comes to us anyway, and is reaped the same way.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   pmd::remember_child_rlimits();
   raise_fd_limit();
 
-  asio::io_context io;
-  pmd::ChildReaper reaper(io);
-  pmd::Supervisor supervisor(io, reaper, paths);
-  pmd::Monitor monitor(supervisor, sample_interval);
-  pmd::MetricsHttpServer metrics(io, [&monitor] { return pmd::prometheus_text(monitor.snapshot()); });
-  pmd::MethodTable methods;
-  pmd::RpcServer rpc(io, methods);
-  bool shutting_down = false;
-  auto shutdown = [&] {
-    if (shutting_down) return;
-    shutting_down = true;
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      spdlog::info("stopping every app before exiting");
-      co_await supervisor.stop_all();
-      rpc.close();
-      metrics.close();
-      io.stop();
-    }, asio::detached);
-  };
-  methods = pmd::make_method_table(supervisor, monitor, [&] {
-    rpc.close();
-    metrics.close();
-    io.stop();
-  });
-  if (auto e = rpc.listen(paths.socket); !e.empty()) {
-    spdlog::error("{}", e);
-    pmd::report_ready(ready_fd, e);
-    return 1;
+  int status = pmd::serve(options, ready_fd);
+  if (lock_fd >= 0) ::close(lock_fd);
+  if (!serve_socket) {
+    std::error_code ec;
+    fs::remove_all(home, ec);
   }
-  if (metrics_address) {
-    if (auto e = metrics.listen(*metrics_address); !e.empty()) {
-      spdlog::error("{}", e);
-      pmd::report_ready(ready_fd, e);
-      rpc.close();
-      return 1;
-    }
-  }
-  pmd::write_pid_file(paths.pid_file);
-
-  asio::signal_set stop_signals(io, SIGTERM, SIGINT, SIGHUP);
-  on_every_signal(stop_signals, [&](int signo) {
-    spdlog::info("received {}", signo == SIGTERM ? "SIGTERM" : signo == SIGINT ? "SIGINT" : "SIGHUP");
-    shutdown();
-  });
-  // SIGUSR1: reopen log files, as after logrotate (`pmctl reloadLogs` does the same).
-  asio::signal_set reopen_signal(io, SIGUSR1);
-  on_every_signal(reopen_signal, [&](int) { supervisor.reopen_logs(); });
-  asio::steady_timer sampler(io, std::chrono::steady_clock::now());
-  arm_sampler(sampler, monitor, supervisor);
-
-  spdlog::info("pmd {} serving {} (pid {})", pmd::kVersion, paths.socket.string(), ::getpid());
-  pmd::report_ready(ready_fd, {});
-  io.run();
-
-  rpc.close();
-  ::unlink(paths.pid_file.c_str());
-  spdlog::info("pmd exited cleanly");
-  ::close(lock_fd);
-  return 0;
+  return status;
 }

@@ -2,9 +2,11 @@
 #include "methods.h"
 
 #include "jsonrpc.h"
+#include "persistence.h"
 #include "pmd_version.h"
 #include "prometheus_text.h"
 
+#include <spdlog/spdlog.h>
 
 #include <unistd.h>
 
@@ -40,9 +42,28 @@ Progress progress_to(const std::shared_ptr<RpcConnection>& connection) {
 
 json daemon_identity() { return {{"version", kVersion}, {"pid", ::getpid()}}; }
 
+// The methods after which the set of apps, their specs or whether they run may have changed.
+constexpr const char* kChangingMethods[] = {"start", "apply", "stop", "restart", "reload", "scale", "delete"};
+
+// Autosave: the method runs as before, then the apps are saved; a failed save is logged, not
+// turned into a failure of the method that already happened.
+void save_after(Method& method, Supervisor& sup, const StateStore& store) {
+  method.handler = [inner = std::move(method.handler), &sup, &store](
+                       const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+    json result = co_await inner(params, connection);
+    try {
+      save_apps(sup, store, true);
+    } catch (const rpc::Error& e) {
+      spdlog::error("autosave: {}", e.what());
+    }
+    co_return result;
+  };
+}
+
 }  // namespace
 
-MethodTable make_method_table(Supervisor& sup, Monitor& monitor, std::function<void()> request_shutdown) {
+MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStore& store, bool autosave,
+                              std::function<void()> request_shutdown) {
   MethodTable t;
   t["ping"] = {"answers pong; used to check the daemon is alive",
                [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
@@ -161,6 +182,22 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, std::function<v
                  connection->close_after_flush();
                  co_return json{{"stopped", true}};
                }};
+  t["save"] = {"write every app (spec, instance count, running or not) to PMD_HOME/dump.json atomically, the previous "
+               "dump kept as dump.json.bak; with no apps it refuses unless {force}",
+               [&sup, &store](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                 co_return save_apps(sup, store, params.value("force", false));
+               }};
+  t["resurrect"] = {"start the apps of the dump (or of its backup, with a warning, when the dump is damaged); apps "
+                    "saved stopped come back stopped, names already present are left alone",
+                    [&sup, &store](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                      co_return co_await resurrect_apps(sup, store);
+                    }};
+  t["cleardump"] = {"empty the dump (the previous one is kept as dump.json.bak)",
+                    [&store](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                      co_return clear_dump(store);
+                    }};
+  if (autosave)
+    for (const char* name : kChangingMethods) save_after(t.at(name), sup, store);
   return t;
 }
 

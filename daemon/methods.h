@@ -4,6 +4,7 @@
 
 #include "method_table.h"
 #include "monitor.h"
+#include "state_store.h"
 #include "supervisor.h"
 
 #include <functional>
@@ -11,6 +12,8 @@
 namespace pmd {
 
 /// `request_shutdown` is called by `kill` after the apps are stopped and the reply is sent.
-MethodTable make_method_table(Supervisor& supervisor, Monitor& monitor, std::function<void()> request_shutdown);
+/// With `autosave`, every method that changes the apps saves them to `store` when it succeeds.
+MethodTable make_method_table(Supervisor& supervisor, Monitor& monitor, const StateStore& store, bool autosave,
+                              std::function<void()> request_shutdown);
 
 }  // namespace pmd

@@ -75,7 +75,7 @@ json Supervisor::views(const std::vector<std::shared_ptr<Instance>>& instances) 
   return out;
 }
 
-json Supervisor::start(AppSpec spec) {
+json Supervisor::start(AppSpec spec, bool launch) {
   if (const App* existing = find_app(spec.name)) {
     throw rpc::Error(rpc::kAppExists, "an app named '" + spec.name + "' already exists (id " +
                                           std::to_string(existing->instances.front()->identity().id) +
@@ -89,6 +89,7 @@ json Supervisor::start(AppSpec spec) {
   for (int n = 0; n < runtime->spec.instances; ++n)
     app.instances.push_back(make_instance(runtime, InstanceIdentity{next_id_ + n, n}));
   for (auto& inst : app.instances) {
+    if (!launch) break;
     auto error = inst->launch("started");
     if (!error.empty()) {
       // Nothing half-registered: the instances already launched are stopped at once.
@@ -102,6 +103,7 @@ json Supervisor::start(AppSpec spec) {
   std::erase_if(all_followers_, [](const AllFollower& f) { return f.connection.expired(); });
   for (auto& f : all_followers_)
     if (auto c = f.connection.lock(); c && !c->closed()) follow_log(runtime, {}, c, f.missed);
+  if (log_echo_) runtime->log.subscribe([echo = log_echo_, app = runtime->spec.name](const LogRecord& r) { echo(app, r); });
   spdlog::info("app {} registered with {} instance(s)", runtime->spec.name, runtime->spec.instances);
   return views(apps_.back().instances);
 }
@@ -303,6 +305,42 @@ asio::awaitable<void> Supervisor::stop_all() {
   co_await stop_and_wait(everything, "daemon shutting down");
 }
 
+std::vector<DumpEntry> Supervisor::snapshot() const {
+  std::vector<DumpEntry> out;
+  for (const auto& app : apps_) {
+    bool running = std::any_of(app.instances.begin(), app.instances.end(),
+                               [](const auto& inst) { return inst->state() != InstanceState::kStopped; });
+    out.push_back(DumpEntry{app.runtime->spec, running});
+  }
+  return out;
+}
+
+asio::awaitable<json> Supervisor::restore(std::vector<DumpEntry> entries) {
+  json rows = json::array();
+  std::vector<std::string> started;
+  for (auto& entry : entries) {
+    const std::string name = entry.spec.name;
+    json row{{"name", name}};
+    if (find_app(name)) {
+      row["action"] = "already present";
+    } else {
+      try {
+        start(std::move(entry.spec), entry.running);
+        row["action"] = entry.running ? "started" : "registered stopped";
+        if (entry.running) started.push_back(name);
+      } catch (const rpc::Error& e) {
+        row["action"] = "failed";
+        row["error"] = e.what();
+        spdlog::warn("resurrect: {}: {}", name, e.what());
+      }
+    }
+    rows.push_back(std::move(row));
+  }
+  // Launched all at once above; now waited on together, so one slow app does not delay the rest.
+  for (const auto& name : started) co_await wait_ready(name);
+  co_return rows;
+}
+
 json Supervisor::list() const {
   // Instances being replaced are shown too, draining, until they are gone.
   json out = json::array();
@@ -392,6 +430,12 @@ json Supervisor::flush_logs(const std::string& target) {
     flushed.push_back(app.runtime->spec.name);
   }
   return flushed;
+}
+
+void Supervisor::echo_logs(LogEcho echo) {
+  log_echo_ = std::move(echo);
+  for (auto& app : apps_)
+    app.runtime->log.subscribe([echo = log_echo_, name = app.runtime->spec.name](const LogRecord& r) { echo(name, r); });
 }
 
 void Supervisor::reopen_logs() {

@@ -5,6 +5,7 @@
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
 
 #include "app_spec.h"
+#include "dump_format.h"
 #include "child_reaper.h"
 #include "instance.h"
 #include "paths.h"
@@ -34,9 +35,10 @@ class Supervisor {
  public:
   Supervisor(boost::asio::io_context& io, ChildReaper& reaper, HomePaths paths);
 
-  /// Registers the app and launches its instances. If the first launch fails, nothing stays
-  /// registered and the error names the reason (rpc::Error kSpawnFailed).
-  nlohmann::json start(AppSpec spec);
+  /// Registers the app and launches its instances (`launch` false: registers them stopped). If
+  /// the first launch fails, nothing stays registered and the error names the reason
+  /// (rpc::Error kSpawnFailed).
+  nlohmann::json start(AppSpec spec, bool launch = true);
   /// PM2's startOrReload for one app of an ecosystem file: a new app is started; an existing one
   /// whose spec changed (or any, with `force`) gets the new spec and is restarted, with its
   /// instance count adjusted; an unchanged running one is left alone. `update_env` also replaces
@@ -61,6 +63,15 @@ class Supervisor {
   boost::asio::awaitable<nlohmann::json> scale(const std::string& name, const std::string& how, Progress progress);
   boost::asio::awaitable<void> stop_all();
 
+  /// Every app as `pmctl save` records it, in creation order: spec, instance count, and whether
+  /// it should run (any instance not stopped by request).
+  std::vector<DumpEntry> snapshot() const;
+  /// Brings saved apps back: running ones are started and waited on, stopped ones registered
+  /// stopped; an app whose name is taken is left as it is. One row per entry: {name, action,
+  /// error?} with action "started", "registered stopped", "already present" or "failed".
+  boost::asio::awaitable<nlohmann::json> restore(std::vector<DumpEntry> entries);
+  bool empty() const { return apps_.empty(); }
+
   nlohmann::json list() const;
   /// The `list` rows of `target`'s instances.
   nlohmann::json describe_list(const std::string& target) const { return views(resolve(target)); }
@@ -75,6 +86,10 @@ class Supervisor {
                       const std::shared_ptr<RpcConnection>& connection);
   /// Empties the log files (and tails) of `target`'s apps.
   nlohmann::json flush_logs(const std::string& target);
+  /// Every line of every app, current and started later, also goes to `echo` (`pmd run` prints
+  /// them on its own stdout and stderr).
+  using LogEcho = std::function<void(const std::string& app, const LogRecord& record)>;
+  void echo_logs(LogEcho echo);
   /// Reopens every log file (after an external logrotate moved them).
   void reopen_logs();
   /// Retries lines a full or failing disk refused.
@@ -164,6 +179,7 @@ class Supervisor {
     std::shared_ptr<std::uint64_t> missed;  // lines it could not take, reported when it can again
   };
   std::vector<AllFollower> all_followers_;
+  LogEcho log_echo_;
   int next_id_ = 0;
   std::uint64_t epoch_counter_ = 0;
 };

@@ -40,10 +40,17 @@ bool socket_answers(const fs::path& socket) {
 }
 }  // namespace
 
-Daemon::Daemon(std::vector<std::string> pmd_args) : home_(make_temp_home()) {
+Daemon::Daemon(std::vector<std::string> pmd_args) : home_(make_temp_home()) { launch(std::move(pmd_args)); }
+
+void Daemon::restart(std::vector<std::string> pmd_args) {
+  if (int status = terminate(); status != 0) FAIL("pmd exited with status " << status << " on SIGTERM:\n" << log_tail());
+  launch(std::move(pmd_args));
+}
+
+void Daemon::launch(std::vector<std::string> pmd_args) {
   pid_ = ::fork();
   if (pid_ == 0) {
-    int log = ::open((home_ / "pmd.stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int log = ::open((home_ / "pmd.stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     ::dup2(log, 1);
     ::dup2(log, 2);
     ::setenv("PMD_HOME", home_.c_str(), 1);

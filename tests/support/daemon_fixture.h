@@ -37,12 +37,16 @@ class Daemon {
 
   /// Sends SIGTERM and waits for the daemon to exit; returns its exit status.
   int terminate();
+  /// Stops this daemon (SIGTERM) and starts a new one on the same home, as after a reboot.
+  void restart(std::vector<std::string> pmd_args = {});
 
   pid_t pid() const { return pid_; }
   const std::filesystem::path& home() const { return home_; }
   std::string log_tail() const;
 
  private:
+  void launch(std::vector<std::string> pmd_args);
+
   std::filesystem::path home_;
   pid_t pid_ = -1;
 };
