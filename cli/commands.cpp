@@ -9,6 +9,7 @@
 #include "render.h"
 #include "session.h"
 #include "start_options.h"
+#include "startup_command.h"
 #include "units.h"
 
 #include <CLI/CLI.hpp>
@@ -379,6 +380,21 @@ int run_pmctl(int argc, char** argv) {
           return kExitOk;
         };
       });
+
+  // startup / unstartup
+  StartupOptions startup;
+  for (const char* verb : {"startup", "unstartup"}) {
+    const bool install = verb == std::string("startup");
+    auto* cmd = app.add_subcommand(verb, install ? "start pmd at boot with systemd, restoring the apps of `pmctl save`"
+                                                 : "stop starting pmd at boot (removes the unit `pmctl startup` installed)");
+    cmd->add_option("init", startup.init_system, "init system: systemd (the only one supported)");
+    cmd->add_option("--user,-u", startup.user, "the account pmd runs as (default: you; another needs root)");
+    cmd->add_option("--root", startup.root, "act on the file system of an image at this path, offline (as systemctl --root)");
+    if (install) cmd->add_flag("--print", startup.print, "print the unit instead of installing it");
+    cmd->callback([&, install] {
+      action = [&, install] { return install ? run_startup(startup) : run_unstartup(startup); };
+    });
+  }
 
   // ping / kill / version
   app.add_subcommand("ping", "check the daemon answers (starting it if needed)")->callback([&] {

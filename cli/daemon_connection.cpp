@@ -13,11 +13,9 @@
 #include <thread>
 
 namespace pmd::cli {
-namespace {
 
 namespace fs = std::filesystem;
 
-// pmd sits next to pmctl in a build tree and in an install; PMD_BIN overrides both.
 std::string pmd_binary() {
   if (const char* env = std::getenv("PMD_BIN"); env && *env) return env;
   std::error_code ec;
@@ -28,6 +26,8 @@ std::string pmd_binary() {
   }
   return "pmd";
 }
+
+namespace {
 
 // Runs `pmd --home H`, which returns once the daemon serves. Returns its exit status or -1.
 int start_daemon(const HomePaths& paths, std::string& error) {

@@ -11,6 +11,9 @@
 
 namespace pmd::cli {
 
+/// The pmd to start: next to pmctl (build tree and install), or $PMD_BIN, else "pmd" from PATH.
+std::string pmd_binary();
+
 struct ConnectResult {
   std::optional<RpcClient> client;
   std::string error;     // set when client is empty

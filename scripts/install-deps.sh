@@ -7,6 +7,7 @@ packages=(
   g++ cmake make pkg-config
   python3-minimal  # tests: interpreter inference for .py scripts
   tmux             # tests: pmctl monit is driven in a real terminal
+  systemd          # tests: systemd-analyze verify checks the units pmctl startup writes
   libboost-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libncurses-dev
 )
 # Node.js runs the example app and the Node fixtures; keep a newer one if the machine has it.

@@ -1,0 +1,203 @@
+// pmd under systemd: the notify protocol as a service manager sees it (a harness plays the
+// NOTIFY_SOCKET receiver), the units pmctl startup makes (checked by systemd-analyze verify),
+// installing into an image offline, and a clear answer where systemd is not running.
+#include "daemon_fixture.h"
+
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+using namespace pmd::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The service manager's end of NOTIFY_SOCKET: a datagram socket at a path.
+class NotifyReceiver {
+ public:
+  explicit NotifyReceiver(fs::path path) : path_(std::move(path)) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path_.c_str(), sizeof addr.sun_path - 1);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval tv{0, 200 * 1000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~NotifyReceiver() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  const fs::path& path() const { return path_; }
+
+  /// Waits for a message containing `field` (e.g. "READY=1"); returns it, or "" at the deadline.
+  std::string wait_for(const std::string& field, std::chrono::milliseconds deadline = 20s) {
+    std::string found;
+    wait_until([&] {
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      std::string message(buf, static_cast<std::size_t>(n));
+      received.push_back(message);
+      if (("\n" + message + "\n").find("\n" + field + "\n") == std::string::npos) return false;
+      found = message;
+      return true;
+    }, deadline);
+    return found;
+  }
+
+  std::vector<std::string> received;
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+};
+
+// `systemd-analyze verify` exits 0 even for unknown keys and bad values; only silence is a pass.
+RunResult verify_unit(const fs::path& unit, bool user_scope, const fs::path& runtime_dir) {
+  std::vector<std::string> argv = {"/usr/bin/systemd-analyze"};
+  if (user_scope) argv.push_back("--user");
+  argv.insert(argv.end(), {"verify", unit.string()});
+  RunOptions o;
+  o.env["XDG_RUNTIME_DIR"] = runtime_dir.string();  // the user manager's, which a test has none of
+  o.env["SYSTEMD_LOG_LEVEL"] = "notice";
+  return run_command(argv, o);
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+}  // namespace
+
+TEST_CASE("under a service manager pmd says READY=1 only once the saved apps are up, and STOPPING=1 on stop", "[systemd]") {
+  Daemon d;
+  RunOptions slow;
+  slow.env["READY_DELAY_MS"] = "1500";
+  REQUIRE(d.pmctl({"start", fixture("ready_when_told.js").string(), "--name", "slow", "--wait-ready", "--listen-timeout", "10s"}, slow)
+              .exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "hello"}).exit_code == 0);
+  REQUIRE(wait_until([&] { return json_reports(d, "hello").size() == 1; }));
+  REQUIRE(d.pmctl({"save"}).exit_code == 0);
+
+  NotifyReceiver manager(d.home() / "notify.sock");
+  ::setenv("NOTIFY_SOCKET", manager.path().c_str(), 1);
+  d.restart({"--resurrect"});
+  ::unsetenv("NOTIFY_SOCKET");
+
+  std::string ready = manager.wait_for("READY=1");
+  REQUIRE_FALSE(ready.empty());
+  // At READY=1 the app that takes 1.5 s to be ready is already online.
+  CHECK(d.instance("slow")["status"] == "online");
+  CHECK(d.instance("hello")["status"] == "online");
+  CHECK(ready.find("STATUS=") != std::string::npos);
+  for (const auto& m : manager.received) CHECK((m.find("READY=1") == std::string::npos || m == ready));
+
+  // Apps never see the service manager's socket: theirs is pmd's own.
+  REQUIRE(wait_until([&] { return json_reports(d, "hello").size() >= 2; }));
+  json seen = json_reports(d, "hello").back();
+  REQUIRE(seen["NOTIFY_SOCKET"].is_string());
+  CHECK(seen["NOTIFY_SOCKET"] != manager.path().string());
+
+  CHECK(d.terminate() == 0);
+  CHECK_FALSE(manager.wait_for("STOPPING=1", 5s).empty());
+}
+
+TEST_CASE("pmd --resurrect with no dump yet still becomes ready (first boot)", "[systemd]") {
+  Daemon d;
+  NotifyReceiver manager(d.home() / "notify.sock");
+  ::setenv("NOTIFY_SOCKET", manager.path().c_str(), 1);
+  d.restart({"--resurrect"});
+  ::unsetenv("NOTIFY_SOCKET");
+  CHECK_FALSE(manager.wait_for("READY=1").empty());
+  CHECK(d.list().empty());
+  CHECK(d.log_tail().find("nothing to resurrect") != std::string::npos);
+}
+
+TEST_CASE("every unit pmctl startup makes passes systemd-analyze verify", "[systemd]") {
+  REQUIRE(fs::exists("/usr/bin/systemd-analyze"));  // Debian's systemd package (scripts/install-deps.sh)
+  const fs::path dir = make_temp_home();
+  const fs::path runtime = dir / "runtime";
+  fs::create_directories(runtime);
+  fs::permissions(runtime, fs::perms::owner_all);
+  std::vector<std::pair<std::string, RunOptions>> cases;
+  RunOptions as_me;
+  as_me.env["PMD_HOME"] = (dir / "home").string();
+  cases.emplace_back("system", as_me);
+  if (auto nobody = other_user()) {
+    RunOptions as_other;
+    as_other.as_uid = *nobody;
+    as_other.env["PMD_HOME"] = "";
+    cases.emplace_back("user", as_other);
+  } else {
+    WARN("cannot switch users here: the user unit is checked by the unit tests only");
+  }
+  for (auto& [scope, options] : cases) {
+    SECTION(scope) {
+      auto printed = run_command({(bin_dir() / "pmctl").string(), "startup", "--print"}, options);
+      REQUIRE(printed.exit_code == 0);
+      const fs::path unit_dir = dir / scope;
+      fs::create_directories(unit_dir);
+      const fs::path unit = unit_dir / "pmd.service";
+      write_text(unit, printed.out);
+      CHECK(printed.out.find("ExecStart=" + (bin_dir() / "pmd").string() + " --no-daemon --resurrect") != std::string::npos);
+      auto verified = verify_unit(unit, scope == "user", runtime);
+      INFO(printed.out);
+      CHECK(verified.exit_code == 0);
+      CHECK(verified.out + verified.err == "");
+
+      // The check has teeth: a misspelt key in the same unit is reported.
+      write_text(unit, printed.out + "Restartt=always\n");
+      auto broken = verify_unit(unit, scope == "user", runtime);
+      CHECK(broken.err.find("Restartt") != std::string::npos);
+    }
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("pmctl startup --root installs and enables the unit in an image offline; unstartup undoes it", "[systemd]") {
+  const fs::path image = make_temp_home();
+  const std::string pmctl = (bin_dir() / "pmctl").string();
+  auto installed = run_command({pmctl, "startup", "systemd", "--root", image.string()});
+  INFO(installed.out << installed.err);
+  REQUIRE(installed.exit_code == 0);
+  const fs::path unit = image / "etc/systemd/system/pmd.service";
+  const fs::path wanted = image / "etc/systemd/system/multi-user.target.wants/pmd.service";
+  CHECK(fs::exists(unit));
+  CHECK(fs::is_symlink(wanted));
+  CHECK(read_file(unit).find("Type=notify") != std::string::npos);
+  CHECK(installed.out.find("enabled pmd.service") != std::string::npos);
+
+  auto removed = run_command({pmctl, "unstartup", "--root", image.string()});
+  CHECK(removed.exit_code == 0);
+  CHECK_FALSE(fs::exists(unit));
+  CHECK_FALSE(fs::exists(fs::symlink_status(wanted)));
+  auto again = run_command({pmctl, "unstartup", "--root", image.string()});
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("nothing to remove") != std::string::npos);
+  fs::remove_all(image);
+}
+
+TEST_CASE("pmctl startup where systemd is not the init says so and prints the unit and commands", "[systemd]") {
+  if (fs::exists("/run/systemd/system")) {
+    WARN("this machine runs systemd: the no-systemd answer cannot be seen here");
+    return;
+  }
+  auto r = run_command({(bin_dir() / "pmctl").string(), "startup"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("systemd is not running") != std::string::npos);
+  CHECK(r.err.find("systemctl enable pmd") != std::string::npos);
+  CHECK(r.err.find("pmd run") != std::string::npos);
+  CHECK(r.out.find("[Service]") != std::string::npos);
+
+  auto other = run_command({(bin_dir() / "pmctl").string(), "startup", "openrc"});
+  CHECK(other.exit_code == 1);
+  CHECK(other.err.find("systemd only") != std::string::npos);
+}
