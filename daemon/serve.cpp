@@ -159,7 +159,7 @@ int serve(const ServeOptions& options, int ready_fd) {
     monitor.tick();
     supervisor.retry_logs();
     if (options.container && !shutting_down) {
-      if (auto status = container_exit_status(supervisor.list())) {
+      if (auto status = container_exit_status(supervisor.describe("all"))) {
         spdlog::info("every app has exited; pmd exits with status {}", *status);
         shutdown(*status);
       }

@@ -1,5 +1,7 @@
-// The dump format (what is saved, what is refused when read back) and pmd's settings file.
+// The dump format (what is saved, what is refused when read back), pmd's settings file, and
+// the exit status of `pmd run`.
 #include "dump_format.h"
+#include "run_apps.h"
 #include "settings.h"
 
 #include <catch2/catch.hpp>
@@ -104,4 +106,21 @@ TEST_CASE("pmd.yaml: known settings, warnings for unknown keys, errors with the 
         "pmd.yaml:2: autosave must be true or false, not 'perhaps'");
   CHECK(parse_settings("- autosave\n", "pmd.yaml").error.find("expected keys") != std::string::npos);
   CHECK(parse_settings("autosave: [true\n", "pmd.yaml").error.find("pmd.yaml:") == 0);
+}
+
+TEST_CASE("pmd run's exit status: running while any instance may run, then the first failure", "[container]") {
+  auto inst = [](const char* status, json last_exit) { return json{{"status", status}, {"last_exit", last_exit}}; };
+  auto code = [](int c) { return json{{"code", c}, {"signal", nullptr}}; };
+  auto signal = [](const char* name) { return json{{"code", nullptr}, {"signal", name}}; };
+
+  CHECK(container_exit_status(json::array()) == 0);
+  CHECK(container_exit_status(json::array({inst("online", nullptr)})) == std::nullopt);
+  CHECK(container_exit_status(json::array({inst("stopped", code(0)), inst("waiting restart", code(1))})) == std::nullopt);
+  CHECK(container_exit_status(json::array({inst("stopped", code(0)), inst("stopped", code(0))})) == 0);
+  CHECK(container_exit_status(json::array({inst("stopped", code(0)), inst("stopped", code(3)), inst("errored", code(4))})) == 3);
+  CHECK(container_exit_status(json::array({inst("errored", code(2))})) == 2);
+  CHECK(container_exit_status(json::array({inst("errored", nullptr)})) == 1);             // never ran
+  CHECK(container_exit_status(json::array({inst("stopped", signal("SIGINT"))})) == 0);   // stopped by request
+  CHECK(container_exit_status(json::array({inst("stopped", signal("SIGSEGV"))})) == 139);
+  CHECK(container_exit_status(json::array({inst("errored", signal("SIGKILL"))})) == 137);
 }

@@ -1,0 +1,169 @@
+// `pmd run` (container mode, PM2's pm2-runtime): foreground, app lines on stdout/stderr with
+// prefixes, the apps' exit status as its own, a graceful stop on SIGTERM, and as PID 1 of a pid
+// namespace it reaps the orphans that land on it. No socket unless a home is given.
+#include "daemon_fixture.h"
+
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace pmd::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A process in the background with its stdout and stderr in files.
+class Background {
+ public:
+  Background(const std::vector<std::string>& argv, const fs::path& dir, std::map<std::string, std::string> env = {})
+      : out_(dir / "stdout"), err_(dir / "stderr") {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      int out = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int err = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      int in = ::open("/dev/null", O_RDONLY);
+      ::dup2(in, 0);
+      ::dup2(out, 1);
+      ::dup2(err, 2);
+      for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      _exit(127);
+    }
+  }
+  ~Background() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  std::string out() const { return read_file(out_); }
+  std::string err() const { return read_file(err_); }
+  /// Its exit status once it exits within the deadline, else -1.
+  int wait_exit(std::chrono::milliseconds deadline = 20s) {
+    int status = 0;
+    if (!wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, deadline)) return -1;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  fs::path out_, err_;
+  pid_t pid_ = -1;
+};
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
+std::string pmd_path() { return (bin_dir() / "pmd").string(); }
+
+// The pid a process has inside its own pid namespace (the last field of NSpid).
+std::string pid_in_namespace(pid_t pid) {
+  std::istringstream status(read_file("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("NSpid:", 0) == 0) return line.substr(line.find_last_of(" \t") + 1);
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("pmd run prints each app's lines with its prefix and exits with the apps' status", "[container]") {
+  const fs::path dir = make_temp_home();
+  write_text(dir / "job.json", json{{"apps", {{{"name", "job"}, {"script", fixture("exit_with.sh").string()}, {"args", {"3"}},
+                                                {"autorestart", false}}}}}.dump());
+  auto r = run_command({pmd_path(), "run", (dir / "job.json").string()});
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.find("job-0 | exiting with 3\n") != std::string::npos);
+  CHECK(r.err.find("every app has exited; pmd exits with status 3") != std::string::npos);
+
+  // The same app succeeding: status 0; --raw drops the prefix; no files left in /tmp.
+  write_text(dir / "ok.json", json{{"apps", {{{"name", "ok"}, {"script", fixture("exit_with.sh").string()}, {"args", {"0"}},
+                                               {"autorestart", false}, {"instances", 2}}}}}.dump());
+  auto ok = run_command({pmd_path(), "run", (dir / "ok.json").string(), "--raw"});
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out == "exiting with 0\nexiting with 0\n");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("pmd run of a script with -i runs that many instances; bad input starts nothing", "[container]") {
+  const fs::path dir = make_temp_home();
+  Background run({pmd_path(), "run", fixture("hello.js").string(), "-i", "2", "--name", "web"}, dir);
+  REQUIRE(wait_until([&] {
+    auto out = run.out();
+    return out.find("web-0 | {") != std::string::npos && out.find("web-1 | {") != std::string::npos;
+  }));
+  ::kill(run.pid(), SIGTERM);
+  CHECK(run.wait_exit() == 0);
+  CHECK(run.out().find("web-0 | graceful shutdown") != std::string::npos);
+  CHECK(run.out().find("web-1 | graceful shutdown") != std::string::npos);
+
+  auto missing = run_command({pmd_path(), "run", (dir / "nope.js").string()});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("nope.js") != std::string::npos);
+  CHECK(missing.err.find("nothing was started") != std::string::npos);
+  write_text(dir / "broken.json", R"({"apps": [{"name": "a", "script": ")" + fixture("hello.js").string() + R"(", "instances": "lots"}]})");
+  auto broken = run_command({pmd_path(), "run", (dir / "broken.json").string()});
+  CHECK(broken.exit_code == 1);
+  CHECK(broken.err.find("instances") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("as PID 1, pmd run reaps adopted orphans and stops the apps gracefully on SIGTERM", "[container]") {
+  const fs::path dir = make_temp_home();
+  // Ten orphans that exit soon after their parent: they land on PID 1, which must reap them.
+  write_text(dir / "orphans.sh",
+             "#!/bin/sh\nfor i in 1 2 3 4 5 6 7 8 9 10; do sh -c 'sleep 0.05 &'; done\necho orphans made\nexec sleep 1000\n");
+  fs::permissions(dir / "orphans.sh", fs::perms::owner_all);
+  write_text(dir / "apps.json", json{{"apps", {{{"name", "web"}, {"script", fixture("hello.js").string()}},
+                                              {{"name", "orphans"}, {"script", (dir / "orphans.sh").string()}}}}}.dump());
+  auto probe = run_command({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/true"});
+  if (probe.exit_code != 0) {
+    WARN("cannot make a pid namespace here (" << probe.err << "): PID 1 behaviour not checked");
+    fs::remove_all(dir);
+    return;
+  }
+  Background box({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", pmd_path(), "run", (dir / "apps.json").string()}, dir);
+  REQUIRE(wait_until([&] { return box.out().find("orphans-1 | orphans made") != std::string::npos; }));
+  REQUIRE(wait_until([&] { return box.out().find("web-0 | {") != std::string::npos; }));
+  pid_t init = -1;
+  for (pid_t p : pids_with_cmdline({pmd_path(), "run", (dir / "apps.json").string()}))
+    if (p != box.pid()) init = p;
+  REQUIRE(init > 0);
+  CHECK(pid_in_namespace(init) == "1");
+  CHECK(wait_until([&] { return zombie_children_of(init).empty(); }, 5s));
+
+  ::kill(init, SIGTERM);
+  CHECK(box.wait_exit() == 0);
+  CHECK(box.out().find("web-0 | graceful shutdown") != std::string::npos);
+  CHECK(pids_with_cmdline({(dir / "orphans.sh").string()}).empty());
+  fs::remove_all(dir);
+}
+
+TEST_CASE("pmd run with a PMD_HOME also serves pmctl; stopping every app ends it", "[container]") {
+  const fs::path dir = make_temp_home();
+  const fs::path home = dir / "home";
+  Background run({pmd_path(), "run", fixture("hello.js").string(), "--name", "api"}, dir, {{"PMD_HOME", home.string()}});
+  RunOptions o;
+  o.env["PMD_HOME"] = home.string();
+  const std::string pmctl = (bin_dir() / "pmctl").string();
+  REQUIRE(wait_until([&] {
+    auto r = run_command({pmctl, "list", "--json"}, o);
+    return r.exit_code == 0 && r.out.find("\"online\"") != std::string::npos;
+  }));
+  CHECK(run_command({pmctl, "stop", "api"}, o).exit_code == 0);
+  CHECK(run.wait_exit() == 0);
+  CHECK(run.err().find("every app has exited") != std::string::npos);
+  fs::remove_all(dir);
+}
