@@ -1,0 +1,70 @@
+# bash completion for pmctl: commands, their flags, and the names of the apps pmd runs.
+# Installed as /usr/share/bash-completion/completions/pmctl (or source it from ~/.bashrc).
+
+# App names from a daemon that is already running; completion never starts one.
+_pmctl_app_names() {
+  local home="${PMD_HOME:-$HOME/.pmd}"
+  [[ -S "$home/pmd.sock" ]] || return 0
+  pmctl list --json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4 | sort -u
+}
+
+_pmctl() {
+  local cur prev cmd i
+  cur="${COMP_WORDS[COMP_CWORD]}"
+  prev="${COMP_WORDS[COMP_CWORD-1]}"
+  local commands="start stop restart reload scale delete config list describe logs flush reloadLogs monit metrics
+    save resurrect cleardump startup unstartup ping kill version"
+
+  cmd=""
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    if [[ "${COMP_WORDS[i]}" != -* ]]; then cmd="${COMP_WORDS[i]}"; break; fi
+  done
+  if [[ -z "$cmd" ]]; then
+    COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+    return 0
+  fi
+
+  local flags=""
+  case "$cmd" in
+    start)
+      flags="--name --interpreter --interpreter-args --node-args --cwd --instances -i --max-memory-restart
+        --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
+        --listen-timeout --exec-mode --port --listen --balance --output --error --log --log-date-format --log-type
+        --log-max-size --log-retain --namespace --instance-var --increment-var --user --group --stop-exit-codes
+        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --env --only --update-env" ;;
+    stop|delete|del) flags="--only --env" ;;
+    restart) flags="--only --env --update-env" ;;
+    reload) flags="--only --env --parallel --update-env" ;;
+    list|ls|status|l|describe|show|info) flags="--json" ;;
+    config) flags="--env --only --json" ;;
+    logs) flags="--lines --nostream --follow -f --out --err --json --timestamp" ;;
+    save|dump) flags="--force" ;;
+    startup) flags="--user -u --root --print" ;;
+    unstartup) flags="--user -u --root" ;;
+  esac
+
+  case "$prev" in
+    --exec-mode) COMPREPLY=($(compgen -W "fork cluster" -- "$cur")); return 0 ;;
+    --balance) COMPREPLY=($(compgen -W "shared reuseport" -- "$cur")); return 0 ;;
+    --log-type) COMPREPLY=($(compgen -W "json" -- "$cur")); return 0 ;;
+    --interpreter) COMPREPLY=($(compgen -c -- "$cur")); return 0 ;;
+    --user|-u) COMPREPLY=($(compgen -u -- "$cur")); return 0 ;;
+    --group) COMPREPLY=($(compgen -g -- "$cur")); return 0 ;;
+    --cwd|--root) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+    --output|--error|--log) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+  esac
+
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=($(compgen -W "$flags --help" -- "$cur"))
+    return 0
+  fi
+  case "$cmd" in
+    start) COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$(_pmctl_app_names)" -- "$cur")) ;;
+    stop|restart|reload|delete|del|describe|show|info|logs|flush|scale)
+      COMPREPLY=($(compgen -W "all $(_pmctl_app_names)" -- "$cur") $(compgen -f -X '!*.@(js|cjs|mjs|json|json5|yml|yaml)' -- "$cur")) ;;
+    config) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    startup) COMPREPLY=($(compgen -W "systemd" -- "$cur")) ;;
+  esac
+  return 0
+}
+complete -o filenames -F _pmctl pmctl
