@@ -127,6 +127,12 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--raw", run_bare_lines, "print app lines without the \"name-id | \" prefix");
   CLI11_PARSE(cli, argc, argv);
   const bool container = run_cmd->parsed();
+  // `pm2-runtime start ecosystem.config.js` is how PM2's docs spell it; take that form too.
+  std::error_code exists_ec;
+  if (container && run.target == "start" && !run.args.empty() && !fs::exists(run.target, exists_ec)) {
+    run.target = run.args.front();
+    run.args.erase(run.args.begin());
+  }
 
   // PMD_HOME: `pmd run` serves a control socket only when given a home (flag or PMD_HOME);
   // without one it runs from a private temporary directory nobody else can reach.

@@ -91,7 +91,7 @@ TEST_CASE("pmd run prints each app's lines with its prefix and exits with the ap
   // The same app succeeding: status 0; --raw drops the prefix; no files left in /tmp.
   write_text(dir / "ok.json", json{{"apps", {{{"name", "ok"}, {"script", fixture("exit_with.sh").string()}, {"args", {"0"}},
                                                {"autorestart", false}, {"instances", 2}}}}}.dump());
-  auto ok = run_command({pmd_path(), "run", (dir / "ok.json").string(), "--raw"});
+  auto ok = run_command({pmd_path(), "run", "start", (dir / "ok.json").string(), "--raw"});  // pm2-runtime's spelling
   CHECK(ok.exit_code == 0);
   CHECK(ok.out == "exiting with 0\nexiting with 0\n");
   fs::remove_all(dir);
