@@ -17,7 +17,6 @@ std::string unit_text(const UnitRequest& r) {
   t += system ? "-u " + unit_name(r) : "--user -u " + unit_name(r);
   t += "\n\n[Unit]\n";
   t += system ? "Description=pmd process manager (apps of " + r.user + ")\n" : "Description=pmd process manager\n";
-  t += "Documentation=man:systemd.service(5)\n";
   if (system) t += "Wants=network-online.target\nAfter=network-online.target\n";
   t += "\n[Service]\n";
   t += "# pmd says READY=1 once its socket serves and the saved apps are back, STOPPING=1 when it stops.\n";

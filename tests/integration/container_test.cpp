@@ -97,7 +97,7 @@ TEST_CASE("pmd run prints each app's lines with its prefix and exits with the ap
   fs::remove_all(dir);
 }
 
-TEST_CASE("pmd run of a script with -i runs that many instances; bad input starts nothing", "[container]") {
+TEST_CASE("pmd run of a script with -i runs that many instances — bad input starts nothing", "[container]") {
   const fs::path dir = make_temp_home();
   Background run({pmd_path(), "run", fixture("hello.js").string(), "-i", "2", "--name", "web"}, dir);
   REQUIRE(wait_until([&] {
@@ -151,7 +151,7 @@ TEST_CASE("as PID 1, pmd run reaps adopted orphans and stops the apps gracefully
   fs::remove_all(dir);
 }
 
-TEST_CASE("pmd run with a PMD_HOME also serves pmctl; stopping every app ends it", "[container]") {
+TEST_CASE("pmd run with a PMD_HOME also serves pmctl — stopping every app ends it", "[container]") {
   const fs::path dir = make_temp_home();
   const fs::path home = dir / "home";
   Background run({pmd_path(), "run", fixture("hello.js").string(), "--name", "api"}, dir, {{"PMD_HOME", home.string()}});

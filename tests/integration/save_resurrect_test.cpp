@@ -40,7 +40,7 @@ void start_and_save_two_apps(const Daemon& d) {
 
 }  // namespace
 
-TEST_CASE("save writes a private dump of every app; the previous one becomes the backup", "[save]") {
+TEST_CASE("save writes a private dump of every app — the previous one becomes the backup", "[save]") {
   Daemon d;
   RunOptions shell;
   shell.env = {{"GREETING", "kept"}, {"SSH_AUTH_SOCK", "/tmp/agent.sock"}, {"TERM", "xterm"}, {"XDG_SESSION_ID", "7"},
@@ -108,7 +108,7 @@ TEST_CASE("pmd --resurrect brings the saved apps back as they were: instances, s
   CHECK(d.list().size() == 3);
 }
 
-TEST_CASE("a damaged dump falls back to the backup with a warning; with no usable backup nothing starts", "[save]") {
+TEST_CASE("a damaged dump falls back to the backup with a warning — with no usable backup nothing starts", "[save]") {
   Daemon d;
   start_and_save_two_apps(d);
   REQUIRE(d.pmctl({"save"}).exit_code == 0);  // the backup is a whole dump too
@@ -164,7 +164,7 @@ TEST_CASE("a damaged dump falls back to the backup with a warning; with no usabl
   }
 }
 
-TEST_CASE("an empty save needs --force; cleardump empties the dump and keeps the last one as backup", "[save]") {
+TEST_CASE("an empty save needs --force — cleardump empties the dump and keeps the last one as backup", "[save]") {
   Daemon d;
   start_and_save_two_apps(d);
   REQUIRE(d.pmctl({"delete", "all"}).exit_code == 0);
@@ -202,7 +202,7 @@ TEST_CASE("autosave (flag or pmd.yaml) saves after every change", "[save]") {
   CHECK(read_json(dump)["apps"][0]["spec"]["name"] == "api");
 }
 
-TEST_CASE("a broken pmd.yaml stops pmd with the file, line and fix; unknown keys only warn", "[save]") {
+TEST_CASE("a broken pmd.yaml stops pmd with the file, line and fix — unknown keys only warn", "[save]") {
   const fs::path home = make_temp_home();
   write_text(home / "pmd.yaml", "autosave: maybe\n");
   auto r = run_command({(bin_dir() / "pmd").string(), "--no-daemon", "--home", home.string()});

@@ -69,7 +69,7 @@ TEST_CASE("a system unit runs pmd as the account, notifies, restarts on failure,
   CHECK(unit_name(r) == "pmd.service");
 }
 
-TEST_CASE("a user unit has no User= and is wanted by the user's default target; a chosen PMD_HOME is kept", "[systemd]") {
+TEST_CASE("a user unit has no User= and is wanted by the user's default target — a chosen PMD_HOME is kept", "[systemd]") {
   UnitRequest r{UnitRequest::Scope::kUser, "bob", "/usr/bin/pmd", "/srv/bob/pmd-home"};
   CHECK(unit_name(r) == "pmd.service");
   auto u = parse_unit(unit_text(r));
