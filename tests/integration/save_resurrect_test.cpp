@@ -5,8 +5,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 using namespace pmd::test;
@@ -210,4 +213,34 @@ TEST_CASE("a broken pmd.yaml stops pmd with the file, line and fix — unknown k
   CHECK(r.err.find("pmd.yaml:1") != std::string::npos);
   CHECK(r.err.find("true or false") != std::string::npos);
   fs::remove_all(home);
+}
+
+TEST_CASE("save on a full disk says so and keeps the previous dump whole", "[save]") {
+  const fs::path mount_point = make_temp_home();
+  if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=256k") != 0) {
+    WARN("cannot mount a small tmpfs here (" << std::strerror(errno) << "): full-disk save not checked");
+    fs::remove_all(mount_point);
+    return;
+  }
+  {
+    Daemon d({}, mount_point / "home");
+    REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web"}).exit_code == 0);
+    REQUIRE(d.pmctl({"save"}).exit_code == 0);
+    const std::string saved = read_file(d.home() / "dump.json");
+    {
+      std::ofstream filler(mount_point / "filler", std::ios::binary);
+      const std::string block(4096, 'x');
+      while (filler.write(block.data(), block.size()) && filler.flush()) {}
+    }
+    REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "api"}).exit_code == 0);
+    auto r = d.pmctl({"save"});
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("No space left on device") != std::string::npos);
+    CHECK(r.err.find("the previous dump is unchanged") != std::string::npos);
+    CHECK(read_file(d.home() / "dump.json") == saved);
+    CHECK_FALSE(fs::exists(d.home() / "dump.json.tmp"));
+    fs::remove(mount_point / "filler");
+  }
+  ::umount2(mount_point.c_str(), MNT_DETACH);
+  fs::remove_all(mount_point);
 }

@@ -42,6 +42,12 @@ bool socket_answers(const fs::path& socket) {
 
 Daemon::Daemon(std::vector<std::string> pmd_args) : home_(make_temp_home()) { launch(std::move(pmd_args)); }
 
+Daemon::Daemon(std::vector<std::string> pmd_args, std::filesystem::path home) : home_(std::move(home)) {
+  fs::create_directories(home_);
+  fs::permissions(home_, fs::perms::owner_all);
+  launch(std::move(pmd_args));
+}
+
 void Daemon::restart(std::vector<std::string> pmd_args) {
   if (int status = terminate(); status != 0) FAIL("pmd exited with status " << status << " on SIGTERM:\n" << log_tail());
   launch(std::move(pmd_args));

@@ -21,6 +21,8 @@ class Daemon {
   Daemon() : Daemon(std::vector<std::string>{}) {}
   /// `pmd --no-daemon` with these further arguments (e.g. --metrics).
   explicit Daemon(std::vector<std::string> pmd_args);
+  /// The same on a home of the caller's choosing (removed afterwards like the others).
+  Daemon(std::vector<std::string> pmd_args, std::filesystem::path home);
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
