@@ -125,6 +125,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--env", run.env_name, "use env_<NAME> of the ecosystem file");
   run_cmd->add_option("--only", run.only, "only these apps of the ecosystem file")->delimiter(',');
   run_cmd->add_flag("--raw", run_bare_lines, "print app lines without the \"name-id | \" prefix");
+  run_cmd->fallthrough();  // `pmd run app.js --home /srv/pmd --metrics :9209` as well as before `run`
   CLI11_PARSE(cli, argc, argv);
   const bool container = run_cmd->parsed();
   // `pm2-runtime start ecosystem.config.js` is how PM2's docs spell it; take that form too.

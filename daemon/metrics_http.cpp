@@ -61,7 +61,7 @@ std::string MetricsHttpServer::listen(const HttpAddress& address) {
     return "cannot serve metrics on " + shown + ": " + ec.message();
   }
   asio::co_spawn(io_, accept_loop(), asio::detached);
-  spdlog::info("serving metrics on http://{}/metrics", shown);
+  spdlog::info("serving metrics on http://{}:{}/metrics", address.host, port());  // the bound port, also for :0
   return {};
 }
 
