@@ -61,7 +61,8 @@ std::string MetricsHttpServer::listen(const HttpAddress& address) {
     return "cannot serve metrics on " + shown + ": " + ec.message();
   }
   asio::co_spawn(io_, accept_loop(), asio::detached);
-  spdlog::info("serving metrics on http://{}:{}/metrics", address.host, port());  // the bound port, also for :0
+  const bool v6 = address.host.find(':') != std::string::npos;
+  spdlog::info("serving metrics on http://{}{}{}:{}/metrics", v6 ? "[" : "", address.host, v6 ? "]" : "", port());  // the bound port, also for :0
   return {};
 }
 
