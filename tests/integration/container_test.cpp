@@ -128,13 +128,29 @@ TEST_CASE("as PID 1, pmd run reaps adopted orphans and stops the apps gracefully
   fs::permissions(dir / "orphans.sh", fs::perms::owner_all);
   write_text(dir / "apps.json", json{{"apps", {{{"name", "web"}, {"script", fixture("hello.js").string()}},
                                               {{"name", "orphans"}, {"script", (dir / "orphans.sh").string()}}}}}.dump());
-  auto probe = run_command({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", "/bin/true"});
-  if (probe.exit_code != 0) {
-    WARN("cannot make a pid namespace here (" << probe.err << "): PID 1 behaviour not checked");
+  // A new pid namespace with its own /proc; inside a chroot, / is no mount point and its
+  // propagation cannot be changed, so leave it as it is there.
+  std::vector<std::string> unshare = {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc"};
+  std::string why;
+  for (bool keep_propagation : {false, true}) {
+    auto argv = unshare;
+    if (keep_propagation) argv.push_back("--propagation=unchanged");
+    argv.push_back("/bin/true");
+    auto probe = run_command(argv);
+    if (probe.exit_code == 0) {
+      if (keep_propagation) unshare.push_back("--propagation=unchanged");
+      why.clear();
+      break;
+    }
+    why = probe.err;
+  }
+  if (!why.empty()) {
+    WARN("cannot make a pid namespace here (" << why << "): PID 1 behaviour not checked");
     fs::remove_all(dir);
     return;
   }
-  Background box({"/usr/bin/unshare", "--pid", "--fork", "--mount-proc", pmd_path(), "run", (dir / "apps.json").string()}, dir);
+  unshare.insert(unshare.end(), {pmd_path(), "run", (dir / "apps.json").string()});
+  Background box(unshare, dir);
   REQUIRE(wait_until([&] { return box.out().find("orphans-1 | orphans made") != std::string::npos; }));
   REQUIRE(wait_until([&] { return box.out().find("web-0 | {") != std::string::npos; }));
   pid_t init = -1;
