@@ -304,7 +304,14 @@ asio::awaitable<void> Supervisor::set_instance_count(const std::string& name, in
     for (auto& [inst, error] : added) {
       if (error.empty()) error = co_await inst->wait_ready();
       const std::string who = label(name, inst->identity().number);
-      std::string line = error.empty() ? who + ": started pid " + std::to_string(inst->pid()) + " (" + inst->readiness_note() + ")"
+      // Silent past listen_timeout but running: online, as `start` has it. (A reload is stricter:
+      // there an old instance is still serving and is kept.)
+      std::string note = inst->readiness_note();
+      if (!error.empty() && inst->state() == InstanceState::kOnline) {
+        note = error + "; treated as online";
+        error.clear();
+      }
+      std::string line = error.empty() ? who + ": started pid " + std::to_string(inst->pid()) + " (" + note + ")"
                                        : who + ": " + error;
       if (!error.empty() && failure.empty()) failure = line;
       if (progress) progress(line);

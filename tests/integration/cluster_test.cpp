@@ -108,3 +108,12 @@ TEST_CASE("a unix socket path in listen is shared like a port and removed with t
   CHECK_THAT(http_get_unix(path), Catch::Contains("pid "));
   CHECK(d.describe("web")["readiness"]["became_ready"].get<std::string>().find("listening on the shared socket") == 0);
 }
+
+TEST_CASE("scale up: an instance silent past listen_timeout is online, as at start", "[cluster]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "quiet", "-i", "1", "--listen-timeout", "300ms"}).exit_code == 0);
+  auto r = d.pmctl({"scale", "quiet", "2"});
+  CHECK(r.exit_code == 0);
+  CHECK((r.out + r.err).find("treated as online") != std::string::npos);
+  CHECK(all_online(d, "quiet", 2));
+}
