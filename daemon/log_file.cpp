@@ -1,6 +1,8 @@
 // LogFile: whole-line appends, rename rotation, reopen, retry.
 #include "log_file.h"
 
+#include "write_fully.h"
+
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
@@ -60,16 +62,8 @@ std::size_t LogFile::write_some(std::string_view data) {
     rotate();
     if (fd_ < 0) return 0;
   }
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      fail("cannot write " + path_ + ": " + std::strerror(errno));
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  const std::size_t done = write_fully(fd_, data);
+  if (done < data.size()) fail("cannot write " + path_ + ": " + std::strerror(errno));
   size_ += done;
   return done;
 }

@@ -14,6 +14,7 @@
 #include "service_notifier.h"
 #include "state_store.h"
 #include "supervisor.h"
+#include "write_fully.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -64,14 +65,8 @@ void print_line(const std::string& app, const LogRecord& record, bool prefix) {
   }
   line += record.text;
   line += '\n';
-  const int fd = record.is_stderr ? 2 : 1;
-  std::string_view rest = line;
-  while (!rest.empty()) {
-    ssize_t n = ::write(fd, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // stdout closed: the files and `pmctl logs` still have the line
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
+  // A closed stdout loses nothing that matters: the files and `pmctl logs` still have the line.
+  write_fully(record.is_stderr ? 2 : 1, line);
 }
 
 std::string signal_text(int signo) {

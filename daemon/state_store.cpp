@@ -2,6 +2,7 @@
 #include "state_store.h"
 
 #include "pmd_version.h"
+#include "write_fully.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,17 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string errno_text() { return std::strerror(errno); }
-
-// write() until done; a full disk or a quota comes back as an error, never half-silently.
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 std::optional<std::string> read_whole(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -59,7 +49,7 @@ std::string StateStore::save(const std::vector<DumpEntry>& entries) const {
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return "cannot write " + temp.string() + ": " + errno_text();
   ::fchmod(fd, 0600);  // a leftover temp file may have other modes
-  bool ok = write_all(fd, text) && ::fsync(fd) == 0;
+  bool ok = write_fully(fd, text) == text.size() && ::fsync(fd) == 0;
   std::string error = ok ? "" : "cannot write " + temp.string() + ": " + errno_text();
   ::close(fd);
   if (!ok) {
