@@ -1,9 +1,10 @@
 // Connect, lock, retry, start, wait.
 #include "daemon_connection.h"
 
+#include "run_program.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,24 +31,8 @@ std::string pmd_binary() {
 namespace {
 
 // Runs `pmd --home H`, which returns once the daemon serves. Returns its exit status or -1.
-int start_daemon(const HomePaths& paths, std::string& error) {
-  std::string binary = pmd_binary();
-  std::string home = paths.home.string();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    error = std::string("cannot fork: ") + std::strerror(errno);
-    return -1;
-  }
-  if (pid == 0) {
-    const char* argv[] = {binary.c_str(), "--home", home.c_str(), nullptr};
-    ::execvp(argv[0], const_cast<char**>(argv));
-    std::fprintf(stderr, "pmctl: error: cannot run %s: %s (install pmd next to pmctl or set PMD_BIN)\n", binary.c_str(),
-                 std::strerror(errno));
-    _exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+int start_daemon(const HomePaths& paths) {
+  return run_program({pmd_binary(), "--home", paths.home.string()}, "install pmd next to pmctl or set PMD_BIN");
 }
 
 std::optional<RpcClient> try_connect(const HomePaths& paths, int& err) {
@@ -89,8 +74,7 @@ ConnectResult connect_to_daemon(const HomePaths& paths, bool start_if_needed) {
   int lock = ::open(paths.autostart_lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock >= 0) while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {}
   if (!(result.client = try_connect(paths, err))) {
-    std::string error;
-    int status = start_daemon(paths, error);
+    int status = start_daemon(paths);
     if (status == 0) {
       result.client = try_connect(paths, err);
     } else if (status == kExitDaemonAlreadyRunning) {
@@ -100,9 +84,7 @@ ConnectResult connect_to_daemon(const HomePaths& paths, bool start_if_needed) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (!result.client)
-      result.error = error.empty() ? "could not start the daemon for " + paths.home.string() + " (see " +
-                                         paths.daemon_log.string() + ")"
-                                   : error;
+      result.error = "could not start the daemon for " + paths.home.string() + " (see " + paths.daemon_log.string() + ")";
   }
   if (lock >= 0) ::close(lock);
   return result;

@@ -4,12 +4,12 @@
 #include "daemon_connection.h"
 #include "executable_lookup.h"
 #include "paths.h"
+#include "run_program.h"
 #include "session.h"
 #include "systemd_unit.h"
 
 #include <pwd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -37,23 +37,6 @@ struct Target {
 std::string current_user_name() {
   if (const passwd* pw = ::getpwuid(::geteuid())) return pw->pw_name;
   return std::to_string(::geteuid());
-}
-
-// Runs a program with our stdout/stderr; its exit status, or -1 if it could not run.
-int run_program(const std::vector<std::string>& argv) {
-  pid_t pid = ::fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    std::fprintf(stderr, "pmctl: error: cannot run %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 int systemctl(const Target& t, std::vector<std::string> args) {
