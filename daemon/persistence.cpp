@@ -22,8 +22,10 @@ json save_apps(const Supervisor& supervisor, const StateStore& store, bool force
   return {{"path", store.dump_path().string()}, {"apps", names}};
 }
 
-boost::asio::awaitable<json> resurrect_apps(Supervisor& supervisor, const StateStore& store) {
+boost::asio::awaitable<json> resurrect_apps(Supervisor& supervisor, const StateStore& store, bool first_boot_ok) {
   auto loaded = store.load();
+  if (loaded.missing && first_boot_ok)
+    co_return json{{"path", store.dump_path().string()}, {"warnings", json::array()}, {"apps", json::array()}, {"missing", true}};
   if (!loaded.error.empty()) throw rpc::Error(rpc::kDumpFailed, loaded.error);
   for (const auto& w : loaded.warnings) spdlog::warn("{}", w);
   json rows = co_await supervisor.restore(std::move(loaded.entries));

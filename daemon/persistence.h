@@ -17,8 +17,10 @@ namespace pmd {
 nlohmann::json save_apps(const Supervisor& supervisor, const StateStore& store, bool force);
 
 /// Restores the dump (or its backup, with a warning). rpc::Error kDumpFailed when there is
-/// nothing usable; then nothing was started.
-boost::asio::awaitable<nlohmann::json> resurrect_apps(Supervisor& supervisor, const StateStore& store);
+/// nothing usable; then nothing was started. With `first_boot_ok`, no dump at all is no error
+/// (pmd started at boot before anything was saved): the result then has `missing: true`.
+boost::asio::awaitable<nlohmann::json> resurrect_apps(Supervisor& supervisor, const StateStore& store,
+                                                      bool first_boot_ok = false);
 
 /// Empties the dump (the previous one stays as the backup).
 nlohmann::json clear_dump(const StateStore& store);

@@ -169,15 +169,13 @@ int serve(const ServeOptions& options, int ready_fd) {
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
     if (options.resurrect) {
       try {
-        json result = co_await resurrect_apps(supervisor, store);
+        json result = co_await resurrect_apps(supervisor, store, true);
         std::size_t failed = 0;
         for (const auto& row : result["apps"]) failed += row.value("action", "") == "failed";
         if (failed > 0) spdlog::error("resurrect: {} of {} app(s) failed to start", failed, result["apps"].size());
+        if (result.value("missing", false)) spdlog::info("nothing to resurrect: no dump yet (save the apps with `pmctl save`)");
       } catch (const rpc::Error& e) {
-        if (e.code() == rpc::kDumpFailed && !std::filesystem::exists(store.dump_path()) &&
-            !std::filesystem::exists(store.backup_path()))
-          spdlog::info("nothing to resurrect: no dump yet (save the apps with `pmctl save`)");
-        else spdlog::error("resurrect: {}", e.what());
+        spdlog::error("resurrect: {}", e.what());
       }
     }
     notifier.notify("READY=1\nSTATUS=supervising " + std::to_string(supervisor.list().size()) + " process(es)");

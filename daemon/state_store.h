@@ -16,7 +16,6 @@ class StateStore {
   explicit StateStore(std::filesystem::path dump_path);
 
   const std::filesystem::path& dump_path() const { return dump_; }
-  const std::filesystem::path& backup_path() const { return backup_; }
 
   /// Replaces the dump with `entries`: a temporary file (0600) is written and fsynced, the
   /// current dump becomes the backup, and the temporary is renamed over it, so a crash at any
