@@ -20,6 +20,16 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
+namespace {
+
+// "127.0.0.1:9209" or "[::1]:9209", as a URL or a person writes it.
+std::string host_and_port(const std::string& host, std::uint16_t port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
 std::optional<HttpAddress> parse_http_address(const std::string& text) {
   HttpAddress a{"127.0.0.1", 0};
   std::string port_text = text;
@@ -47,7 +57,7 @@ MetricsHttpServer::MetricsHttpServer(asio::io_context& io, std::function<std::st
     : io_(io), render_(std::move(render)), acceptor_(io) {}
 
 std::string MetricsHttpServer::listen(const HttpAddress& address) {
-  const std::string shown = address.host + ":" + std::to_string(address.port);
+  const std::string shown = host_and_port(address.host, address.port);
   boost::system::error_code ec;
   tcp::endpoint endpoint(asio::ip::make_address(address.host, ec), address.port);
   if (!ec) acceptor_.open(endpoint.protocol(), ec);
@@ -61,8 +71,7 @@ std::string MetricsHttpServer::listen(const HttpAddress& address) {
     return "cannot serve metrics on " + shown + ": " + ec.message();
   }
   asio::co_spawn(io_, accept_loop(), asio::detached);
-  const bool v6 = address.host.find(':') != std::string::npos;
-  spdlog::info("serving metrics on http://{}{}{}:{}/metrics", v6 ? "[" : "", address.host, v6 ? "]" : "", port());  // the bound port, also for :0
+  spdlog::info("serving metrics on http://{}/metrics", host_and_port(address.host, port()));  // the bound port, also for :0
   return {};
 }
 
