@@ -13,6 +13,7 @@
 #include "run_apps.h"
 #include "service_notifier.h"
 #include "state_store.h"
+#include "signals.h"
 #include "supervisor.h"
 #include "write_fully.h"
 
@@ -67,10 +68,6 @@ void print_line(const std::string& app, const LogRecord& record, bool prefix) {
   line += '\n';
   // A closed stdout loses nothing that matters: the files and `pmctl logs` still have the line.
   write_fully(record.is_stderr ? 2 : 1, line);
-}
-
-std::string signal_text(int signo) {
-  return signo == SIGTERM ? "SIGTERM" : signo == SIGINT ? "SIGINT" : signo == SIGHUP ? "SIGHUP" : std::to_string(signo);
 }
 
 }  // namespace
@@ -143,7 +140,7 @@ int serve(const ServeOptions& options, int ready_fd) {
 
   asio::signal_set stop_signals(io, SIGTERM, SIGINT, SIGHUP);
   on_every_signal(stop_signals, [&](int signo) {
-    spdlog::info("received {}", signal_text(signo));
+    spdlog::info("received {}", signal_name(signo));
     shutdown(0);
   });
   // SIGUSR1: reopen log files, as after logrotate (`pmctl reloadLogs` does the same).
