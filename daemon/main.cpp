@@ -78,6 +78,15 @@ void mark_fds_cloexec() {
   }
 }
 
+// `pmd run` without a home: a private directory for its logs, removed however pmd leaves.
+struct TemporaryHome {
+  fs::path path;
+  ~TemporaryHome() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
 // pmd.yaml, if present. Returns false (after printing why) when it cannot be used.
 bool read_settings(const fs::path& file, pmd::Settings& settings, std::vector<std::string>& warnings) {
   std::ifstream in(file);
@@ -137,15 +146,17 @@ int main(int argc, char** argv) {
 
   // PMD_HOME: `pmd run` serves a control socket only when given a home (flag or PMD_HOME);
   // without one it runs from a private temporary directory nobody else can reach.
-  bool serve_socket = true;
+  const char* home_variable = std::getenv("PMD_HOME");
+  const bool serve_socket = !container || !home_flag.empty() || (home_variable && *home_variable);
+  TemporaryHome temporary;
   fs::path home;
   if (!home_flag.empty()) home = fs::absolute(home_flag);
-  else if (!container || (std::getenv("PMD_HOME") && *std::getenv("PMD_HOME"))) home = pmd::default_home();
+  else if (serve_socket) home = pmd::default_home();
   else {
-    char tmpl[] = "/tmp/pmd-run-XXXXXX";
-    if (!::mkdtemp(tmpl)) return usage_error("cannot create a temporary directory in /tmp; set PMD_HOME");
-    home = tmpl;
-    serve_socket = false;
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/pmd-run-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) return usage_error("cannot create a temporary directory (" + tmpl + "); set PMD_HOME or TMPDIR");
+    home = temporary.path = tmpl;
   }
   const auto paths = pmd::home_paths(home);
   for (const auto& check : {pmd::ensure_private_dir(paths.home), pmd::check_socket_path(paths.socket)}) {
@@ -179,7 +190,6 @@ int main(int argc, char** argv) {
     for (const auto& e : apps.errors) std::fprintf(stderr, "pmd: error: %s\n", e.c_str());
     if (!apps.errors.empty()) {
       std::fprintf(stderr, "pmd: nothing was started\n");
-      if (!serve_socket) fs::remove_all(home);
       return 1;
     }
     options.container = true;
@@ -211,9 +221,5 @@ int main(int argc, char** argv) {
 
   int status = pmd::serve(options, ready_fd);
   if (lock_fd >= 0) ::close(lock_fd);
-  if (!serve_socket) {
-    std::error_code ec;
-    fs::remove_all(home, ec);
-  }
   return status;
 }

@@ -109,10 +109,18 @@ TEST_CASE("pmd run of a script with -i runs that many instances — bad input st
   CHECK(run.out().find("web-0 | graceful shutdown") != std::string::npos);
   CHECK(run.out().find("web-1 | graceful shutdown") != std::string::npos);
 
-  auto missing = run_command({pmd_path(), "run", (dir / "nope.js").string()});
+  // Its private home lives in TMPDIR and goes however pmd ends, errors included.
+  RunOptions tmp;
+  tmp.env["TMPDIR"] = (dir / "tmp").string();
+  fs::create_directories(dir / "tmp");
+  auto missing = run_command({pmd_path(), "run", (dir / "nope.js").string()}, tmp);
   CHECK(missing.exit_code == 1);
   CHECK(missing.err.find("nope.js") != std::string::npos);
   CHECK(missing.err.find("nothing was started") != std::string::npos);
+  tmp.env["PMD_SAMPLE_INTERVAL"] = "often";
+  auto bad_flag = run_command({pmd_path(), "run", fixture("hello.js").string()}, tmp);
+  CHECK(bad_flag.exit_code == 2);
+  CHECK(fs::is_empty(dir / "tmp"));
   write_text(dir / "broken.json", R"({"apps": [{"name": "a", "script": ")" + fixture("hello.js").string() + R"(", "instances": "lots"}]})");
   auto broken = run_command({pmd_path(), "run", (dir / "broken.json").string()});
   CHECK(broken.exit_code == 1);
