@@ -131,8 +131,10 @@ TEST_CASE("pmd run of a script with -i runs that many instances — bad input st
 TEST_CASE("as PID 1, pmd run reaps adopted orphans and stops the apps gracefully on SIGTERM", "[container]") {
   const fs::path dir = make_temp_home();
   // Ten orphans that exit soon after their parent: they land on PID 1, which must reap them.
+  // The script says "orphans made" only once they have exited, so no zombie means reaped.
   write_text(dir / "orphans.sh",
-             "#!/bin/sh\nfor i in 1 2 3 4 5 6 7 8 9 10; do sh -c 'sleep 0.05 &'; done\necho orphans made\nexec sleep 1000\n");
+             "#!/bin/sh\nfor i in 1 2 3 4 5 6 7 8 9 10; do sh -c 'sleep 0.05 &'; done\n"
+             "sleep 0.3  # the orphans have exited by now: reaped, or zombies\necho orphans made\nexec sleep 1000\n");
   fs::permissions(dir / "orphans.sh", fs::perms::owner_all);
   write_text(dir / "apps.json", json{{"apps", {{{"name", "web"}, {"script", fixture("hello.js").string()}},
                                               {{"name", "orphans"}, {"script", (dir / "orphans.sh").string()}}}}}.dump());
