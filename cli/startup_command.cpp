@@ -39,16 +39,23 @@ std::string current_user_name() {
   return std::to_string(::geteuid());
 }
 
-int systemctl(const Target& t, std::vector<std::string> args) {
-  std::vector<std::string> argv = t.systemctl;
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_program(argv);
-}
-
 std::string joined(const std::vector<std::string>& words) {
   std::string out;
   for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
   return out;
+}
+
+// Runs systemctl; on failure says which command failed and what that leaves behind.
+bool systemctl(const Target& t, std::vector<std::string> args, const std::string& left_behind) {
+  std::vector<std::string> argv = t.systemctl;
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (run_program(argv) == 0) return true;
+  std::string message = "`";
+  message += joined(argv);
+  message += "` failed; ";
+  message += left_behind;
+  print_error(message);
+  return false;
 }
 
 // Is systemd the init of this machine (sd_booted's test)?
@@ -97,7 +104,7 @@ std::optional<Target> resolve_target(const StartupOptions& o) {
     t.unit.scope = UnitRequest::Scope::kSystem;
     t.dir = fs::path(o.root.empty() ? "/" : o.root) / "etc/systemd/system";
     t.systemctl = {"systemctl"};
-    if (t.offline) t.systemctl.push_back("--root=" + fs::absolute(o.root).string());
+    if (t.offline) t.systemctl.push_back(std::string("--root=") + fs::absolute(o.root).string());
   } else {
     if (t.offline) {
       print_error("--root installs a system unit into an image and needs root");
@@ -161,14 +168,8 @@ int run_startup(const StartupOptions& o) {
     return kExitFailed;
   }
   std::cout << "wrote " << file.string() << "\n";
-  if (!t.offline && systemctl(t, {"daemon-reload"}) != 0) {
-    print_error("`" + joined(t.systemctl) + " daemon-reload` failed; the unit is written but not enabled");
-    return kExitFailed;
-  }
-  if (systemctl(t, {"enable", name}) != 0) {
-    print_error("`" + joined(t.systemctl) + " enable " + name + "` failed; the unit is written but not enabled");
-    return kExitFailed;
-  }
+  if (!t.offline && !systemctl(t, {"daemon-reload"}, "the unit is written but not enabled")) return kExitFailed;
+  if (!systemctl(t, {"enable", name}, "the unit is written but not enabled")) return kExitFailed;
   if (t.unit.scope == UnitRequest::Scope::kUser && run_program({"loginctl", "enable-linger", t.unit.user}) != 0)
     print_warning("`loginctl enable-linger " + t.unit.user + "` failed: without lingering, your user manager (and pmd) "
                   "starts at your first login, not at boot; ask an admin to run it");
@@ -191,15 +192,12 @@ int run_unstartup(const StartupOptions& o) {
     return kExitOk;
   }
   const bool can_ask_systemd = t.offline || systemd_is_running();
-  if (can_ask_systemd && systemctl(t, {"disable", name}) != 0) {
-    print_error("`" + joined(t.systemctl) + " disable " + name + "` failed; the unit was left in place");
-    return kExitFailed;
-  }
+  if (can_ask_systemd && !systemctl(t, {"disable", name}, "the unit was left in place")) return kExitFailed;
   if (!fs::remove(file, ec) || ec) {
     print_error("cannot remove " + file.string() + ": " + ec.message());
     return kExitFailed;
   }
-  if (!t.offline && can_ask_systemd) systemctl(t, {"daemon-reload"});
+  if (!t.offline && can_ask_systemd) systemctl(t, {"daemon-reload"}, "systemd still knows the removed unit until its next reload");
   std::cout << "removed " << file.string() << (can_ask_systemd ? " and disabled " + name : " (systemd is not running here)")
             << "; pmd will not start at boot. A pmd running now keeps running until `pmctl kill`.\n";
   return kExitOk;
