@@ -326,9 +326,13 @@ void Instance::request_stop(const std::string& reason) {
       set_state(InstanceState::kStopped, reason);
       break;
     case InstanceState::kStopping:
+      // Going down already, maybe for a memory restart: a stop asked now wins, so the process
+      // is not launched again when it exits (a daemon shutting down would wait for it forever).
+      relaunch_reason_.reset();
+      break;
     case InstanceState::kStopped:
     case InstanceState::kErrored:
-      break;  // already going down or down: nothing to do
+      break;  // down: nothing to do
   }
 }
 

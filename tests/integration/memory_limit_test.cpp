@@ -26,6 +26,24 @@ TEST_CASE("a leaking app is restarted when its memory passes max_memory_restart"
   CHECK_THAT(read_file(d.home() / "pmd.stderr"), Catch::Contains("> limit 120.0 MiB; restarting it"));
 }
 
+TEST_CASE("a stop during a memory restart wins: the app stays stopped, pmd shuts down at once", "[memory]") {
+  Daemon d;
+  RunOptions slow_to_stop;
+  slow_to_stop.env["IGNORE_SIGINT"] = "1";
+  REQUIRE(d.pmctl({"start", fixture("leak.js").string(), "--max-memory-restart", "100M", "--kill-timeout", "2s"}, slow_to_stop)
+              .exit_code == 0);
+  // The memory restart is under way: SIGINT sent, ignored, SIGKILL due after kill_timeout.
+  REQUIRE(wait_until([&] { return d.instance("leak")["status"] == "stopping"; }, 30s));
+  // Bounded: before the fix, the exit relaunched the app and this stop waited forever.
+  RunOptions home;
+  home.env["PMD_HOME"] = d.home().string();
+  CHECK(run_command({"/usr/bin/timeout", "20", (bin_dir() / "pmctl").string(), "stop", "leak"}, home).exit_code == 0);
+  auto v = d.instance("leak");
+  CHECK(v["status"] == "stopped");
+  CHECK(v["pid"].is_null());
+  CHECK(d.terminate() == 0);
+}
+
 namespace {
 
 // "memory 312.4 MiB > limit 300.0 MiB" -> 312.4 (MiB); -1 if the text has no such reason.
