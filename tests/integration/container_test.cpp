@@ -106,6 +106,7 @@ TEST_CASE("pmd run of a script with -i runs that many instances — bad input st
   }));
   ::kill(run.pid(), SIGTERM);
   CHECK(run.wait_exit() == 0);
+  INFO("stdout:\n" << run.out() << "stderr:\n" << run.err());
   CHECK(run.out().find("web-0 | graceful shutdown") != std::string::npos);
   CHECK(run.out().find("web-1 | graceful shutdown") != std::string::npos);
 
