@@ -1,9 +1,18 @@
-// LineFramer: bounded newline framing.
+// LineFramer: bounded newline framing. Lines are taken by offset and the consumed prefix is
+// dropped once per feed, so many short lines in one read cost linear, not quadratic, time.
 #include "line_framer.h"
 
 namespace pmd {
 
+void LineFramer::compact() {
+  if (start_ == 0) return;
+  buffer_.erase(0, start_);
+  scan_from_ -= start_;
+  start_ = 0;
+}
+
 void LineFramer::feed(std::string_view bytes) {
+  compact();
   while (!bytes.empty()) {
     if (discarding_) {
       auto nl = bytes.find('\n');
@@ -31,6 +40,7 @@ LineFramer::Frame LineFramer::next() {
   auto nl = buffer_.find('\n', scan_from_);
   if (nl == std::string::npos) {
     scan_from_ = buffer_.size();
+    compact();
     if (report_oversized_) {
       report_oversized_ = false;
       return {Frame::Kind::kOversized, {}};
@@ -38,15 +48,15 @@ LineFramer::Frame LineFramer::next() {
     return {};
   }
   Frame frame;
-  if (nl > max_line_) {
+  if (nl - start_ > max_line_) {
     frame.kind = Frame::Kind::kOversized;
   } else {
     frame.kind = Frame::Kind::kLine;
-    frame.line.assign(buffer_, 0, nl);
+    frame.line.assign(buffer_, start_, nl - start_);
     if (!frame.line.empty() && frame.line.back() == '\r') frame.line.pop_back();
   }
-  buffer_.erase(0, nl + 1);
-  scan_from_ = 0;
+  start_ = nl + 1;
+  scan_from_ = start_;
   return frame;
 }
 

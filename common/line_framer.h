@@ -26,11 +26,15 @@ class LineFramer {
   Frame next();
 
   /// True when a partial line is buffered (the peer hung up mid-message if the stream ends now).
-  bool has_partial() const { return !buffer_.empty() || discarding_; }
+  bool has_partial() const { return buffer_.size() > start_ || discarding_; }
 
  private:
+  /// Drops the lines already taken from the front of the buffer.
+  void compact();
+
   std::size_t max_line_;
   std::string buffer_;
+  std::size_t start_ = 0;      // where the first line not yet taken begins
   std::size_t scan_from_ = 0;  // bytes of buffer_ already known to hold no newline
   bool discarding_ = false;    // inside an oversized line, dropping bytes until its newline
   bool report_oversized_ = false;
