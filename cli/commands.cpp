@@ -1,5 +1,6 @@
 // pmctl: CLI11 wiring of the commands to the daemon's methods.
 #include "commands.h"
+#include "bounded_json.h"
 
 #include "ecosystem_commands.h"
 #include "jsonrpc.h"
@@ -56,7 +57,7 @@ struct StartCommand {
 
   int run(Session& session) {
     if (is_ecosystem_argument(options.script))
-      return apply_file(session, FileOptions{options.script, options.env_name, split_commas(only), update_env}, "");
+      return apply_file(session, FileOptions{options.script, options.env_name, split_commas(only), update_env, options.force}, "");
     const fs::path cwd = fs::current_path();
     const fs::path as_file = fs::path(options.script).is_absolute() ? fs::path(options.script) : cwd / options.script;
     json result;
@@ -83,7 +84,7 @@ struct StartCommand {
     const AppSpec& spec = std::get<AppSpec>(built);
     if (int rc = session.call("start", json{{"spec", to_json(spec)}}, result); rc != kExitOk) return rc;
     for (const auto& v : result)
-      std::cout << "started " << spec.name << " (id " << v.value("id", 0) << ", pid " << v["pid"].dump() << "): "
+      std::cout << "started " << spec.name << " (id " << v.value("id", 0) << ", pid " << json_text(v["pid"]) << "): "
                 << (spec.interpreter.empty() ? "" : spec.interpreter + " ") << spec.script << "\n";
     return show_list(session, false);
   }
@@ -152,6 +153,7 @@ int run_pmctl(int argc, char** argv) {
   start_cmd->add_option("--env", o.env_name, "use env_<NAME> of the ecosystem file");
   start_cmd->add_option("--only", start.only, "with an ecosystem file: only these apps (a,b)");
   start_cmd->add_flag("--update-env", start.update_env, "with an ecosystem file: take this shell's environment");
+  start_cmd->add_flag("--force,-f", o.force, "start more instances than 4 per CPU (or 1024)");
   start_cmd->callback([&] {
     action = [&] {
       Session session(true);
@@ -242,6 +244,7 @@ int run_pmctl(int argc, char** argv) {
   config_cmd->add_option("--env", config_options.env_name, "use env_<NAME>");
   config_cmd->add_option("--only", only, "only these apps (a,b)");
   config_cmd->add_flag("--json", config_json, "machine-readable output");
+  config_cmd->add_flag("--force,-f", config_options.force, "allow more instances than 4 per CPU (or 1024)");
   config_cmd->callback([&] {
     action = [&] {
       config_options.only = split_commas(only);
@@ -268,7 +271,7 @@ int run_pmctl(int argc, char** argv) {
       Session session(true);
       json result;
       if (int r = session.call("describe", json{{"target", describe_target}}, result); r != kExitOk) return r;
-      if (as_json) std::cout << result.dump() << "\n";
+      if (as_json) std::cout << json_text(result) << "\n";
       else std::cout << render_describe(result);
       return kExitOk;
     };

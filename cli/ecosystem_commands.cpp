@@ -1,5 +1,6 @@
 // Ecosystem file commands.
 #include "ecosystem_commands.h"
+#include "bounded_json.h"
 
 #include "ecosystem_file.h"
 #include "start_options.h"
@@ -19,6 +20,7 @@ config::Normalized load(const FileOptions& o) {
   lo.env_name = o.env_name;
   lo.only = o.only;
   lo.starter_env = config::current_environment();
+  lo.force_instances = o.force;
   return config::load_ecosystem(o.file, lo);
 }
 
@@ -90,7 +92,7 @@ int show_config(const FileOptions& o, bool as_json) {
     }
     out["warnings"] = json::array();
     for (const auto& w : n.warnings) out["warnings"].push_back(w.to_json());
-    std::cout << out.dump(2) << "\n";
+    std::cout << json_text(out, 2) << "\n";
     return n.errors.empty() ? kExitOk : kExitFailed;
   }
   if (!report(n)) return kExitFailed;
@@ -99,7 +101,7 @@ int show_config(const FileOptions& o, bool as_json) {
     std::cout << spec.name << ":\n";
     for (const auto& [key, value] : view.items()) {
       if (key == "name" || value.is_null() || (value.is_array() && value.empty()) || (value.is_object() && value.empty())) continue;
-      std::cout << "  " << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+      std::cout << "  " << key << ": " << (value.is_string() ? value.get<std::string>() : json_text(value)) << "\n";
     }
   }
   std::cout << n.apps.size() << " app" << (n.apps.size() == 1 ? "" : "s") << ", valid\n";

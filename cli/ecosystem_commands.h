@@ -14,6 +14,7 @@ struct FileOptions {
   std::string env_name;             // --env
   std::vector<std::string> only;    // --only a,b
   bool update_env = false;
+  bool force = false;               // --force: more instances than instances_without_force()
 };
 
 /// True when `arg` names an existing ecosystem file (PM2's naming rule).

@@ -1,5 +1,6 @@
 // Text rendering of daemon replies.
 #include "render.h"
+#include "bounded_json.h"
 
 #include "units.h"
 
@@ -50,7 +51,7 @@ std::string join(const json& array, const char* sep) {
   std::string out;
   for (const auto& item : array) {
     if (!out.empty()) out += sep;
-    out += item.is_string() ? item.get<std::string>() : item.dump();
+    out += item.is_string() ? item.get<std::string>() : json_text(item);
   }
   return out;
 }
@@ -145,7 +146,7 @@ std::string render_describe(const json& instances) {
     const json env = v.value("env", json::object());
     const json transitions = v.value("transitions", json::array());
     for (const auto& [k, val] : settings.items())
-      add(k, val.is_string() ? val.get<std::string>() : val.dump());
+      add(k, val.is_string() ? val.get<std::string>() : json_text(val));
     for (const auto& [k, val] : env.items()) add("env " + k, val.get<std::string>());
 
     std::size_t key_width = 0;

@@ -1,5 +1,6 @@
 // Session: connection, call, error reporting.
 #include "session.h"
+#include "bounded_json.h"
 
 #include "render.h"
 
@@ -56,7 +57,7 @@ int Session::call_quietly(const std::string& method, const json& params, json& r
 int show_list(Session& session, bool as_json) {
   json result;
   if (int rc = session.call("list", json::object(), result); rc != kExitOk) return rc;
-  if (as_json) std::cout << result.dump() << "\n";
+  if (as_json) std::cout << json_text(result) << "\n";
   else std::cout << render_list(result, ::isatty(STDOUT_FILENO) == 1);
   return kExitOk;
 }

@@ -1,6 +1,8 @@
 // Encoding and decoding of JSON-RPC 2.0 messages.
 #include "jsonrpc.h"
 
+#include "bounded_json.h"
+
 namespace pmd::rpc {
 namespace {
 
@@ -25,9 +27,12 @@ const char* type_name(json::value_t t) {
 }  // namespace
 
 Request parse_request(std::string_view line) {
-  json message = json::parse(line, nullptr, false);
-  if (message.is_discarded())
+  BoundedJson parsed = parse_json_bounded(line);
+  if (parsed.status == BoundedJson::kTooDeep)
+    throw Error(kInvalidRequest, "invalid request: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  if (parsed.status != BoundedJson::kOk)
     throw Error(kParseError, "parse error: the request is not valid JSON (send one JSON-RPC object per line)");
+  json& message = parsed.value;
   if (!message.is_object())
     throw Error(kInvalidRequest, "invalid request: expected a JSON-RPC 2.0 object, got " + std::string(message.type_name()));
   Request req;
@@ -68,21 +73,23 @@ std::string encode_error(const json& id, int code, std::string_view message, con
 }
 
 Response parse_response(std::string_view line) {
-  json message = json::parse(line, nullptr, false);
-  if (message.is_discarded() || !message.is_object() || message.value("jsonrpc", "") != "2.0")
+  BoundedJson parsed = parse_json_bounded(line);
+  json& message = parsed.value;
+  auto version = message.is_object() ? message.find("jsonrpc") : json::iterator{};
+  if (parsed.status != BoundedJson::kOk || !message.is_object() || version == message.end() || *version != "2.0")
     throw Error(kParseError, "the daemon sent something that is not a JSON-RPC 2.0 message");
   Response r;
   if (message.contains("method")) {
     r.is_notification = true;
-    r.method = message.value("method", "");
-    r.params = message.value("params", json::object());
+    r.method = optional_param(message, "method", std::string());
+    r.params = message["params"].is_object() ? message["params"] : json::object();
     return r;
   }
-  r.id = message.value("id", json());
+  r.id = message.contains("id") ? message["id"] : json();
   if (auto err = message.find("error"); err != message.end() && err->is_object()) {
-    r.error_code = err->value("code", kInternalError);
-    r.error_message = err->value("message", "unknown error");
-    r.error_data = err->value("data", json());
+    r.error_code = optional_param(*err, "code", static_cast<int>(kInternalError));
+    r.error_message = optional_param(*err, "message", std::string("unknown error"));
+    r.error_data = err->contains("data") ? (*err)["data"] : json();
   } else if (auto res = message.find("result"); res != message.end()) {
     r.ok = true;
     r.result = *res;
@@ -90,6 +97,41 @@ Response parse_response(std::string_view line) {
     throw Error(kParseError, "the daemon sent a reply with neither result nor error");
   }
   return r;
+}
+
+namespace {
+
+[[noreturn]] void wrong_type(const char* name, json::value_t type) {
+  throw Error(kInvalidParams, std::string("invalid params: \"") + name + "\" must be " + type_name(type));
+}
+
+}  // namespace
+
+template <>
+bool optional_param<bool>(const json& params, const char* name, bool fallback) {
+  auto it = params.find(name);
+  if (it == params.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) wrong_type(name, json::value_t::boolean);
+  return it->get<bool>();
+}
+
+template <>
+std::string optional_param<std::string>(const json& params, const char* name, std::string fallback) {
+  auto it = params.find(name);
+  if (it == params.end() || it->is_null()) return fallback;
+  if (!it->is_string()) wrong_type(name, json::value_t::string);
+  return it->get<std::string>();
+}
+
+template <>
+int optional_param<int>(const json& params, const char* name, int fallback) {
+  auto it = params.find(name);
+  if (it == params.end() || it->is_null()) return fallback;
+  if (!it->is_number_integer()) wrong_type(name, json::value_t::number_integer);
+  if (it->is_number_unsigned() ? it->get<std::uint64_t>() > INT32_MAX
+                               : (it->get<std::int64_t>() > INT32_MAX || it->get<std::int64_t>() < INT32_MIN))
+    throw Error(kInvalidParams, std::string("invalid params: \"") + name + "\" is out of range");
+  return it->get<int>();
 }
 
 const json& require_param(const json& params, const char* name, json::value_t type) {

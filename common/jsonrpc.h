@@ -78,6 +78,17 @@ struct Response {
 /// Parses one line from the daemon; throws Error(kParseError) if it is not a JSON-RPC message.
 Response parse_response(std::string_view line);
 
+/// Reads an optional parameter (bool, int or std::string): `fallback` when absent or null,
+/// Error(kInvalidParams) naming it when it has another type (or an int out of range).
+template <typename T>
+T optional_param(const json& params, const char* name, T fallback);
+template <>
+bool optional_param<bool>(const json& params, const char* name, bool fallback);
+template <>
+int optional_param<int>(const json& params, const char* name, int fallback);
+template <>
+std::string optional_param<std::string>(const json& params, const char* name, std::string fallback);
+
 /// Reads a parameter of the expected JSON type, or throws Error(kInvalidParams) naming it.
 const json& require_param(const json& params, const char* name, json::value_t type);
 

@@ -1,5 +1,6 @@
 // Value helpers and diagnostic formatting.
 #include "document.h"
+#include "bounded_json.h"
 
 #include <cmath>
 
@@ -54,7 +55,7 @@ Value Value::from_json(const nlohmann::json& j) {
   } else if (j.is_number()) {
     v.kind = Kind::kNumber;
     v.number = j.get<double>();
-    v.text = j.dump();
+    v.text = json_text(j);
   } else if (j.is_string()) {
     v.kind = Kind::kString;
     v.text = j.get<std::string>();

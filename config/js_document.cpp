@@ -1,6 +1,8 @@
 // Runs node on a JS ecosystem file and reads back its exports as JSON.
 #include "js_document.h"
 
+#include "bounded_json.h"
+
 #include "executable_lookup.h"
 
 #include <fcntl.h>
@@ -139,9 +141,11 @@ std::variant<Value, Diagnostic> evaluate_js(const std::filesystem::path& file, c
   }
   // Positions in node's output mean nothing to the user: read it as plain JSON (no positions),
   // and let diagnostics find keys in the JS text instead.
-  auto parsed = nlohmann::json::parse(c.out, nullptr, false);
-  if (parsed.is_discarded()) return load_error("node printed something that is not JSON");
-  return Value::from_json(parsed);
+  BoundedJson parsed = parse_json_bounded(c.out);
+  if (parsed.status == BoundedJson::kTooDeep)
+    return load_error("the exported value is nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  if (parsed.status != BoundedJson::kOk) return load_error("node printed something that is not JSON");
+  return Value::from_json(parsed.value);
 }
 
 }  // namespace pmd::config

@@ -1,6 +1,8 @@
 // Dump encoding and validation.
 #include "dump_format.h"
 
+#include "bounded_json.h"
+
 #include "jsonrpc.h"
 
 #include <algorithm>
@@ -45,20 +47,21 @@ std::string encode_dump(const std::vector<DumpEntry>& entries, std::string_view 
     apps.push_back({{"running", entry.running}, {"spec", to_json(spec)}});
   }
   json dump{{"format", kDumpFormat}, {"pmd_version", pmd_version}, {"saved_at", saved_at}, {"apps", apps}};
-  return dump.dump(2) + "\n";
+  return json_text(dump, 2) + "\n";
 }
 
 std::variant<std::vector<DumpEntry>, DumpError> decode_dump(std::string_view text) {
   auto damaged = [](std::string why) { return DumpError{DumpError::kDamaged, std::move(why)}; };
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return damaged("it is empty");
-  json dump = json::parse(text.begin(), text.end(), nullptr, false);
-  if (dump.is_discarded()) return damaged("it is not valid JSON (truncated or damaged)");
+  BoundedJson parsed = parse_json_bounded(text);
+  if (parsed.status != BoundedJson::kOk) return damaged("it is not valid JSON (truncated or damaged)");
+  json& dump = parsed.value;
   if (!dump.is_object() || !dump.contains("format") || !dump["format"].is_number_integer() || !dump.contains("apps") ||
       !dump["apps"].is_array())
     return damaged("it is not a pmd dump (no \"format\" and \"apps\")");
   const int format = dump["format"].get<int>();
   if (format > kDumpFormat) {
-    return DumpError{DumpError::kTooNew, "it was written by pmd " + dump.value("pmd_version", std::string("?")) +
+    return DumpError{DumpError::kTooNew, "it was written by pmd " + (dump["pmd_version"].is_string() ? dump["pmd_version"].get<std::string>() : "?") +
                                              " in dump format " + std::to_string(format) + ", newer than this pmd reads (" +
                                              std::to_string(kDumpFormat) + "): upgrade pmd, or save again with this one"};
   }
@@ -77,7 +80,7 @@ std::variant<std::vector<DumpEntry>, DumpError> decode_dump(std::string_view tex
     if (std::find(names.begin(), names.end(), entry.spec.name) != names.end())
       return damaged(where + ": the name '" + entry.spec.name + "' appears twice");
     names.push_back(entry.spec.name);
-    entry.running = app.value("running", true);
+    entry.running = !app.contains("running") || app["running"] != false;
     entries.push_back(std::move(entry));
   }
   return entries;

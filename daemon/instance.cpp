@@ -232,15 +232,20 @@ void Instance::on_ipc_message(std::uint64_t generation, const json& message) {
   if (generation != generation_) return;
   // process.send('ready'), as PM2's wait_ready expects it.
   if (message == "ready" && readiness_.signal == policy::ReadySignal::kMessage) become_ready("said ready (process.send)");
-  if (message.is_object() && message.value("pmd", "") == "listen") answer_listen_request(message);
+  // An app's messages are its own business: anything of another shape is ignored.
+  const json* kind = message.is_object() && message.contains("pmd") ? &message["pmd"] : nullptr;
+  if (kind && *kind == "listen") answer_listen_request(message);
   // pmd's preload: the app took the shared socket.
-  if (message.is_object() && message.value("pmd", "") == "listening" && readiness_.signal == policy::ReadySignal::kListen)
+  if (kind && *kind == "listening" && readiness_.signal == policy::ReadySignal::kListen)
     become_ready("listening on the shared socket");
 }
 
 void Instance::answer_listen_request(const json& request) {
   ListenAddress wanted;
-  wanted.port = request.value("port", 0);
+  const json& port = request.contains("port") ? request["port"] : json();
+  wanted.port = port.is_number_integer() && port.get<std::int64_t>() > 0 && port.get<std::int64_t>() <= 65535
+                    ? port.get<int>()
+                    : -1;
   if (request.contains("host") && request["host"].is_string()) wanted.host = request["host"].get<std::string>();
   if (wanted.host == "localhost") wanted.host = "127.0.0.1";
   if (wanted.host == "::" || wanted.host == "0.0.0.0") wanted.host.clear();

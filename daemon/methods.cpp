@@ -88,14 +88,14 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                 "{update_env} also replaces the inherited environment; `progress` notifications as it goes",
                 [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
                   const json& specs = rpc::require_param(params, "specs", json::value_t::array);
-                  std::string mode_name = params.value("mode", "");
-                  if (params.value("force", false)) mode_name = "restart";  // older clients
+                  std::string mode_name = rpc::optional_param(params, "mode", std::string());
+                  if (rpc::optional_param(params, "force", false)) mode_name = "restart";  // older clients
                   ApplyMode mode = mode_name == "restart" ? ApplyMode::kRestart
                                    : mode_name == "reload" ? ApplyMode::kReload
                                                            : ApplyMode::kIfChanged;
                   if (!mode_name.empty() && mode == ApplyMode::kIfChanged)
                     throw rpc::Error(rpc::kInvalidParams, "invalid params: mode must be \"restart\" or \"reload\"");
-                  bool update_env = params.value("update_env", false);
+                  bool update_env = rpc::optional_param(params, "update_env", false);
                   std::vector<AppSpec> parsed;
                   for (const auto& s : specs) parsed.push_back(app_spec_from_json(s));
                   json results = json::array();
@@ -113,11 +113,8 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                  "replacement, wait until it is ready, then stop the old one; fork-mode apps restart one by one; "
                  "`progress` notifications as it goes; {base_env} replaces the environment (--update-env)",
                  [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
-                   int parallel = 1;
-                   if (params.contains("parallel")) {
-                     parallel = rpc::require_param(params, "parallel", json::value_t::number_integer).get<int>();
-                     if (parallel < 1) throw rpc::Error(rpc::kInvalidParams, "invalid params: \"parallel\" must be at least 1");
-                   }
+                   int parallel = rpc::optional_param(params, "parallel", 1);
+                   if (parallel < 1) throw rpc::Error(rpc::kInvalidParams, "invalid params: \"parallel\" must be at least 1");
                    co_return co_await sup.reload(target_of(params), parallel, base_env_of(params), progress_to(connection));
                  }};
   t["scale"] = {"set the number of instances of {target} to {instances}: \"4\", \"+2\" or \"-1\"; "
@@ -142,7 +139,7 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                    if (n < 0) throw rpc::Error(rpc::kInvalidParams, "invalid params: \"lines\" must not be negative");
                    lines = static_cast<std::size_t>(n);
                  }
-                 bool follow = params.contains("follow") && rpc::require_param(params, "follow", json::value_t::boolean).get<bool>();
+                 bool follow = rpc::optional_param(params, "follow", false);
                  co_return sup.logs(target, lines, follow, connection);
                }};
   t["monit.subscribe"] = {
@@ -185,7 +182,7 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
   t["save"] = {"write every app (spec, instance count, running or not) to PMD_HOME/dump.json atomically, the previous "
                "dump kept as dump.json.bak; with no apps it refuses unless {force}",
                [&sup, &store](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                 co_return save_apps(sup, store, params.value("force", false));
+                 co_return save_apps(sup, store, rpc::optional_param(params, "force", false));
                }};
   t["resurrect"] = {"start the apps of the dump (or of its backup, with a warning, when the dump is damaged); apps "
                     "saved stopped come back stopped, names already present are left alone",

@@ -1,6 +1,8 @@
 // NodeIpcChannel: a socketpair, line framing and JSON.
 #include "node_ipc_channel.h"
 
+#include "bounded_json.h"
+
 #include "line_framer.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -57,8 +59,8 @@ asio::awaitable<void> NodeIpcChannel::read_loop(Handler handler) {
       framer.feed(std::string_view(buf.data(), n));
       for (auto frame = framer.next(); frame.kind != LineFramer::Frame::Kind::kNone; frame = framer.next()) {
         if (frame.kind != LineFramer::Frame::Kind::kLine) continue;
-        auto message = nlohmann::json::parse(frame.line, nullptr, false);
-        if (!message.is_discarded()) handler(message);
+        BoundedJson message = parse_json_bounded(frame.line);
+        if (message.status == BoundedJson::kOk) handler(message.value);
       }
     }
     if (ec) break;

@@ -115,10 +115,12 @@ asio::awaitable<void> RpcServer::serve(stream_protocol::socket socket) {
 asio::awaitable<std::string> RpcServer::handle_line(const std::string& line, const std::shared_ptr<RpcConnection>& connection) {
   json id = nullptr;
   bool is_notification = false;
+  std::string method_name = "a request";
   try {
     rpc::Request req = rpc::parse_request(line);
     id = req.id;
     is_notification = req.is_notification;
+    method_name = "'" + req.method.substr(0, 64) + "'";
     auto method = methods_.find(req.method);
     if (method == methods_.end()) {
       std::string known;
@@ -132,9 +134,11 @@ asio::awaitable<std::string> RpcServer::handle_line(const std::string& line, con
     if (is_notification) co_return std::string();
     co_return rpc::encode_error(id, e.code(), e.what());
   } catch (const std::exception& e) {
-    spdlog::error("internal error while handling a request: {}", e.what());
+    // A library's exception text is no message for a client (and may say too much): pmd.log
+    // keeps it; the client is told what failed, not how.
+    spdlog::error("internal error while handling {}: {}", method_name, e.what());
     if (is_notification) co_return std::string();
-    co_return rpc::encode_error(id, rpc::kInternalError, std::string("internal error: ") + e.what());
+    co_return rpc::encode_error(id, rpc::kInternalError, "internal error in " + method_name + " (details in pmd.log)");
   }
 }
 

@@ -126,6 +126,70 @@ TEST_CASE("an oversized line is refused without buffering it, and the stream res
   check_still_serving(d);
 }
 
+TEST_CASE("a request nested 100,000 deep is refused and the daemon lives", "[bad-input]") {
+  // Under the 1 MiB line limit, this overflowed pmd's stack while the value was copied.
+  Daemon d;
+  RawClient c(d.home() / "pmd.sock");
+  REQUIRE(c.connected());
+  const std::size_t depth = 100'000;
+  c.send(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":)" + std::string(depth, '[') + std::string(depth, ']') + "}}\n");
+  json reply = c.read_reply();
+  CHECK(error_code(reply) == pmd::rpc::kInvalidRequest);
+  CHECK_THAT(reply["error"]["message"].get<std::string>(), Catch::Contains("nested deeper than 64"));
+  c.send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})" "\n");
+  CHECK(c.read_reply()["id"] == 2);
+  check_still_serving(d);
+}
+
+TEST_CASE("wrong-typed params name the param, and no library text reaches the client", "[bad-input]") {
+  Daemon d;
+  RawClient c(d.home() / "pmd.sock");
+  REQUIRE(c.connected());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"jsonrpc":"2.0","id":1,"method":"save","params":{"force":"yes"}})", "force"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"apply","params":{"specs":[],"update_env":1}})", "update_env"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"apply","params":{"specs":[],"force":[]}})", "force"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"apply","params":{"specs":[],"mode":7}})", "mode"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"reload","params":{"target":"x","parallel":99999999999}})", "parallel"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"logs","params":{"follow":"no"}})", "follow"},
+  };
+  for (const auto& [request, param] : cases) {
+    c.send(request + "\n");
+    json reply = c.read_reply();
+    INFO(request << " -> " << reply.dump());
+    CHECK(error_code(reply) == pmd::rpc::kInvalidParams);
+    const std::string message = reply["error"]["message"].get<std::string>();
+    CHECK_THAT(message, Catch::Contains("\"" + param + "\""));
+    CHECK_THAT(message, !Catch::Contains("type_error") && !Catch::Contains("[json."));
+  }
+  check_still_serving(d);
+}
+
+TEST_CASE("durations and counts near the integer limits are refused, not wrapped", "[bad-input]") {
+  Daemon d;
+  RawClient c(d.home() / "pmd.sock");
+  REQUIRE(c.connected());
+  auto start_with = [&](const json& extra) {
+    json spec = {{"name", "big"}, {"script", "/bin/sleep"}, {"args", {"60"}}, {"cwd", "/"}};
+    spec.update(extra);
+    c.send(pmd::rpc::encode_request(1, "start", json{{"spec", spec}}));
+    return c.read_reply();
+  };
+  for (const json& extra : {json{{"kill_timeout", INT64_MAX}}, json{{"kill_timeout", 1e30}}, json{{"min_uptime", UINT64_MAX}},
+                            json{{"listen_timeout", 2'592'000'001LL}}, json{{"instances", 4294967297LL}},
+                            json{{"max_restarts", -1}}, json{{"port", 65536}}}) {
+    json reply = start_with(extra);
+    INFO(extra.dump() << " -> " << reply.dump());
+    CHECK(error_code(reply) == pmd::rpc::kInvalidParams);
+    CHECK_THAT(reply["error"]["message"].get<std::string>(), Catch::Contains(extra.begin().key()));
+  }
+  // 30 days exactly is still a duration pmd takes.
+  json reply = start_with(json{{"kill_timeout", 2'592'000'000LL}});
+  CHECK(reply.contains("result"));
+  CHECK(d.pmctl({"delete", "big"}).exit_code == 0);
+  check_still_serving(d);
+}
+
 TEST_CASE("clients that hang up mid-line or never speak cost nothing", "[bad-input]") {
   Daemon d;
   {
