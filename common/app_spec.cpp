@@ -2,6 +2,8 @@
 #include "app_spec.h"
 
 #include "jsonrpc.h"
+#include "units.h"
+#include "utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -82,10 +84,25 @@ void read(const json& j, const char* key, T& out) {
 }
 
 void read_ms(const json& j, const char* key, std::chrono::milliseconds& out) {
-  long long ms = out.count();
-  read(j, key, ms);
-  if (ms < 0) bad(key, "must not be negative");
-  out = std::chrono::milliseconds(ms);
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  if (!it->is_number_integer()) bad(key, std::string("must be whole milliseconds, not ") + it->type_name());
+  if (it->is_number_integer() && !it->is_number_unsigned() && it->get<std::int64_t>() < 0) bad(key, "must not be negative");
+  if (it->is_number_unsigned() ? it->get<std::uint64_t>() > static_cast<std::uint64_t>(units::kMaxDuration.count())
+                               : it->get<std::int64_t>() > units::kMaxDuration.count())
+    bad(key, "must be at most 30 days (" + std::to_string(units::kMaxDuration.count()) + " ms)");
+  out = std::chrono::milliseconds(it->get<std::int64_t>());
+}
+
+// Integers are range-checked before conversion: get<int>() would silently wrap a huge value.
+void read_int(const json& j, const char* key, int& out, long long min, long long max) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  if (!it->is_number_integer()) bad(key, std::string("must be a whole number, not ") + it->type_name());
+  const bool in_range = it->is_number_unsigned() ? it->get<std::uint64_t>() <= static_cast<std::uint64_t>(max)
+                                                 : it->get<std::int64_t>() >= min && it->get<std::int64_t>() <= max;
+  if (!in_range) bad(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  out = it->get<int>();
 }
 
 }  // namespace
@@ -101,15 +118,15 @@ AppSpec app_spec_from_json(const json& j) {
   read(j, "cwd", s.cwd);
   read(j, "base_env", s.base_env);
   read(j, "env", s.env);
-  read(j, "instances", s.instances);
+  read_int(j, "instances", s.instances, 1, kMaxInstances);
   read(j, "autorestart", s.autorestart);
-  read(j, "max_restarts", s.max_restarts);
+  read_int(j, "max_restarts", s.max_restarts, 0, 1'000'000);
   read_ms(j, "min_uptime", s.min_uptime);
   read_ms(j, "restart_delay", s.restart_delay);
   read_ms(j, "exp_backoff_restart_delay", s.exp_backoff_restart_delay);
   read(j, "stop_exit_codes", s.stop_exit_codes);
   read_ms(j, "kill_timeout", s.kill_timeout);
-  read(j, "kill_signal", s.kill_signal);
+  read_int(j, "kill_signal", s.kill_signal, 1, 64);
   read(j, "max_memory_restart", s.max_memory_restart);
   read_ms(j, "listen_timeout", s.listen_timeout);
   read(j, "wait_ready", s.wait_ready);
@@ -122,33 +139,42 @@ AppSpec app_spec_from_json(const json& j) {
   read(j, "log_date_format", s.log_date_format);
   read(j, "log_type", s.log_type);
   read(j, "log_max_size", s.log_max_size);
-  read(j, "log_retain", s.log_retain);
+  read_int(j, "log_retain", s.log_retain, 0, 1000);
   read(j, "increment_var", s.increment_var);
   read(j, "instance_var", s.instance_var);
   read(j, "namespace", s.namespace_);
   read(j, "user", s.user);
   read(j, "group", s.group);
-  read(j, "port", s.port);
+  read_int(j, "port", s.port, 0, 65535);
   read(j, "listen", s.listen);
   read(j, "balance", s.balance);
 
   if (auto why = check_app_name(s.name); !why.empty()) bad("name", why);
   if (s.script.empty() || s.script.front() != '/') bad("script", "must be an absolute path");
   if (s.cwd.empty() || s.cwd.front() != '/') bad("cwd", "must be an absolute path");
-  if (s.instances < 1 || s.instances > 4096) bad("instances", "must be between 1 and 4096");
-  if (s.max_restarts < 0) bad("max_restarts", "must not be negative");
   if (s.exec_mode != "fork" && s.exec_mode != "cluster") bad("exec_mode", "must be \"fork\" or \"cluster\"");
   if (!s.log_type.empty() && s.log_type != "json") bad("log_type", "must be \"json\" or empty");
-  if (s.log_retain < 0 || s.log_retain > 1000) bad("log_retain", "must be between 0 and 1000");
-  if (s.port < 0 || s.port > 65535) bad("port", "must be between 0 and 65535");
-  if (s.kill_signal <= 0 || s.kill_signal >= 65) bad("kill_signal", "must be a signal number");
+  for (const Env* env : {&s.base_env, &s.env})
+    for (const auto& [key, value] : *env)
+      if (auto why = check_env_key(key); !why.empty()) bad("env", "variable \"" + key + "\" " + why);
   return s;
+}
+
+int instances_without_force(int usable_cpus) { return std::clamp(4 * usable_cpus, 4, 1024); }
+
+std::string check_env_key(const std::string& key) {
+  if (key.empty()) return "has an empty name";
+  if (key.find_first_of(std::string("=\n\0", 3)) != std::string::npos) return "must not contain '=', a newline or NUL";
+  return {};
 }
 
 std::string check_app_name(const std::string& name) {
   if (name.empty()) return "must not be empty";
   if (name.size() > 128) return "is longer than 128 characters";
   if (name == "all") return "\"all\" is reserved (it addresses every app)";
+  if (name == "." || name == "..") return "is not a name (it would be a directory in file names)";
+  if (name.front() == '-') return "must not start with '-' (it would read as an option on a command line)";
+  if (first_invalid_utf8(name)) return "is not valid UTF-8";
   if (std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
     return "must not be all digits (numbers address process ids)";
   for (unsigned char c : name)

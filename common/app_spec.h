@@ -14,6 +14,11 @@ namespace pmd {
 
 using Env = std::map<std::string, std::string>;
 
+/// Instances of one app pmd ever runs; and the bound a start must pass `--force` to exceed: 4 per
+/// usable CPU, 1,024 at most (`-i 100000` is a typo, not a plan).
+inline constexpr int kMaxInstances = 4096;
+int instances_without_force(int usable_cpus);
+
 struct AppSpec {
   std::string name;
   std::string script;                     // absolute path of the script or binary
@@ -63,8 +68,13 @@ nlohmann::json to_json(const AppSpec& spec);
 /// Reads a spec sent over the wire. Throws rpc::Error(kInvalidParams) naming the bad field.
 AppSpec app_spec_from_json(const nlohmann::json& j);
 
-/// A name users can type and files can carry: non-empty, no '/', no whitespace or control
-/// characters, not all digits (digits address ids), not "all". Returns an error sentence or "".
+/// A name users can type and files can carry: non-empty UTF-8, no '/', no whitespace or control
+/// characters, not all digits (digits address ids), not "all", ".", "..", nor starting with '-'
+/// (names become file names and command-line arguments). Returns an error sentence or "".
 std::string check_app_name(const std::string& name);
+
+/// An environment variable's name: non-empty, no '=', no NUL or newline (execve could not pass it
+/// whole). Returns an error sentence or "".
+std::string check_env_key(const std::string& key);
 
 }  // namespace pmd

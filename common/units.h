@@ -10,6 +10,10 @@
 
 namespace pmd::units {
 
+/// The longest duration any setting takes (a timeout or a delay): 30 days. Longer values are
+/// typos or attempts to overflow timers.
+inline constexpr std::chrono::milliseconds kMaxDuration{30LL * 24 * 3600 * 1000};
+
 /// Parses a byte size: a plain number of bytes, or a number with K, M, G or T (powers of 1024,
 /// as PM2 reads them), optionally followed by "B" or "iB", case-insensitive. "1.5G" is allowed.
 std::optional<std::uint64_t> parse_size(std::string_view text);

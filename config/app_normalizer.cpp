@@ -1,5 +1,6 @@
 // The key table and the resolution of script, interpreter, name, cwd, instances and env.
 #include "app_normalizer.h"
+#include "bounded_json.h"
 
 #include "argv_split.h"
 #include "cpu_budget.h"
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -109,7 +111,7 @@ class Reporter {
 
 // --- coercions: each returns nullopt after reporting what was wrong and what is accepted ---
 
-std::string quoted(const Value& v) { return v.is_string() ? "\"" + v.text + "\"" : v.to_json().dump(); }
+std::string quoted(const Value& v) { return v.is_string() ? "\"" + v.text + "\"" : json_text(v.to_json()); }
 
 std::optional<std::string> as_string(const Value& v, Reporter& r) {
   if (v.is_string()) return v.text;
@@ -125,39 +127,62 @@ std::optional<bool> as_bool(const Value& v, Reporter& r) {
   return std::nullopt;
 }
 
-std::optional<long long> as_integer(const Value& v, Reporter& r, long long min, const char* example) {
-  std::optional<double> number;
-  if (v.is_number()) number = v.number;
-  else if (v.is_string() && std::regex_match(v.text, std::regex(R"(\s*[-+]?[0-9]+\s*)"))) number = std::stod(v.text);
+// A whole number written as digits (a number or a string of digits), without exceptions: a
+// 400-digit value is out of range, not a crash.
+std::optional<double> whole_number_of(const Value& v) {
+  if (v.is_number()) return std::isfinite(v.number) ? std::optional<double>(v.number) : std::nullopt;
+  if (!v.is_string()) return std::nullopt;
+  std::string_view t = v.text;
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+  if (t.empty() || !std::all_of(t.begin() + (t.front() == '-' ? 1 : 0), t.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return std::nullopt;
+  double n = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+  if (ec != std::errc() || end != t.data() + t.size() || !std::isfinite(n)) return HUGE_VAL;  // out of range
+  return n;
+}
+
+std::optional<long long> as_integer(const Value& v, Reporter& r, long long min, long long max, const char* example) {
+  std::optional<double> number = whole_number_of(v);
   if (!number || std::floor(*number) != *number) {
     r.error("type", "expects a whole number (e.g. " + std::string(example) + "), got " + quoted(v));
     return std::nullopt;
   }
-  if (*number < static_cast<double>(min)) {
-    r.error("value", "must be at least " + std::to_string(min) + ", got " + quoted(v));
+  if (*number < static_cast<double>(min) || *number > static_cast<double>(max)) {
+    r.error("value", "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + quoted(v));
     return std::nullopt;
   }
   return static_cast<long long>(*number);
 }
 
 std::optional<milliseconds> as_duration(const Value& v, Reporter& r) {
+  std::optional<milliseconds> d;
   if (v.is_number()) {
     if (v.number < 0) {
       r.error("value", "must not be negative, got " + v.text);
       return std::nullopt;
     }
-    return milliseconds(static_cast<long long>(std::llround(v.number)));
+    // Anything past the bound is refused below; clamping first keeps the conversion defined.
+    d = milliseconds(static_cast<long long>(std::llround(std::min(v.number, 1e15))));
+  } else if (v.is_string()) {
+    d = units::parse_duration(v.text);
   }
-  if (v.is_string()) {
-    if (auto d = units::parse_duration(v.text)) return d;
+  if (!d) {
+    r.error(v.is_string() ? "value" : "type",
+            quoted(v) + " is not a duration (expected milliseconds, or a number with ms, s, m or h: 500, \"10s\", \"2m\")");
+    return std::nullopt;
   }
-  r.error(v.is_string() ? "value" : "type",
-          quoted(v) + " is not a duration (expected milliseconds, or a number with ms, s, m or h: 500, \"10s\", \"2m\")");
-  return std::nullopt;
+  if (*d > units::kMaxDuration) {
+    r.error("value", "must be at most 30 days (" + std::to_string(units::kMaxDuration.count()) + " ms), got " + quoted(v));
+    return std::nullopt;
+  }
+  return d;
 }
 
 std::optional<std::uint64_t> as_size(const Value& v, Reporter& r) {
-  if (v.is_number() && v.number >= 0) return static_cast<std::uint64_t>(v.number);
+  if (v.is_number() && v.number >= 0 && v.number < 1.8e19) return static_cast<std::uint64_t>(v.number);
   if (v.is_string()) {
     if (auto s = units::parse_size(v.text)) return s;
   }
@@ -199,11 +224,15 @@ std::optional<Env> as_env(const Value& v, Reporter& r) {
   }
   Env env;
   for (const auto& m : v.members) {
+    if (auto why = check_env_key(m.key); !why.empty()) {
+      r.error("value", "variable \"" + m.key + "\" " + why);
+      continue;
+    }
     const Value& x = m.value;
     if (x.is_string() || x.is_number()) env[m.key] = x.text;
     else if (x.is_bool()) env[m.key] = x.boolean ? "true" : "false";
     else if (x.is_null()) env[m.key] = "";
-    else env[m.key] = x.to_json().dump();
+    else env[m.key] = json_text(x.to_json());
   }
   return env;
 }
@@ -221,10 +250,10 @@ const std::map<std::string, Handler>& handlers() {
       {"instances",
        [](const Value& v, Draft& d, Reporter& r) {
          if (v.is_string() && v.text == "max") d.instances = 0;
-         else if (v.is_number() || (v.is_string() && std::regex_match(v.text, std::regex(R"(\s*-?[0-9]+\s*)")))) {
-           double n = v.is_number() ? v.number : std::stod(v.text);
-           if (std::floor(n) != n) r.error("value", "expects a whole number or \"max\", got " + quoted(v));
-           else d.instances = static_cast<int>(std::clamp(n, -4096.0, 4096.0));
+         else if (auto n = whole_number_of(v)) {
+           if (std::floor(*n) != *n) r.error("value", "expects a whole number or \"max\", got " + quoted(v));
+           else if (std::abs(*n) > kMaxInstances) r.error("value", "at most " + std::to_string(kMaxInstances) + " instances, got " + quoted(v));
+           else d.instances = static_cast<int>(*n);
          } else {
            r.error(v.is_string() ? "value" : "type", "expects a number, \"max\", 0 (= max) or -n (= max - n), got " + quoted(v));
          }
@@ -247,7 +276,7 @@ const std::map<std::string, Handler>& handlers() {
        }},
       {"max_restarts",
        [](const Value& v, Draft& d, Reporter& r) {
-         if (auto n = as_integer(v, r, 0, "10")) d.spec.max_restarts = static_cast<int>(std::min<long long>(*n, 1'000'000));
+         if (auto n = as_integer(v, r, 0, 1'000'000, "10")) d.spec.max_restarts = static_cast<int>(*n);
        }},
       {"min_uptime", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.min_uptime = *x; }},
       {"restart_delay", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.restart_delay = *x; }},
@@ -279,9 +308,8 @@ const std::map<std::string, Handler>& handlers() {
          else items.push_back(&v);
          std::vector<int> codes;
          for (const Value* item : items) {
-           auto n = as_integer(*item, r, 0, "0");
+           auto n = as_integer(*item, r, 0, 255, "0");
            if (!n) return;
-           if (*n > 255) return r.error("value", "exit codes are 0 to 255, got " + item->text);
            codes.push_back(static_cast<int>(*n));
          }
          d.spec.stop_exit_codes = codes;
@@ -303,7 +331,7 @@ const std::map<std::string, Handler>& handlers() {
       {"log_max_size", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_size(v, r)) d.spec.log_max_size = *x; }},
       {"log_retain",
        [](const Value& v, Draft& d, Reporter& r) {
-         if (auto n = as_integer(v, r, 0, "5")) d.spec.log_retain = static_cast<int>(std::min<long long>(*n, 1000));
+         if (auto n = as_integer(v, r, 0, 1000, "5")) d.spec.log_retain = static_cast<int>(*n);
        }},
       {"increment_var", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.increment_var = *s; }},
       {"instance_var", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.instance_var = *s; }},
@@ -312,8 +340,7 @@ const std::map<std::string, Handler>& handlers() {
       {"group", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.group = *s; }},
       {"port",
        [](const Value& v, Draft& d, Reporter& r) {
-         auto n = as_integer(v, r, 1, "8080");
-         if (n && *n > 65535) return r.error("value", "a port is 1 to 65535, got " + v.text);
+         auto n = as_integer(v, r, 1, 65535, "8080");
          if (n) d.spec.port = static_cast<int>(*n);
        }},
       {"listen", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.listen = *s; }},
@@ -492,6 +519,11 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
   }
 
   spec.instances = resolve_instances(d.instances.value_or(1), ctx.usable_cpus);
+  if (const int bound = instances_without_force(ctx.usable_cpus); spec.instances > bound && !ctx.force_instances) {
+    r.at("instances", app.find("instances") ? app.find("instances")->pos : Position{});
+    r.error("value", std::to_string(spec.instances) + " instances is more than " + std::to_string(bound) + " (4 per usable CPU, " +
+                         std::to_string(ctx.usable_cpus) + " here, and at most 1024); pass --force to start them anyway");
+  }
   const bool node_app = !spec.interpreter.empty() && fs::path(spec.interpreter).filename() == "node";
   if (d.exec_mode) spec.exec_mode = *d.exec_mode;
   else spec.exec_mode = d.instances && node_app ? "cluster" : "fork";

@@ -18,6 +18,7 @@ struct NormalizeContext {
   Env starter_env;                   // the environment of the shell running pmctl
   std::string env_name;              // --env NAME: merge env_NAME over env
   int usable_cpus = 1;               // what `instances: max` means here
+  bool force_instances = false;      // --force: more instances than instances_without_force()
   std::string source_text;           // the file's text, to find keys when positions are unknown (JS)
 };
 

@@ -7,6 +7,9 @@
 #include "lenient_json.h"
 #include "yaml_document.h"
 
+#include "utf8.h"
+
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -26,6 +29,24 @@ EcosystemFormat ecosystem_format(const fs::path& file) {
   return EcosystemFormat::kNone;
 }
 
+namespace {
+
+// Line and column (in characters) of a byte offset, for diagnostics.
+Position position_at(std::string_view text, std::size_t offset) {
+  Position p{1, 1};
+  for (std::size_t k = 0; k < offset && k < text.size(); ++k) {
+    if (text[k] == '\n') {
+      ++p.line;
+      p.column = 1;
+    } else if ((static_cast<unsigned char>(text[k]) & 0xC0) != 0x80) {
+      ++p.column;
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
 Normalized load_ecosystem(const fs::path& file, const LoadOptions& options) {
   Normalized out;
   const fs::path absolute = fs::absolute(file).lexically_normal();
@@ -41,9 +62,27 @@ Normalized load_ecosystem(const fs::path& file, const LoadOptions& options) {
     d.message = fs::exists(absolute) ? "cannot read the file (check its permissions)" : "no such file";
     return fail(d);
   }
+  // Bounded before reading: a file is a few KiB; anything near this is a mistake or an attack.
+  constexpr std::uintmax_t kMaxFileBytes = 16 << 20;
+  std::error_code size_error;
+  if (auto size = fs::file_size(absolute, size_error); !size_error && size > kMaxFileBytes) {
+    Diagnostic d;
+    d.kind = "load";
+    d.message = "the file is " + std::to_string(size >> 20) + " MiB; an ecosystem file may be at most 16 MiB";
+    return fail(d);
+  }
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string text = buffer.str();
+  if (auto bad = first_invalid_utf8(text)) {
+    Diagnostic d;
+    d.kind = "syntax";
+    d.pos = position_at(text, *bad);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[*bad]));
+    d.message = std::string("invalid UTF-8 (byte ") + byte + "): save the file as UTF-8";
+    return fail(d);
+  }
 
   std::variant<Value, Diagnostic> parsed;
   auto env_path = options.starter_env.count("PATH") ? options.starter_env.at("PATH") : std::string(kDefaultPath);
@@ -65,6 +104,7 @@ Normalized load_ecosystem(const fs::path& file, const LoadOptions& options) {
   ctx.base_dir = absolute.parent_path();
   ctx.starter_env = options.starter_env;
   ctx.env_name = options.env_name;
+  ctx.force_instances = options.force_instances;
   ctx.usable_cpus = options.usable_cpus > 0 ? options.usable_cpus : usable_cpus();
   if (ecosystem_format(absolute) == EcosystemFormat::kJavaScript) ctx.source_text = text;
   return normalize_document(std::get<Value>(parsed), ctx, options.only);

@@ -21,6 +21,7 @@ struct LoadOptions {
   std::vector<std::string> only;
   Env starter_env;
   int usable_cpus = 0;  // 0: read it from the kernel
+  bool force_instances = false;  // allow more than instances_without_force()
 };
 
 /// Reads, parses and normalizes. Syntax and load errors come back as diagnostics too.

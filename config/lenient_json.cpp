@@ -168,9 +168,14 @@ class Parser {
     std::string digits = text[0] == '+' ? text.substr(1) : text;
     char* end = nullptr;
     double d = std::strtod(digits.c_str(), &end);
-    if (digits.empty() || end != digits.c_str() + digits.size() || !std::isfinite(d)) {
+    if (digits.empty() || end != digits.c_str() + digits.size()) {
       i_ = start;
       fail("'" + text + "' is not a number");
+    }
+    if (!std::isfinite(d)) {
+      i_ = start;
+      fail("'" + (text.size() > 24 ? text.substr(0, 20) + "..." : text) + "' (" + std::to_string(text.size()) +
+           " characters) is too large for any setting");
     }
     Value v;
     v.kind = Value::Kind::kNumber;

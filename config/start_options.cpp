@@ -78,6 +78,7 @@ std::variant<AppSpec, std::string> spec_from_start_options(const StartOptions& o
   ctx.starter_env = starter.env;
   ctx.env_name = o.env_name;
   ctx.usable_cpus = usable_cpus();
+  ctx.force_instances = o.force;
   Normalized out;
   normalize_app(app, 0, ctx, out);
   if (warnings)

@@ -24,6 +24,7 @@ struct StartOptions {
   std::map<std::string, std::string> values;                 // ecosystem key -> flag value
   std::map<std::string, std::vector<std::string>> lists;     // ecosystem key -> repeated values
   std::map<std::string, bool> switches;                      // ecosystem key -> boolean
+  bool force = false;                                        // --force
 };
 
 /// The environment and directory of the shell that ran pmctl.

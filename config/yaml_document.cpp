@@ -53,11 +53,19 @@ Value typed_scalar(const YAML::Node& node) {
   return v;
 }
 
-Value convert(const YAML::Node& node, int depth);
+// Aliases are shared in yaml-cpp's tree but copied here, so a few lines of nested aliases (the
+// "billion laughs") would expand without end: the values made for one document are counted.
+constexpr std::size_t kMaxValues = 100'000;
+
+struct Expansion {
+  std::size_t values = 0;
+};
+
+Value convert(const YAML::Node& node, int depth, Expansion& made);
 
 // Members of a mapping node, with `<<` merges applied: explicit keys win, then the merged maps in
 // the order listed.
-void add_members(const YAML::Node& node, Value& out, int depth) {
+void add_members(const YAML::Node& node, Value& out, int depth, Expansion& made) {
   std::vector<YAML::Node> merges;
   for (auto it = node.begin(); it != node.end(); ++it) {
     // Copies, not references: yaml-cpp's iterator hands out a temporary pair.
@@ -74,7 +82,7 @@ void add_members(const YAML::Node& node, Value& out, int depth) {
     Value::Member m;
     m.key = key.IsScalar() ? key.Scalar() : YAML::Dump(key);
     m.key_pos = position_of(key);
-    m.value = convert(value, depth + 1);
+    m.value = convert(value, depth + 1, made);
     out.members.push_back(std::move(m));
   }
   for (const auto& merged : merges) {
@@ -82,14 +90,17 @@ void add_members(const YAML::Node& node, Value& out, int depth) {
       throw YAML::ParserException(merged.Mark(), "a merge key (<<) must refer to a mapping or a list of mappings");
     }
     Value from;
-    add_members(merged, from, depth + 1);
+    add_members(merged, from, depth + 1, made);
     for (auto& m : from.members)
       if (!out.find(m.key)) out.members.push_back(std::move(m));
   }
 }
 
-Value convert(const YAML::Node& node, int depth) {
+Value convert(const YAML::Node& node, int depth, Expansion& made) {
   if (depth > 200) throw YAML::ParserException(node.Mark(), "nested too deeply (a recursive alias?)");
+  if (++made.values > kMaxValues)
+    throw YAML::ParserException(node.Mark(), "the document expands to more than " + std::to_string(kMaxValues) +
+                                                 " values (aliases nested inside aliases?)");
   Value v;
   v.pos = position_of(node);
   switch (node.Type()) {
@@ -100,11 +111,11 @@ Value convert(const YAML::Node& node, int depth) {
       return typed_scalar(node);
     case YAML::NodeType::Sequence:
       v.kind = Value::Kind::kArray;
-      for (const auto& item : node) v.items.push_back(convert(item, depth + 1));
+      for (const auto& item : node) v.items.push_back(convert(item, depth + 1, made));
       return v;
     case YAML::NodeType::Map:
       v.kind = Value::Kind::kObject;
-      add_members(node, v, depth);
+      add_members(node, v, depth, made);
       return v;
   }
   return v;
@@ -115,7 +126,8 @@ Value convert(const YAML::Node& node, int depth) {
 std::variant<Value, Diagnostic> parse_yaml(const std::string& text) {
   try {
     YAML::Node root = YAML::Load(text);
-    return convert(root, 0);
+    Expansion made;
+    return convert(root, 0, made);
   } catch (const YAML::Exception& e) {
     Diagnostic d;
     d.kind = "syntax";

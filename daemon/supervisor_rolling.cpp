@@ -27,7 +27,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxInstances = 4096;
 
 std::string label(const std::string& name, int number) { return name + " #" + std::to_string(number); }
 
@@ -272,7 +271,7 @@ asio::awaitable<json> Supervisor::scale(const std::string& target, const std::st
   auto [ptr, ec] = std::from_chars(begin, how.data() + how.size(), value);
   if (how.empty() || ec != std::errc() || ptr != how.data() + how.size())
     throw rpc::Error(rpc::kInvalidParams, "scale expects a number of instances: 4, +2 or -1 (got '" + how + "')");
-  const int wanted = relative ? current + value : value;
+  const long long wanted = relative ? static_cast<long long>(current) + value : value;
   if (wanted < 1)
     throw rpc::Error(rpc::kInvalidParams, "cannot scale " + name + " to " + std::to_string(wanted) +
                                               " instances; to stop every instance use `pmctl stop " + name + "`");

@@ -59,3 +59,22 @@ TEST_CASE("app names that would be ambiguous as targets are refused", "[spec]") 
   CHECK_FALSE(pmd::check_app_name("a/b").empty());
   CHECK_FALSE(pmd::check_app_name("").empty());
 }
+
+TEST_CASE("names that become file names or options, and bad env keys, are refused", "[spec]") {
+  for (const char* name : {".", "..", "-rf", "--help", "caf\xe9"}) {
+    INFO(name);
+    CHECK_FALSE(pmd::check_app_name(name).empty());
+  }
+  CHECK(pmd::check_app_name("café").empty());
+  CHECK(pmd::check_app_name("a-b").empty());
+  CHECK(pmd::check_env_key("PATH").empty());
+  CHECK_FALSE(pmd::check_env_key("").empty());
+  CHECK_FALSE(pmd::check_env_key("A=B").empty());
+  CHECK_FALSE(pmd::check_env_key("A\nB").empty());
+  CHECK_FALSE(pmd::check_env_key(std::string("A\0B", 3)).empty());
+  json j = {{"name", "x"}, {"script", "/bin/true"}, {"cwd", "/"}, {"env", {{"A=B", "1"}}}};
+  CHECK_THROWS_WITH(pmd::app_spec_from_json(j), Catch::Contains("A=B"));
+  j["env"] = json::object();
+  j["name"] = "..";
+  CHECK_THROWS_WITH(pmd::app_spec_from_json(j), Catch::Contains("name"));
+}

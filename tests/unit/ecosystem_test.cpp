@@ -343,3 +343,45 @@ TEST_CASE("balance takes shared or reuseport, and reuseport needs a TCP port", "
   REQUIRE(fork_mode.warnings.size() == 1);
   CHECK_THAT(fork_mode.warnings[0].message, Catch::Contains("only applies in cluster mode"));
 }
+
+TEST_CASE("hostile files get a positioned error, never a crash", "[ecosystem][hostile]") {
+  // Each of these aborted pmctl (an uncaught exception, or memory exhausted) before.
+  CHECK_THAT(first_error(load("hostile/invalid-utf8.yml")),
+             Catch::StartsWith("hostile/invalid-utf8.yml:3:15:") && Catch::Contains("invalid UTF-8 (byte 0xE9)"));
+  CHECK_THAT(first_error(load("hostile/huge-number.json")),
+             Catch::StartsWith("hostile/huge-number.json:1:43:") && Catch::Contains("too large"));
+  CHECK_THAT(first_error(load("hostile/alias-bomb.yml")), Catch::Contains("expands to more than 100000 values"));
+  CHECK_THAT(first_error(load("hostile/deep.json")), Catch::Contains("nested too deeply"));
+}
+
+TEST_CASE("durations past 30 days and numbers past their range are refused", "[ecosystem][hostile]") {
+  CHECK_THAT(first_error(yaml("script: tool\nkill_timeout: 1e30")), Catch::Contains("kill_timeout") && Catch::Contains("at most 30 days"));
+  CHECK_THAT(first_error(yaml("script: tool\nrestart_delay: 31d")), Catch::Contains("at most 30 days"));
+  CHECK(only_app(yaml("script: tool\nlisten_timeout: 30d")).listen_timeout == std::chrono::hours(24 * 30));
+  CHECK_THAT(first_error(yaml("script: tool\nmax_restarts: 1e400")), Catch::Contains("max_restarts"));
+  CHECK_THAT(first_error(yaml("script: tool\nmax_restarts: \"" + std::string(400, '9') + "\"")),
+             Catch::Contains("between 0 and 1000000"));
+  CHECK_THAT(first_error(yaml("script: tool\nport: 70000")), Catch::Contains("between 1 and 65535"));
+  CHECK_THAT(first_error(yaml("script: tool\nmax_memory_restart: 1e300")), Catch::Contains("not a size"));
+}
+
+TEST_CASE("instances above 4 per CPU (and 1024) need --force", "[ecosystem][hostile]") {
+  // usable_cpus is 4 here: 16 is the bound.
+  CHECK(only_app(yaml("script: tool\ninstances: 16")).instances == 16);
+  CHECK_THAT(first_error(yaml("script: tool\ninstances: 17")),
+             Catch::Contains("17 instances is more than 16") && Catch::Contains("--force"));
+  CHECK_THAT(first_error(yaml("script: tool\ninstances: 1e9")), Catch::Contains("at most 4096"));
+  auto o = options();
+  o.force_instances = true;
+  auto forced = load_ecosystem(kCorpus / "process.yml", o);
+  CHECK(forced.errors.empty());
+  CHECK(pmd::instances_without_force(1) == 4);
+  CHECK(pmd::instances_without_force(2) == 8);
+  CHECK(pmd::instances_without_force(1000) == 1024);
+}
+
+TEST_CASE("env keys that execve could not pass whole are refused", "[ecosystem][hostile]") {
+  CHECK_THAT(first_error(yaml("script: tool\nenv:\n  \"\": x")), Catch::Contains("empty name"));
+  CHECK_THAT(first_error(yaml("script: tool\nenv:\n  \"A=B\": x")), Catch::Contains("must not contain '='"));
+  CHECK_THAT(first_error(yaml("script: tool\nenv_production:\n  \"A\\nB\": x", "production")), Catch::Contains("newline"));
+}

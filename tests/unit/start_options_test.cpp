@@ -126,3 +126,19 @@ TEST_CASE("mistakes are refused with a sentence that says what to do", "[start]"
   o.script = ".";
   CHECK_THAT(error_of(o, s), Catch::Contains("script not found"));
 }
+
+TEST_CASE("-i beyond the bound is refused unless --force", "[start][hostile]") {
+  TempDir dir;
+  dir.write("ok.sh", "true", 0644);
+  StartOptions o;
+  o.script = "ok.sh";
+  auto s = starter_in(dir.path);
+  o.values["instances"] = "100000";
+  CHECK_THAT(error_of(o, s), Catch::StartsWith("bad --instances: ") && Catch::Contains("at most 4096"));
+  o.values["instances"] = "1025";
+  CHECK_THAT(error_of(o, s), Catch::Contains("1025 instances is more than") && Catch::Contains("--force"));
+  o.force = true;
+  auto forced = pmd::config::spec_from_start_options(o, s);
+  REQUIRE(std::holds_alternative<pmd::AppSpec>(forced));
+  CHECK(std::get<pmd::AppSpec>(forced).instances == 1025);
+}
