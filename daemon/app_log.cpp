@@ -15,11 +15,12 @@ LogSettings log_settings_for(const AppSpec& spec) {
   s.style.json = spec.log_type == "json";
   s.rotation.max_size = spec.log_max_size;
   s.rotation.retain = spec.log_retain;
+  s.owner = file_owner(spec);
   return s;
 }
 
 AppLog::AppLog(std::string app_name, LogSettings settings) : app_name_(std::move(app_name)), settings_(std::move(settings)) {
-  if (!settings_.log_file.empty()) combined_ = std::make_unique<LogFile>(settings_.log_file, settings_.rotation);
+  if (!settings_.log_file.empty()) combined_ = std::make_unique<LogFile>(settings_.log_file, settings_.rotation, settings_.owner);
 }
 
 std::string AppLog::path_for(const std::string& base, int id) const {
@@ -36,8 +37,9 @@ AppLog::Files& AppLog::files_for(int id) {
   auto it = files_.find(key);
   if (it != files_.end()) return it->second;
   Files f;
-  f.out = std::make_unique<LogFile>(path_for(settings_.out_file, key), settings_.rotation);
-  if (settings_.error_file != settings_.out_file) f.err = std::make_unique<LogFile>(path_for(settings_.error_file, key), settings_.rotation);
+  f.out = std::make_unique<LogFile>(path_for(settings_.out_file, key), settings_.rotation, settings_.owner);
+  if (settings_.error_file != settings_.out_file)
+    f.err = std::make_unique<LogFile>(path_for(settings_.error_file, key), settings_.rotation, settings_.owner);
   return files_.emplace(key, std::move(f)).first->second;
 }
 
@@ -70,12 +72,14 @@ void AppLog::reconfigure(LogSettings settings) {
   const bool files_changed = settings.out_file != settings_.out_file || settings.error_file != settings_.error_file ||
                              settings.per_instance != settings_.per_instance ||
                              settings.rotation.max_size != settings_.rotation.max_size ||
-                             settings.rotation.retain != settings_.rotation.retain;
+                             settings.rotation.retain != settings_.rotation.retain ||
+                             settings.owner.switch_user != settings_.owner.switch_user ||
+                             settings.owner.uid != settings_.owner.uid || settings.owner.gid != settings_.owner.gid;
   const bool combined_changed = settings.log_file != settings_.log_file;
   settings_ = std::move(settings);
   if (files_changed) files_.clear();
   if (combined_changed || files_changed)
-    combined_ = settings_.log_file.empty() ? nullptr : std::make_unique<LogFile>(settings_.log_file, settings_.rotation);
+    combined_ = settings_.log_file.empty() ? nullptr : std::make_unique<LogFile>(settings_.log_file, settings_.rotation, settings_.owner);
 }
 
 void AppLog::reopen_all() {

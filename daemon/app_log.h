@@ -3,6 +3,7 @@
 // followers of `pmctl logs -f`. Lines arrive whole from the instances' line splitters.
 #pragma once
 
+#include "app_credentials.h"
 #include "app_spec.h"
 #include "log_file.h"
 #include "log_format.h"
@@ -26,6 +27,7 @@ struct LogSettings {
   bool per_instance = false;  // one pair of files per instance: name-out-<id>.log
   LogStyle style;
   RotationPolicy rotation;
+  AppCredentials owner;  // the app's user: files are opened with no more privilege than theirs
 };
 
 /// The log settings an app spec asks for (its paths already resolved).

@@ -59,7 +59,7 @@ std::string AppRuntime::learn_address(const ListenAddress& address) {
     listener.address = address;
     return {};
   }
-  auto bound = bind_listener(address);
+  auto bound = bind_listener(address, false, file_owner(spec));
   if (auto* error = std::get_if<std::string>(&bound)) return *error;
   set_listener(std::get<ClusterSocket>(bound));
   return {};

@@ -1,10 +1,9 @@
 // Spec -> SpawnRequest.
 #include "launch_plan.h"
 
+#include "app_credentials.h"
 #include "executable_lookup.h"
 
-#include <grp.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,52 +35,6 @@ Env instance_environment(const AppSpec& spec, const InstanceIdentity& who) {
   return env;
 }
 
-namespace {
-
-bool all_digits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
-}
-
-// `user` / `group` (names or numbers) to ids, with the user's supplementary groups. Only root
-// can switch; anyone may "switch" to themselves.
-std::string resolve_identity(const AppSpec& spec, SpawnRequest& req) {
-  if (spec.user.empty() && spec.group.empty()) return {};
-  uid_t uid = ::geteuid();
-  gid_t gid = ::getegid();
-  std::string user_name;
-  if (!spec.user.empty()) {
-    const passwd* pw = all_digits(spec.user) ? ::getpwuid(static_cast<uid_t>(std::stoul(spec.user))) : ::getpwnam(spec.user.c_str());
-    if (!pw && !all_digits(spec.user)) return "user '" + spec.user + "' does not exist on this machine";
-    uid = pw ? pw->pw_uid : static_cast<uid_t>(std::stoul(spec.user));
-    gid = pw ? pw->pw_gid : gid;
-    if (pw) user_name = pw->pw_name;
-  }
-  if (!spec.group.empty()) {
-    const group* gr = all_digits(spec.group) ? ::getgrgid(static_cast<gid_t>(std::stoul(spec.group))) : ::getgrnam(spec.group.c_str());
-    if (!gr && !all_digits(spec.group)) return "group '" + spec.group + "' does not exist on this machine";
-    gid = gr ? gr->gr_gid : static_cast<gid_t>(std::stoul(spec.group));
-  }
-  if (::geteuid() != 0 && (uid != ::geteuid() || gid != ::getegid()))
-    return "cannot run as " + (spec.user.empty() ? "group " + spec.group : "user " + spec.user) +
-           ": only a pmd running as root can switch users";
-  req.switch_user = ::geteuid() == 0;
-  req.uid = uid;
-  req.gid = gid;
-  req.groups = {gid};
-  if (!user_name.empty()) {
-    int count = 64;
-    std::vector<gid_t> groups(static_cast<std::size_t>(count));
-    if (::getgrouplist(user_name.c_str(), gid, groups.data(), &count) < 0) {
-      groups.resize(static_cast<std::size_t>(count));
-      ::getgrouplist(user_name.c_str(), gid, groups.data(), &count);
-    }
-    groups.resize(static_cast<std::size_t>(std::max(count, 0)));
-    req.groups = groups;
-  }
-  return {};
-}
-
-}  // namespace
 
 bool is_node_app(const AppSpec& spec) {
   auto program = std::filesystem::path(spec.interpreter).filename();
@@ -129,7 +82,15 @@ std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, 
     return spec.interpreter.empty() ? "cannot execute " + spec.script + ": missing or not executable"
                                     : "interpreter '" + spec.interpreter + "' not found on the app's PATH";
   }
-  if (auto error = resolve_identity(spec, req); !error.empty()) return error;
+  auto credentials = app_credentials(spec);
+  if (auto* error = std::get_if<std::string>(&credentials)) return *error;
+  const auto& who_runs = std::get<AppCredentials>(credentials);
+  if (!spec.user.empty() || !spec.group.empty()) {
+    req.switch_user = ::geteuid() == 0;
+    req.uid = who_runs.uid;
+    req.gid = who_runs.gid;
+    req.groups = who_runs.groups;
+  }
   req.executable = exe->string();
   req.argv = spec.argv();
   req.cwd = spec.cwd;

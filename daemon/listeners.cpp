@@ -66,8 +66,9 @@ std::optional<ListenAddress> cluster_address(const AppSpec& spec) {
 
 namespace {
 
-std::variant<ClusterSocket, std::string> bind_unix(const ListenAddress& address) {
+std::variant<ClusterSocket, std::string> bind_unix(const ListenAddress& address, const AppCredentials& owner) {
   const std::string& path = address.path;
+  ActingAs as(owner);
   sockaddr_un addr{};
   if (path.size() >= sizeof addr.sun_path) return "cannot listen on " + path + ": the path is too long for a unix socket";
   addr.sun_family = AF_UNIX;
@@ -154,8 +155,9 @@ failed:
 
 }  // namespace
 
-std::variant<ClusterSocket, std::string> bind_listener(const ListenAddress& address, bool reuseport) {
-  return address.path.empty() ? bind_tcp(address, reuseport) : bind_unix(address);
+std::variant<ClusterSocket, std::string> bind_listener(const ListenAddress& address, bool reuseport,
+                                                       const AppCredentials& owner) {
+  return address.path.empty() ? bind_tcp(address, reuseport) : bind_unix(address, owner);
 }
 
 bool kernel_migrates_queued_connections() {

@@ -3,6 +3,8 @@
 // of fighting over it, and the socket outlives any one instance.
 #pragma once
 
+#include "app_credentials.h"
+
 #include "app_spec.h"
 
 #include <optional>
@@ -37,7 +39,10 @@ std::optional<ListenAddress> cluster_address(const AppSpec& spec);
 /// process is replaced; one something still listens on is in use.
 /// With `reuseport` the socket joins a SO_REUSEPORT group (one socket per instance, balanced by
 /// the kernel).
-std::variant<ClusterSocket, std::string> bind_listener(const ListenAddress& address, bool reuseport = false);
+/// A unix socket path is probed, cleared and bound with `owner`'s file-system identity (the
+/// path is the app's: app_file.h), so a planted symlink gains nothing.
+std::variant<ClusterSocket, std::string> bind_listener(const ListenAddress& address, bool reuseport = false,
+                                                       const AppCredentials& owner = {});
 
 /// Whether the kernel moves connections queued on a closing reuseport socket to the others in
 /// its group (net.ipv4.tcp_migrate_req); if not, closing one resets them.

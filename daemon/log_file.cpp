@@ -10,28 +10,22 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 
 namespace pmd {
 
-LogFile::LogFile(std::string path, RotationPolicy rotation) : path_(std::move(path)), rotation_(rotation) {
-  discard_ = path_ == "/dev/null";
+LogFile::LogFile(std::string path, RotationPolicy rotation, AppCredentials credentials)
+    : file_(std::move(path), std::move(credentials)), rotation_(rotation) {
+  discard_ = file_.path() == "/dev/null";
   if (!discard_) open();
 }
 
-LogFile::~LogFile() {
-  if (fd_ >= 0) ::close(fd_);
-}
+LogFile::~LogFile() = default;
 
 bool LogFile::open() {
-  if (fd_ >= 0) ::close(fd_);
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path_).parent_path(), ec);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  fd_ = file_.open_append();
   if (fd_ < 0) {
-    fail("cannot open " + path_ + ": " + std::strerror(errno));
+    fail("cannot open " + file_.path() + ": " + std::strerror(errno));
     return false;
   }
   struct stat st {};
@@ -45,14 +39,15 @@ void LogFile::fail(const std::string& what) {
 }
 
 void LogFile::rotate() {
-  if (fd_ >= 0) ::close(fd_);
+  // path.N-1 -> path.N ... path -> path.1; the oldest beyond `retain` is removed. Done the way
+  // the file was opened (app_file.h), so a rotation renames nothing the app's user could not.
+  const auto suffix = [](int n) { return "." + std::to_string(n); };
+  file_.remove_suffix(suffix(rotation_.retain));
+  for (int i = rotation_.retain - 1; i >= 1; --i) file_.rename_suffix(suffix(i), suffix(i + 1));
+  if (rotation_.retain > 0) file_.rename_suffix("", suffix(1));
+  else file_.remove_suffix("");
+  file_.close();
   fd_ = -1;
-  // path.N-1 -> path.N ... path -> path.1; the oldest beyond `retain` is removed.
-  std::remove((path_ + "." + std::to_string(rotation_.retain)).c_str());
-  for (int i = rotation_.retain - 1; i >= 1; --i)
-    std::rename((path_ + "." + std::to_string(i)).c_str(), (path_ + "." + std::to_string(i + 1)).c_str());
-  if (rotation_.retain > 0) std::rename(path_.c_str(), (path_ + ".1").c_str());
-  else std::remove(path_.c_str());
   open();
 }
 
@@ -63,14 +58,14 @@ std::size_t LogFile::write_some(std::string_view data) {
     if (fd_ < 0) return 0;
   }
   const std::size_t done = write_fully(fd_, data);
-  if (done < data.size()) fail("cannot write " + path_ + ": " + std::strerror(errno));
+  if (done < data.size()) fail("cannot write " + file_.path() + ": " + std::strerror(errno));
   size_ += done;
   return done;
 }
 
 void LogFile::healed() {
   if (error_.empty()) return;
-  spdlog::info("log file {} is writable again", path_);
+  spdlog::info("log file {} is writable again", file_.path());
   error_.clear();
 }
 
@@ -103,7 +98,7 @@ void LogFile::retry() {
     }
     pending_.pop_front();
   }
-  healed();
+  if (fd_ >= 0) healed();
 }
 
 void LogFile::reopen() {

@@ -3,6 +3,8 @@
 // external logrotate, and a failing disk is reported and retried without stopping the app.
 #pragma once
 
+#include "app_file.h"
+
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -20,7 +22,8 @@ class LogFile {
   /// Bytes kept in memory while the file cannot be written (disk full, permissions).
   static constexpr std::size_t kMaxPendingBytes = 8 << 20;
 
-  LogFile(std::string path, RotationPolicy rotation);
+  /// `credentials`: the app's; the file is opened and rotated with no more privilege (app_file.h).
+  LogFile(std::string path, RotationPolicy rotation, AppCredentials credentials = {});
   ~LogFile();
   LogFile(const LogFile&) = delete;
   LogFile& operator=(const LogFile&) = delete;
@@ -34,7 +37,7 @@ class LogFile {
   /// Empties the file (`pmctl flush`).
   void truncate();
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return file_.path(); }
   /// Empty when healthy; otherwise what went wrong, for `describe` and pmd.log.
   const std::string& error() const { return error_; }
   std::uint64_t dropped_lines() const { return dropped_lines_; }
@@ -47,10 +50,10 @@ class LogFile {
   void healed();
   void fail(const std::string& what);
 
-  std::string path_;
+  AppFile file_;
   RotationPolicy rotation_;
   bool discard_ = false;  // /dev/null: nothing to do
-  int fd_ = -1;
+  int fd_ = -1;           // file_'s, while open
   std::uint64_t size_ = 0;
   std::deque<std::string> pending_;
   std::size_t pending_bytes_ = 0;
