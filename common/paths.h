@@ -32,6 +32,12 @@ HomePaths home_paths(const std::filesystem::path& home);
 /// otherwise a sentence saying what is wrong and what to do.
 std::string ensure_private_dir(const std::filesystem::path& dir);
 
+/// Before talking to whatever answers in `home`: an empty string when the home is missing (it
+/// will be made) or trustworthy — a directory (or a symlink owned by us or root to one) owned by
+/// us or root and writable by nobody else. Otherwise why not: another user could have placed a
+/// fake daemon there to receive our requests and environment.
+std::string check_home_trust(const std::filesystem::path& home);
+
 /// Returns an empty string if the path fits in sockaddr_un::sun_path, else an actionable error.
 std::string check_socket_path(const std::filesystem::path& socket);
 
