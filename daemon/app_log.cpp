@@ -1,6 +1,8 @@
 // AppLog: files, tail and followers of one app.
 #include "app_log.h"
 
+#include "jsonrpc.h"
+
 #include <chrono>
 
 namespace pmd {
@@ -17,6 +19,16 @@ LogSettings log_settings_for(const AppSpec& spec) {
   s.rotation.retain = spec.log_retain;
   s.owner = file_owner(spec);
   return s;
+}
+
+nlohmann::json log_record_view(const LogRecord& r, const std::string& app) {
+  return {{"time", r.unix_ms}, {"app", app},  {"id", r.id}, {"instance", r.instance},
+          {"stream", r.is_stderr ? "err" : "out"}, {"text", r.text}};
+}
+
+const std::shared_ptr<const std::string>& FollowedLine::notification() const {
+  if (!encoded_) encoded_ = std::make_shared<const std::string>(rpc::encode_notification("log", log_record_view(record_, app_)));
+  return encoded_;
 }
 
 AppLog::AppLog(std::string app_name, LogSettings settings) : app_name_(std::move(app_name)), settings_(std::move(settings)) {
@@ -59,7 +71,10 @@ void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view t
 
   // Followers only queue to their connection; none unsubscribes while being told, so no copy of
   // the map is needed on this per-line path.
-  for (auto& [token, follower] : followers_) follower(record);
+  if (!followers_.empty()) {
+    const FollowedLine followed(record, app_name_);
+    for (auto& [token, follower] : followers_) follower(followed);
+  }
   tail_bytes_ += record.text.size();
   tail_.push_back(std::move(record));
   while (!tail_.empty() && (tail_.size() > kTailLines || tail_bytes_ > kTailBytes)) {

@@ -33,6 +33,23 @@ struct LogSettings {
 /// The log settings an app spec asks for (its paths already resolved).
 LogSettings log_settings_for(const AppSpec& spec);
 
+/// A record as clients get it (`logs` results, `log` notifications).
+nlohmann::json log_record_view(const LogRecord& record, const std::string& app);
+
+/// A new line as followers get it: the record, and its `log` notification, encoded the first time
+/// a follower asks for it and then shared by every follower (100 followers, one encoding).
+class FollowedLine {
+ public:
+  FollowedLine(const LogRecord& record, const std::string& app) : record_(record), app_(app) {}
+  const LogRecord& record() const { return record_; }
+  const std::shared_ptr<const std::string>& notification() const;
+
+ private:
+  const LogRecord& record_;
+  const std::string& app_;
+  mutable std::shared_ptr<const std::string> encoded_;
+};
+
 class AppLog {
  public:
   /// Recent lines kept per app for `pmctl logs`: whichever bound is reached first.
@@ -40,7 +57,7 @@ class AppLog {
   static constexpr std::size_t kTailBytes = 2 << 20;
 
   /// Called for each new line; must not subscribe or unsubscribe from inside the call.
-  using Follower = std::function<void(const LogRecord&)>;
+  using Follower = std::function<void(const FollowedLine&)>;
 
   AppLog(std::string app_name, LogSettings settings);
 

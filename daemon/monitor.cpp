@@ -35,7 +35,7 @@ void Monitor::tick() {
   if (subscribers_.empty()) return;
   // One encoding for every subscriber; one that cannot keep up skips this tick (the next
   // snapshot supersedes it anyway).
-  std::string message = rpc::encode_notification("monit.sample", snapshot());
+  auto message = std::make_shared<const std::string>(rpc::encode_notification("monit.sample", snapshot()));
   for (auto& weak : subscribers_)
     if (auto c = weak.lock()) c->send_stream(message);
 }

@@ -105,6 +105,9 @@ asio::awaitable<void> RpcServer::serve(stream_protocol::socket socket) {
         continue;
       }
       if (frame.line.find_first_not_of(" \t") == std::string::npos) continue;  // blank keep-alive lines
+      // Backpressure: a client that does not read its replies is not served more of them.
+      if (connection->reply_backlog_full()) co_await connection->wait_until_drained();
+      if (connection->closed()) break;
       std::string reply = co_await handle_line(frame.line, connection);
       if (!reply.empty()) connection->send(std::move(reply));  // a notification gets no answer
     }

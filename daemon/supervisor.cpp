@@ -103,7 +103,7 @@ json Supervisor::start(AppSpec spec, bool launch) {
   std::erase_if(all_followers_, [](const AllFollower& f) { return f.connection.expired(); });
   for (auto& f : all_followers_)
     if (auto c = f.connection.lock(); c && !c->closed()) follow_log(runtime, {}, c, f.missed);
-  if (log_echo_) runtime->log.subscribe([echo = log_echo_, app = runtime->spec.name](const LogRecord& r) { echo(app, r); });
+  if (log_echo_) runtime->log.subscribe([echo = log_echo_, app = runtime->spec.name](const FollowedLine& l) { echo(app, l.record()); });
   spdlog::info("app {} registered with {} instance(s)", runtime->spec.name, runtime->spec.instances);
   return views(apps_.back().instances);
 }
@@ -363,10 +363,6 @@ json Supervisor::describe(const std::string& target) const {
 
 namespace {
 
-json log_record_view(const LogRecord& r, const std::string& app) {
-  return {{"time", r.unix_ms}, {"app", app}, {"id", r.id}, {"instance", r.instance},
-          {"stream", r.is_stderr ? "err" : "out"}, {"text", r.text}};
-}
 
 }  // namespace
 
@@ -404,13 +400,23 @@ json Supervisor::logs(const std::string& target, std::size_t lines, bool follow,
 void Supervisor::follow_log(const std::shared_ptr<AppRuntime>& runtime, std::vector<int> only_ids,
                             const std::shared_ptr<RpcConnection>& connection, std::shared_ptr<std::uint64_t> missed) {
   std::weak_ptr<RpcConnection> weak = connection;
-  std::string app = runtime->spec.name;
-  int token = runtime->log.subscribe([weak, missed, app, only_ids](const LogRecord& r) {
+  int token = runtime->log.subscribe([weak, missed, only_ids](const FollowedLine& line) {
+    if (!only_ids.empty() && std::find(only_ids.begin(), only_ids.end(), line.record().id) == only_ids.end()) return;
     auto c = weak.lock();
     if (!c || c->closed()) return;
-    if (!only_ids.empty() && std::find(only_ids.begin(), only_ids.end(), r.id) == only_ids.end()) return;
-    if (*missed > 0 && c->send_stream(rpc::encode_notification("log.missed", json{{"count", *missed}}))) *missed = 0;
-    if (*missed > 0 || !c->send_stream(rpc::encode_notification("log", log_record_view(r, app)))) ++*missed;
+    // A follower too slow for the stream costs a counter increment per line, nothing more.
+    if (!c->stream_has_room()) {
+      ++*missed;
+      return;
+    }
+    if (*missed > 0) {
+      if (!c->send_stream(rpc::encode_notification("log.missed", json{{"count", *missed}}))) {
+        ++*missed;
+        return;
+      }
+      *missed = 0;
+    }
+    if (!c->send_stream(line.notification())) ++*missed;
   });
   std::weak_ptr<AppRuntime> weak_runtime = runtime;
   connection->on_close([weak_runtime, token] {
@@ -435,7 +441,7 @@ json Supervisor::flush_logs(const std::string& target) {
 void Supervisor::echo_logs(LogEcho echo) {
   log_echo_ = std::move(echo);
   for (auto& app : apps_)
-    app.runtime->log.subscribe([echo = log_echo_, name = app.runtime->spec.name](const LogRecord& r) { echo(name, r); });
+    app.runtime->log.subscribe([echo = log_echo_, name = app.runtime->spec.name](const FollowedLine& l) { echo(name, l.record()); });
 }
 
 void Supervisor::reopen_logs() {

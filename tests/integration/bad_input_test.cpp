@@ -12,7 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 using namespace pmd::test;
 using nlohmann::json;
@@ -37,6 +40,17 @@ class RawClient {
     fd_ = -1;
   }
   bool connected() const { return connected_; }
+  /// Sends what the daemon takes within `patience`; false once it stops reading (backpressure).
+  bool try_send(const std::string& bytes, std::chrono::milliseconds patience) {
+    timeval tv{static_cast<time_t>(patience.count() / 1000), static_cast<suseconds_t>(patience.count() % 1000 * 1000)};
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    for (std::size_t done = 0; done < bytes.size();) {
+      ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
   void send(const std::string& bytes) {
     for (std::size_t done = 0; done < bytes.size();) {
       ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
@@ -67,6 +81,13 @@ class RawClient {
 };
 
 int error_code(const json& reply) { return reply.is_object() && reply.contains("error") ? reply["error"]["code"].get<int>() : 0; }
+
+// The daemon's resident memory, from /proc.
+std::size_t rss_bytes(pid_t pid) {
+  std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+  auto at = status.find("VmRSS:");
+  return at == std::string::npos ? 0 : std::stoull(status.substr(at + 6)) * 1024;
+}
 
 void check_still_serving(const Daemon& d) {
   auto ping = d.pmctl({"ping"});
@@ -242,4 +263,52 @@ TEST_CASE("another user is refused, by file permissions and by the peer uid chec
   ::chmod(d.home().c_str(), 0700);
   ::chmod((d.home() / "pmd.sock").c_str(), 0600);
   check_still_serving(d);
+}
+
+TEST_CASE("a client that pipelines requests and never reads is held back, and its memory is returned", "[bad-input][abuse]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", "/bin/sleep", "--name", "many", "-i", "20", "--force", "--", "1000"}).exit_code == 0);
+  const std::size_t before = rss_bytes(d.pid());
+  RawClient c(d.home() / "pmd.sock");
+  REQUIRE(c.connected());
+  // 20,000 `list` requests of 20 instances each: about 300 MB of replies if pmd kept answering a
+  // reader that never reads (it grew to 1.5 GB that way). Backpressure stops reading instead.
+  const std::string request = pmd::rpc::encode_request(1, "list", json::object());
+  std::string batch;
+  for (int i = 0; i < 100; ++i) batch += request;
+  int sent_batches = 0;
+  while (sent_batches < 200 && c.try_send(batch, 2000ms)) ++sent_batches;
+  const std::size_t during = rss_bytes(d.pid());
+  INFO("rss before " << before << ", while held back " << during << " after " << sent_batches << " batches of 100");
+  CHECK(sent_batches < 200);  // the daemon stopped reading
+  CHECK(during < before + (24u << 20));
+  check_still_serving(d);
+  c.close();
+  CHECK(wait_until([&] { return rss_bytes(d.pid()) < before + (8u << 20); }, 5s));
+}
+
+TEST_CASE("100 followers that never read cost bounded memory during a flood, and list stays quick", "[bad-input][abuse]") {
+  Daemon d;
+  std::vector<std::unique_ptr<RawClient>> followers;
+  RunOptions env;
+  env.env["FLOOD_LINES"] = "50000";  // 10 MB encoded: past every follower's 4 MiB bound
+  const std::size_t before = rss_bytes(d.pid());
+  REQUIRE(d.pmctl({"start", fixture("flood.sh").string(), "--no-autorestart", "--", "x"}, env).exit_code == 0);
+  for (int i = 0; i < 100; ++i) {
+    followers.push_back(std::make_unique<RawClient>(d.home() / "pmd.sock"));
+    followers.back()->send(pmd::rpc::encode_request(1, "logs", json{{"target", "flood"}, {"follow", true}}));
+  }
+  std::size_t peak = 0;
+  REQUIRE(wait_until([&] {
+    peak = std::max(peak, rss_bytes(d.pid()));
+    return d.instance("flood")["status"] == "stopped";
+  }, 60s));
+  INFO("rss before " << before << ", peak during the flood " << peak);
+  // Each line is encoded once and shared; all followers together hold at most 32 MiB of backlog.
+  CHECK(peak < before + (64u << 20));
+  CHECK(std::count(std::istreambuf_iterator<char>(*std::make_unique<std::ifstream>(d.home() / "logs" / "flood-out.log")),
+                   std::istreambuf_iterator<char>(), '\n') == 50000);
+  check_still_serving(d);
+  followers.clear();
+  CHECK(wait_until([&] { return rss_bytes(d.pid()) < before + (16u << 20); }, 5s));
 }

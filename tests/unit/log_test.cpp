@@ -119,11 +119,19 @@ TEST_CASE("an app log names per-instance files as PM2 does and keeps a bounded t
   s.per_instance = true;
   AppLog log("api", s);
   std::vector<std::string> followed;
-  int token = log.subscribe([&](const LogRecord& r) { followed.push_back(r.text); });
+  std::vector<std::shared_ptr<const std::string>> encodings;
+  int token = log.subscribe([&](const FollowedLine& l) {
+    followed.push_back(l.record().text);
+    encodings.push_back(l.notification());
+  });
+  // A second follower of the same line gets the very same encoding: one per line, not per follower.
+  int second = log.subscribe([&](const FollowedLine& l) { CHECK(l.notification() == encodings.back()); });
   log.write_line(4, 0, false, "from 4");
   log.write_line(5, 1, true, "err from 5");
   log.unsubscribe(token);
+  log.unsubscribe(second);
   log.write_line(4, 0, false, "after");
+  CHECK_THAT(*encodings.front(), Catch::Contains("\"method\":\"log\"") && Catch::Contains("\"text\":\"from 4\""));
   CHECK(slurp(dir.path / "api-out-4.log") == "from 4\nafter\n");
   CHECK(slurp(dir.path / "api-error-5.log") == "err from 5\n");
   CHECK(slurp(dir.path / "api.log") == "from 4\nerr from 5\nafter\n");
