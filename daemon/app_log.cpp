@@ -71,9 +71,17 @@ void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view t
 
   // Followers only queue to their connection; none unsubscribes while being told, so no copy of
   // the map is needed on this per-line path.
+  ++lines_written_;
   if (!followers_.empty()) {
     const FollowedLine followed(record, app_name_);
-    for (auto& [token, follower] : followers_) follower(followed);
+    for (auto it = followers_.begin(); it != followers_.end();) {
+      if (it->second.deliver(followed) || !it->second.resume) {
+        ++it;
+        continue;
+      }
+      paused_.emplace(it->first, Paused{std::move(it->second), lines_written_ - 1});
+      it = followers_.erase(it);
+    }
   }
   tail_bytes_ += record.text.size();
   tail_.push_back(std::move(record));
@@ -134,7 +142,21 @@ int AppLog::subscribe(Follower follower) {
   return token;
 }
 
-void AppLog::unsubscribe(int token) { followers_.erase(token); }
+void AppLog::unsubscribe(int token) {
+  followers_.erase(token);
+  paused_.erase(token);
+}
+
+void AppLog::resume_paused() {
+  for (auto it = paused_.begin(); it != paused_.end();) {
+    if (!it->second.follower.resume(lines_written_ - it->second.since)) {
+      ++it;
+      continue;
+    }
+    followers_.emplace(it->first, std::move(it->second.follower));
+    it = paused_.erase(it);
+  }
+}
 
 std::string AppLog::out_path(int id) const { return path_for(settings_.out_file, settings_.per_instance ? id : -1); }
 

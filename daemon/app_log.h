@@ -56,8 +56,16 @@ class AppLog {
   static constexpr std::size_t kTailLines = 2000;
   static constexpr std::size_t kTailBytes = 2 << 20;
 
-  /// Called for each new line; must not subscribe or unsubscribe from inside the call.
-  using Follower = std::function<void(const FollowedLine&)>;
+  /// A live reader of new lines (`logs -f`, `monit`, pmd run's echo). Neither function may
+  /// subscribe or unsubscribe from inside the call.
+  struct Follower {
+    /// Takes one new line; false when it could not (its reader is behind): the follower is then
+    /// paused and costs nothing per line until resume() takes it back.
+    std::function<bool(const FollowedLine&)> deliver;
+    /// Called about once a second while paused, with the lines written since the pause; true
+    /// when the follower can take lines again. Unset: never paused.
+    std::function<bool(std::uint64_t missed)> resume;
+  };
 
   AppLog(std::string app_name, LogSettings settings);
 
@@ -74,6 +82,8 @@ class AppLog {
   std::vector<LogRecord> tail(std::size_t lines) const;
   int subscribe(Follower follower);
   void unsubscribe(int token);
+  /// Offers every paused follower to take lines again (see Follower::resume).
+  void resume_paused();
 
   /// Paths in use for an instance (for `describe`), and any file problem.
   std::string out_path(int id) const;
@@ -93,7 +103,13 @@ class AppLog {
   std::unique_ptr<LogFile> combined_;
   std::deque<LogRecord> tail_;
   std::size_t tail_bytes_ = 0;
-  std::map<int, Follower> followers_;
+  struct Paused {
+    Follower follower;
+    std::uint64_t since = 0;  // lines_written_ when it was paused
+  };
+  std::map<int, Follower> followers_;  // taking lines
+  std::map<int, Paused> paused_;       // behind: skipped without a call until resumed
+  std::uint64_t lines_written_ = 0;
   int next_token_ = 1;
 };
 

@@ -30,8 +30,8 @@ void RpcConnection::enqueue(SharedMessage message, bool stream) {
 
 void RpcConnection::send(std::string message) { enqueue(std::make_shared<const std::string>(std::move(message)), false); }
 
-bool RpcConnection::stream_has_room() const {
-  return !closed_ && queued_bytes_ < kMaxStreamBacklog && total_stream_bytes_ < kMaxTotalStreamBacklog;
+bool RpcConnection::stream_has_room(std::size_t bytes) const {
+  return !closed_ && queued_bytes_ + bytes <= kMaxStreamBacklog && total_stream_bytes_ + bytes <= kMaxTotalStreamBacklog;
 }
 
 bool RpcConnection::send_stream(const SharedMessage& message) {

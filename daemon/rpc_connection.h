@@ -42,8 +42,11 @@ class RpcConnection : public std::enable_shared_from_this<RpcConnection> {
   /// Queues a stream message unless a backlog bound would be passed; returns whether it was.
   bool send_stream(std::string message);
   bool send_stream(const SharedMessage& message);
-  /// Whether a stream message could be queued now, checked before the work of encoding one.
-  bool stream_has_room() const;
+  /// Whether `bytes` more of stream could be queued now: checked before the work of encoding a
+  /// message, so a follower stuck at its bound costs nothing per line. The default leaves room
+  /// for any log line's notification, so a near-full backlog counts as full.
+  bool stream_has_room(std::size_t bytes = kStreamHeadroom) const;
+  static constexpr std::size_t kStreamHeadroom = 192 << 10;
 
   bool reply_backlog_full() const { return queued_bytes_ >= kMaxReplyBacklog; }
   /// Suspends until the queue is below kMaxReplyBacklog or the connection closed.

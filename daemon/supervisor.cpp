@@ -103,7 +103,7 @@ json Supervisor::start(AppSpec spec, bool launch) {
   std::erase_if(all_followers_, [](const AllFollower& f) { return f.connection.expired(); });
   for (auto& f : all_followers_)
     if (auto c = f.connection.lock(); c && !c->closed()) follow_log(runtime, {}, c, f.missed);
-  if (log_echo_) runtime->log.subscribe([echo = log_echo_, app = runtime->spec.name](const FollowedLine& l) { echo(app, l.record()); });
+  if (log_echo_) runtime->log.subscribe(echo_follower(runtime->spec.name));
   spdlog::info("app {} registered with {} instance(s)", runtime->spec.name, runtime->spec.instances);
   return views(apps_.back().instances);
 }
@@ -400,24 +400,28 @@ json Supervisor::logs(const std::string& target, std::size_t lines, bool follow,
 void Supervisor::follow_log(const std::shared_ptr<AppRuntime>& runtime, std::vector<int> only_ids,
                             const std::shared_ptr<RpcConnection>& connection, std::shared_ptr<std::uint64_t> missed) {
   std::weak_ptr<RpcConnection> weak = connection;
-  int token = runtime->log.subscribe([weak, missed, only_ids](const FollowedLine& line) {
-    if (!only_ids.empty() && std::find(only_ids.begin(), only_ids.end(), line.record().id) == only_ids.end()) return;
+  AppLog::Follower follower;
+  follower.deliver = [weak, missed, only_ids](const FollowedLine& line) {
+    if (!only_ids.empty() && std::find(only_ids.begin(), only_ids.end(), line.record().id) == only_ids.end()) return true;
     auto c = weak.lock();
-    if (!c || c->closed()) return;
-    // A follower too slow for the stream costs a counter increment per line, nothing more.
-    if (!c->stream_has_room()) {
-      ++*missed;
-      return;
-    }
+    if (!c || c->closed()) return true;  // unsubscribed when the connection's close runs
+    if (!c->stream_has_room()) return false;
     if (*missed > 0) {
-      if (!c->send_stream(rpc::encode_notification("log.missed", json{{"count", *missed}}))) {
-        ++*missed;
-        return;
-      }
+      if (!c->send_stream(rpc::encode_notification("log.missed", json{{"count", *missed}}))) return false;
       *missed = 0;
     }
     if (!c->send_stream(line.notification())) ++*missed;
-  });
+    return true;
+  };
+  // Paused (its reader is behind): every line meanwhile is missed; it takes lines again once its
+  // connection has room, and is told how many it skipped with the next one.
+  follower.resume = [weak, missed](std::uint64_t skipped) {
+    auto c = weak.lock();
+    if (!c || c->closed() || !c->stream_has_room()) return false;
+    *missed += skipped;
+    return true;
+  };
+  int token = runtime->log.subscribe(std::move(follower));
   std::weak_ptr<AppRuntime> weak_runtime = runtime;
   connection->on_close([weak_runtime, token] {
     if (auto rt = weak_runtime.lock()) rt->log.unsubscribe(token);
@@ -441,7 +445,7 @@ json Supervisor::flush_logs(const std::string& target) {
 void Supervisor::echo_logs(LogEcho echo) {
   log_echo_ = std::move(echo);
   for (auto& app : apps_)
-    app.runtime->log.subscribe([echo = log_echo_, name = app.runtime->spec.name](const FollowedLine& l) { echo(name, l.record()); });
+    app.runtime->log.subscribe(echo_follower(app.runtime->spec.name));
 }
 
 void Supervisor::reopen_logs() {
@@ -450,7 +454,18 @@ void Supervisor::reopen_logs() {
 }
 
 void Supervisor::retry_logs() {
-  for (auto& app : apps_) app.runtime->log.retry_failed();
+  for (auto& app : apps_) {
+    app.runtime->log.retry_failed();
+    app.runtime->log.resume_paused();
+  }
+}
+
+AppLog::Follower Supervisor::echo_follower(const std::string& app) const {
+  return {[echo = log_echo_, app](const FollowedLine& l) {
+            echo(app, l.record());
+            return true;
+          },
+          {}};
 }
 
 void Supervisor::sample_usage() {

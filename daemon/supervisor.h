@@ -93,6 +93,7 @@ class Supervisor {
   /// Reopens every log file (after an external logrotate moved them).
   void reopen_logs();
   /// Retries lines a full or failing disk refused.
+  /// Retries log files that failed, and offers paused log followers to take lines again.
   void retry_logs();
 
   /// One sampling round of CPU and memory of every running instance's process tree, and the
@@ -159,6 +160,8 @@ class Supervisor {
   std::vector<std::shared_ptr<Instance>> resolve(const std::string& target) const;
   App* find_app(const std::string& name);
   void resolve_log_paths(AppSpec& spec) const;
+  /// A follower that echoes every line to pmd run's output (never paused).
+  AppLog::Follower echo_follower(const std::string& app) const;
   /// Sends `runtime`'s new lines (of `only_ids`, or all) to `connection` as `log` notifications.
   static void follow_log(const std::shared_ptr<AppRuntime>& runtime, std::vector<int> only_ids,
                          const std::shared_ptr<RpcConnection>& connection, std::shared_ptr<std::uint64_t> missed);

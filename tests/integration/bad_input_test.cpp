@@ -31,7 +31,10 @@ class RawClient {
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    timeval tv{10, 0};
+    set_read_timeout(std::chrono::seconds(10));
+  }
+  void set_read_timeout(std::chrono::milliseconds patience) {
+    timeval tv{static_cast<time_t>(patience.count() / 1000), static_cast<suseconds_t>(patience.count() % 1000 * 1000)};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
   ~RawClient() { close(); }
@@ -293,11 +296,13 @@ TEST_CASE("100 followers that never read cost bounded memory during a flood, and
   RunOptions env;
   env.env["FLOOD_LINES"] = "50000";  // 10 MB encoded: past every follower's 4 MiB bound
   const std::size_t before = rss_bytes(d.pid());
-  REQUIRE(d.pmctl({"start", fixture("flood.sh").string(), "--no-autorestart", "--", "x"}, env).exit_code == 0);
+  // `logs -f` of every app, the followers in place before the first line.
   for (int i = 0; i < 100; ++i) {
     followers.push_back(std::make_unique<RawClient>(d.home() / "pmd.sock"));
-    followers.back()->send(pmd::rpc::encode_request(1, "logs", json{{"target", "flood"}, {"follow", true}}));
+    followers.back()->send(pmd::rpc::encode_request(1, "logs", json{{"follow", true}}));
+    REQUIRE(followers.back()->read_reply()["result"] == json::array());
   }
+  REQUIRE(d.pmctl({"start", fixture("flood.sh").string(), "--no-autorestart", "--", "x"}, env).exit_code == 0);
   std::size_t peak = 0;
   REQUIRE(wait_until([&] {
     peak = std::max(peak, rss_bytes(d.pid()));
@@ -309,6 +314,19 @@ TEST_CASE("100 followers that never read cost bounded memory during a flood, and
   CHECK(std::count(std::istreambuf_iterator<char>(*std::make_unique<std::ifstream>(d.home() / "logs" / "flood-out.log")),
                    std::istreambuf_iterator<char>(), '\n') == 50000);
   check_still_serving(d);
+
+  // A follower that catches up is taken back and told how many lines it skipped meanwhile.
+  RawClient& reader = *followers.front();
+  reader.set_read_timeout(1s);
+  std::size_t backlog = 0;
+  while (!reader.read_reply().is_null()) ++backlog;  // the lines queued for it before it fell behind
+  CHECK(backlog > 0);
+  reader.set_read_timeout(10s);
+  REQUIRE(d.pmctl({"restart", "flood"}).exit_code == 0);
+  std::uint64_t told_missed = 0;
+  for (json m = reader.read_reply(); !m.is_null() && told_missed == 0; m = reader.read_reply())
+    if (m.value("method", "") == "log.missed") told_missed = m["params"]["count"].get<std::uint64_t>();
+  CHECK(told_missed == 50000 - backlog);  // every line of the flood: delivered, or counted
   followers.clear();
   CHECK(wait_until([&] { return rss_bytes(d.pid()) < before + (16u << 20); }, 5s));
 }

@@ -120,12 +120,14 @@ TEST_CASE("an app log names per-instance files as PM2 does and keeps a bounded t
   AppLog log("api", s);
   std::vector<std::string> followed;
   std::vector<std::shared_ptr<const std::string>> encodings;
-  int token = log.subscribe([&](const FollowedLine& l) {
-    followed.push_back(l.record().text);
-    encodings.push_back(l.notification());
-  });
+  int token = log.subscribe({[&](const FollowedLine& l) {
+                                followed.push_back(l.record().text);
+                                encodings.push_back(l.notification());
+                                return true;
+                              },
+                              {}});
   // A second follower of the same line gets the very same encoding: one per line, not per follower.
-  int second = log.subscribe([&](const FollowedLine& l) { CHECK(l.notification() == encodings.back()); });
+  int second = log.subscribe({[&](const FollowedLine& l) { return l.notification() == encodings.back(); }, {}});
   log.write_line(4, 0, false, "from 4");
   log.write_line(5, 1, true, "err from 5");
   log.unsubscribe(token);
@@ -143,4 +145,34 @@ TEST_CASE("an app log names per-instance files as PM2 does and keeps a bounded t
   CHECK(tail[1].text == "after");
   for (std::size_t i = 0; i < AppLog::kTailLines + 10; ++i) log.write_line(4, 0, false, "x");
   CHECK(log.tail(1'000'000).size() == AppLog::kTailLines);
+}
+
+TEST_CASE("a follower that falls behind is paused, skipped without a call, and told what it missed", "[log]") {
+  TempDir dir;
+  LogSettings s;
+  s.out_file = s.error_file = "/dev/null";
+  AppLog log("api", s);
+  bool has_room = false;
+  int delivered = 0, calls = 0;
+  std::uint64_t missed = 0;
+  log.subscribe({[&](const FollowedLine&) {
+                   ++calls;
+                   if (!has_room) return false;
+                   ++delivered;
+                   return true;
+                 },
+                 [&](std::uint64_t skipped) {
+                   if (!has_room) return false;
+                   missed += skipped;
+                   return true;
+                 }});
+  for (int i = 0; i < 1000; ++i) log.write_line(0, 0, false, "line");
+  CHECK(calls == 1);  // paused at the first line it could not take; never called again
+  log.resume_paused();
+  CHECK(missed == 0);
+  has_room = true;
+  log.resume_paused();
+  CHECK(missed == 1000);
+  log.write_line(0, 0, false, "after");
+  CHECK(delivered == 1);
 }

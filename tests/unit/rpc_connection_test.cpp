@@ -39,7 +39,7 @@ TEST_CASE("stream backlogs are bounded across connections, and replies apply bac
     boost::asio::local::connect_pair(ours, theirs);
     connections.push_back(std::make_shared<pmd::RpcConnection>(io, std::move(ours)));
     peers.push_back(std::move(theirs));
-    while (connections.back()->stream_has_room() && connections.back()->send_stream(message)) ++accepted;
+    while (connections.back()->stream_has_room(message->size()) && connections.back()->send_stream(message)) ++accepted;
   }
   CHECK(accepted * message->size() <= pmd::RpcConnection::kMaxTotalStreamBacklog);
   CHECK(accepted * message->size() > pmd::RpcConnection::kMaxTotalStreamBacklog - message->size());
