@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Puts Prometheus's promtool in build/tools, so the tests check pmd's metrics with Prometheus's own
+# Puts Prometheus's promtool in build/tools (or DIR/tools for a build directory DIR given), so the tests check pmd's metrics with Prometheus's own
 # parser. Taken out of Debian's prometheus package without installing it (installing would start
 # a Prometheus server on the machine). Optional: without it the tests use their strict parser.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tools=build/tools
+tools=${1:-build}/tools
 [ -x "$tools/promtool" ] && exit 0
 mkdir -p "$tools"
 work=$(mktemp -d)

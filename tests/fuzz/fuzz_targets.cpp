@@ -1,0 +1,103 @@
+// The fuzz targets' bodies; see fuzz_targets.h.
+#include "fuzz_targets.h"
+
+#include "app_normalizer.h"
+#include "app_spec.h"
+#include "bounded_json.h"
+#include "jsonrpc.h"
+#include "lenient_json.h"
+#include "line_framer.h"
+#include "yaml_document.h"
+
+#include <cstdlib>
+
+namespace pmd::fuzz {
+
+namespace {
+
+// A broken invariant is a crash libFuzzer reports (and a unit test failure).
+void require(bool condition) {
+  if (!condition) std::abort();
+}
+
+}  // namespace
+
+void lenient_json(std::string_view input) { (void)config::parse_lenient_json(input); }
+
+void yaml(std::string_view input) { (void)config::parse_yaml(std::string(input)); }
+
+void normalizer(std::string_view input) {
+  // The first byte picks the format, the rest is the file.
+  if (input.empty()) return;
+  const bool as_yaml = input.front() & 1;
+  input.remove_prefix(1);
+  auto parsed = as_yaml ? config::parse_yaml(std::string(input)) : config::parse_lenient_json(input);
+  auto* root = std::get_if<config::Value>(&parsed);
+  if (!root) return;
+  config::NormalizeContext ctx;
+  ctx.file = "fuzz.json";
+  ctx.base_dir = "/nonexistent-fuzz-dir";  // no script resolves: nothing depends on the disk
+  ctx.starter_env = {{"PATH", "/nonexistent-fuzz-dir"}};
+  ctx.env_name = "production";
+  ctx.usable_cpus = 2;
+  auto out = config::normalize_document(*root, ctx, {});
+  for (const auto& app : out.apps) {
+    require(check_app_name(app.name).empty());
+    require(app.instances >= 1 && app.instances <= kMaxInstances);
+    (void)json_text(config::config_view(app));
+  }
+  for (const auto& d : out.errors) (void)d.format();
+}
+
+void line_framer(std::string_view input) {
+  constexpr std::size_t kMax = 64;
+  LineFramer framer(kMax);
+  while (!input.empty()) {
+    const std::size_t piece = std::min<std::size_t>(input.size(), 1 + static_cast<unsigned char>(input.front()) % 97);
+    framer.feed(input.substr(0, piece));
+    input.remove_prefix(piece);
+    for (auto frame = framer.next(); frame.kind != LineFramer::Frame::Kind::kNone; frame = framer.next()) {
+      require(frame.kind == LineFramer::Frame::Kind::kOversized || frame.line.size() <= kMax);
+      require(frame.line.find('\n') == std::string::npos);
+    }
+  }
+}
+
+void request(std::string_view input) {
+  rpc::Request req;
+  try {
+    req = rpc::parse_request(input);
+  } catch (const rpc::Error& e) {
+    require(e.code() == rpc::kParseError || e.code() == rpc::kInvalidRequest || e.code() == rpc::kInvalidParams);
+    return;
+  }
+  // What the method table reads from params, each a clean -32602 at worst.
+  auto expect_params_error = [](auto&& read) {
+    try {
+      read();
+    } catch (const rpc::Error& e) {
+      require(e.code() == rpc::kInvalidParams);
+    }
+  };
+  const auto& p = req.params;
+  expect_params_error([&] { (void)rpc::optional_param(p, "force", false); });
+  expect_params_error([&] { (void)rpc::optional_param(p, "mode", std::string()); });
+  expect_params_error([&] { (void)rpc::optional_param(p, "parallel", 1); });
+  expect_params_error([&] { (void)rpc::require_param(p, "target", nlohmann::json::value_t::string); });
+  expect_params_error([&] { (void)rpc::require_param(p, "lines", nlohmann::json::value_t::number_integer); });
+  expect_params_error([&] { (void)app_spec_from_json(p.contains("spec") ? p["spec"] : nlohmann::json()); });
+  if (p.contains("specs") && p["specs"].is_array())
+    for (const auto& s : p["specs"]) expect_params_error([&] { (void)to_json(app_spec_from_json(s)); });
+  (void)rpc::encode_result(req.id, p);
+}
+
+const std::vector<Target>& targets() {
+  static const std::vector<Target> all = {{"lenient_json", lenient_json},
+                                          {"yaml", yaml},
+                                          {"normalizer", normalizer},
+                                          {"line_framer", line_framer},
+                                          {"request", request}};
+  return all;
+}
+
+}  // namespace pmd::fuzz

@@ -1,0 +1,30 @@
+// What each fuzz target does with one input. The same functions run under libFuzzer
+// (fuzz_main.cpp, built with clang by scripts/fuzz.sh) and, in the ordinary unit tests, over
+// every input kept in regressions/ and corpus/, so a crash once found stays fixed.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pmd::fuzz {
+
+/// The lenient JSON parser of ecosystem files (process.json).
+void lenient_json(std::string_view input);
+/// The YAML loader of ecosystem files (process.yml), aliases and merges included.
+void yaml(std::string_view input);
+/// A parsed ecosystem document through the app normalizer (every key, coercion and check).
+void normalizer(std::string_view input);
+/// The JSON-RPC line framer fed in pieces whose sizes come from the input.
+void line_framer(std::string_view input);
+/// One request line through the daemon's parse and validate layer: the JSON-RPC envelope, the
+/// nesting bound, typed params and app specs.
+void request(std::string_view input);
+
+struct Target {
+  const char* name;
+  void (*run)(std::string_view);
+};
+const std::vector<Target>& targets();
+
+}  // namespace pmd::fuzz
