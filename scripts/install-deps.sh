@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything pmd needs to build and test on Debian 12, from Debian's own packages.
-# Used by the README's commands and by CI. Safe to run again.
+# Used by the README's commands and by CI. Safe to run again. Extra package names given as
+# arguments are installed too (scripts/fuzz.sh adds clang's).
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,7 @@ packages=(
 )
 # Node.js runs the example app and the Node fixtures; keep a newer one if the machine has it.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
