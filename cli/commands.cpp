@@ -467,7 +467,14 @@ int run_pmctl(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  return action ? action() : kExitOk;
+  if (!action) return kExitOk;
+  try {
+    return action();
+  } catch (const std::exception& e) {
+    // A last resort: whatever slipped past the checks ends as an error line, never an abort.
+    print_error(std::string("unexpected failure: ") + e.what() + " (please report it)");
+    return kExitFailed;
+  }
 }
 
 }  // namespace pmd::cli
