@@ -133,3 +133,31 @@ TEST_CASE("pmctl config shows the normalized apps and starts nothing", "[ecosyst
   CHECK_THAT(text.out, Catch::Contains("1 app, valid"));
   CHECK(d.list().empty());
 }
+
+TEST_CASE("hostile ecosystem files get a positioned error from pmctl, never an abort", "[ecosystem][hostile]") {
+  // Each of these aborted `pmctl config --json` (SIGABRT) or was started by `pmctl start`.
+  Daemon d;
+  const std::filesystem::path hostile = std::filesystem::path(PMD_TEST_SOURCE_DIR) / "tests/unit/ecosystem_corpus/hostile";
+  for (const char* name : {"invalid-utf8.yml", "huge-number.json", "alias-bomb.yml", "deep.json"}) {
+    const std::string file = (hostile / name).string();
+    INFO(name);
+    auto config = d.pmctl({"config", file, "--json"});
+    CHECK(config.exit_code == 1);
+    auto errors = json::parse(config.out, nullptr, false)["errors"];
+    REQUIRE(errors.is_array());
+    REQUIRE_FALSE(errors.empty());
+    CHECK(errors[0]["line"].get<int>() > 0);
+    auto start = d.pmctl({"start", file});
+    CHECK(start.exit_code == 1);
+    CHECK_THAT(start.err, Catch::Contains(std::string(name) + ":"));
+  }
+  CHECK(d.list().empty());
+  // -i far past the CPUs is refused unless --force, naming the bound.
+  auto many = d.pmctl({"start", "/bin/sleep", "-i", "100000", "--", "60"});
+  CHECK(many.exit_code == 1);
+  CHECK_THAT(many.err, Catch::Contains("at most 4096"));
+  auto more = d.pmctl({"start", "/bin/sleep", "-i", "1025", "--", "60"});
+  CHECK(more.exit_code == 1);
+  CHECK_THAT(more.err, Catch::Contains("--force"));
+  CHECK(d.list().empty());
+}
