@@ -284,10 +284,11 @@ TEST_CASE("a client that pipelines requests and never reads is held back, and it
   const std::size_t during = rss_bytes(d.pid());
   INFO("rss before " << before << ", while held back " << during << " after " << sent_batches << " batches of 100");
   CHECK(sent_batches < 200);  // the daemon stopped reading
-  CHECK(during < before + (24u << 20));
+  if (PMD_TEST_SANITIZED) WARN("sanitized build: the daemon's memory is not bounded by these figures; not checked");
+  else CHECK(during < before + (24u << 20));
   check_still_serving(d);
   c.close();
-  CHECK(wait_until([&] { return rss_bytes(d.pid()) < before + (8u << 20); }, 5s));
+  if (!PMD_TEST_SANITIZED) CHECK(wait_until([&] { return rss_bytes(d.pid()) < before + (8u << 20); }, 5s));
 }
 
 TEST_CASE("100 followers that never read cost bounded memory during a flood, and list stays quick", "[bad-input][abuse]") {
@@ -310,23 +311,38 @@ TEST_CASE("100 followers that never read cost bounded memory during a flood, and
   }, 60s));
   INFO("rss before " << before << ", peak during the flood " << peak);
   // Each line is encoded once and shared; all followers together hold at most 32 MiB of backlog.
-  CHECK(peak < before + (64u << 20));
+  if (PMD_TEST_SANITIZED) WARN("sanitized build: the daemon's memory is not bounded by these figures; not checked");
+  else CHECK(peak < before + (64u << 20));
   CHECK(std::count(std::istreambuf_iterator<char>(*std::make_unique<std::ifstream>(d.home() / "logs" / "flood-out.log")),
                    std::istreambuf_iterator<char>(), '\n') == 50000);
   check_still_serving(d);
 
   // A follower that catches up is taken back and told how many lines it skipped meanwhile.
   RawClient& reader = *followers.front();
+  std::uint64_t delivered = 0, told_missed = 0;
+  bool told = false, ticked = false;
+  auto take = [&](const json& m) {
+    if (m.value("method", "") == "log" && m["params"].value("app", "") == "flood") ++delivered;
+    if (m.value("method", "") == "log" && m["params"].value("app", "") == "ticker") ticked = true;
+    if (m.value("method", "") == "log.missed") {
+      told_missed += m["params"]["count"].get<std::uint64_t>();
+      told = true;
+    }
+  };
   reader.set_read_timeout(1s);
-  std::size_t backlog = 0;
-  while (!reader.read_reply().is_null()) ++backlog;  // the lines queued for it before it fell behind
-  CHECK(backlog > 0);
+  for (json m = reader.read_reply(); !m.is_null(); m = reader.read_reply()) take(m);  // what was queued for it
+  CHECK(delivered > 0);
+  // New lines (a ticker, about 10 a second): the first one it takes comes after the count of
+  // those it skipped, ticks it skipped before being taken back included.
+  REQUIRE(d.pmctl({"start", "/bin/sh", "--name", "ticker", "--", "-c", "while :; do echo tick; sleep 0.1; done"}).exit_code == 0);
+  // Read until a tick arrives after the count: every flood line queued for it came before.
   reader.set_read_timeout(10s);
-  REQUIRE(d.pmctl({"restart", "flood"}).exit_code == 0);
-  std::uint64_t told_missed = 0;
-  for (json m = reader.read_reply(); !m.is_null() && told_missed == 0; m = reader.read_reply())
-    if (m.value("method", "") == "log.missed") told_missed = m["params"]["count"].get<std::uint64_t>();
-  CHECK(told_missed == 50000 - backlog);  // every line of the flood: delivered, or counted
+  for (json m = reader.read_reply(); !m.is_null() && !(told && ticked); m = reader.read_reply()) take(m);
+  INFO("flood lines delivered " << delivered << ", told missed " << told_missed);
+  CHECK(told);
+  CHECK(ticked);
+  CHECK(delivered + told_missed >= 50000);         // every line of the flood: delivered, or counted
+  CHECK(delivered + told_missed <= 50000 + 100);   // ... and no more than ten seconds of ticks besides
   followers.clear();
-  CHECK(wait_until([&] { return rss_bytes(d.pid()) < before + (16u << 20); }, 5s));
+  if (!PMD_TEST_SANITIZED) CHECK(wait_until([&] { return rss_bytes(d.pid()) < before + (16u << 20); }, 5s));
 }
