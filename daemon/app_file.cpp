@@ -50,7 +50,9 @@ int AppFile::trusted_directory() {
       return -1;
     }
     int next = ::openat(dir, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0 && errno == ENOENT && ::mkdirat(dir, name.c_str(), 0755) == 0)
+    // Missing directories are made by pmd only inside its own (not in /tmp, say): elsewhere the
+    // app's user makes them below, as it could itself.
+    if (next < 0 && errno == ENOENT && only_ours(st) && ::mkdirat(dir, name.c_str(), 0755) == 0)
       next = ::openat(dir, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     ::close(dir);
     dir = next;  // -1 for a symlink (ENOTDIR with O_NOFOLLOW) or anything else: not ours
@@ -70,8 +72,10 @@ int AppFile::open_append() {
       dir_fd_ = dir;
       return fd_;
     }
+    const int error = errno;
     ::close(dir);
-    if (errno != ELOOP) return -1;
+    errno = error;
+    if (error != ELOOP) return -1;
     // A symlink placed by root in root's directory: followed, but only as the app's user.
   }
   ActingAs as(credentials_);
