@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace pmd {
 
@@ -83,26 +84,28 @@ void read(const json& j, const char* key, T& out) {
   }
 }
 
-void read_ms(const json& j, const char* key, std::chrono::milliseconds& out) {
+// An integer within [min, max], checked before conversion (get<int>() would silently wrap a huge
+// value); nullopt when absent. Note that the wire's non-negative numbers arrive unsigned.
+std::optional<long long> bounded_integer(const json& j, const char* key, long long min, long long max, const std::string& bound) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return;
-  if (!it->is_number_integer()) bad(key, std::string("must be whole milliseconds, not ") + it->type_name());
-  if (it->is_number_integer() && !it->is_number_unsigned() && it->get<std::int64_t>() < 0) bad(key, "must not be negative");
-  if (it->is_number_unsigned() ? it->get<std::uint64_t>() > static_cast<std::uint64_t>(units::kMaxDuration.count())
-                               : it->get<std::int64_t>() > units::kMaxDuration.count())
-    bad(key, "must be at most 30 days (" + std::to_string(units::kMaxDuration.count()) + " ms)");
-  out = std::chrono::milliseconds(it->get<std::int64_t>());
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer()) bad(key, std::string("must be a whole number, not ") + it->type_name());
+  const bool in_range = it->is_number_unsigned()
+                            ? it->get<std::uint64_t>() <= static_cast<std::uint64_t>(max) && static_cast<long long>(it->get<std::uint64_t>()) >= min
+                            : it->get<std::int64_t>() >= min && it->get<std::int64_t>() <= max;
+  if (!in_range) bad(key, bound);
+  return it->get<std::int64_t>();
 }
 
-// Integers are range-checked before conversion: get<int>() would silently wrap a huge value.
+void read_ms(const json& j, const char* key, std::chrono::milliseconds& out) {
+  const long long max = units::kMaxDuration.count();
+  if (auto ms = bounded_integer(j, key, 0, max, "must be 0 to 30 days (" + std::to_string(max) + " ms)"))
+    out = std::chrono::milliseconds(*ms);
+}
+
 void read_int(const json& j, const char* key, int& out, long long min, long long max) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return;
-  if (!it->is_number_integer()) bad(key, std::string("must be a whole number, not ") + it->type_name());
-  const bool in_range = it->is_number_unsigned() ? it->get<std::uint64_t>() <= static_cast<std::uint64_t>(max)
-                                                 : it->get<std::int64_t>() >= min && it->get<std::int64_t>() <= max;
-  if (!in_range) bad(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-  out = it->get<int>();
+  if (auto n = bounded_integer(j, key, min, max, "must be between " + std::to_string(min) + " and " + std::to_string(max)))
+    out = static_cast<int>(*n);
 }
 
 }  // namespace

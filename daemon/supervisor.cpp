@@ -361,11 +361,6 @@ json Supervisor::describe(const std::string& target) const {
   return out;
 }
 
-namespace {
-
-
-}  // namespace
-
 json Supervisor::logs(const std::string& target, std::size_t lines, bool follow,
                       const std::shared_ptr<RpcConnection>& connection) {
   // Which apps, and which instance ids of them when the target is an id.

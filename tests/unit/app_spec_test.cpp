@@ -78,3 +78,14 @@ TEST_CASE("names that become file names or options, and bad env keys, are refuse
   j["name"] = "..";
   CHECK_THROWS_WITH(pmd::app_spec_from_json(j), Catch::Contains("name"));
 }
+
+TEST_CASE("bounds hold for numbers as they arrive on the wire (non-negative ones are unsigned)", "[spec]") {
+  auto parsed = [](const std::string& extra) {
+    return json::parse(R"({"name":"x","script":"/bin/true","cwd":"/",)" + extra + "}");
+  };
+  CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("instances":0)")), Catch::Contains("instances"));
+  CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("kill_signal":0)")), Catch::Contains("kill_signal"));
+  CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("kill_timeout":18446744073709551615)")), Catch::Contains("30 days"));
+  CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("min_uptime":-1)")), Catch::Contains("min_uptime"));
+  CHECK(pmd::app_spec_from_json(parsed(R"("instances":3,"kill_timeout":2592000000)")).instances == 3);
+}
