@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -25,8 +26,9 @@ class FakeDaemon {
  public:
   FakeDaemon(const fs::path& socket, uid_t uid) {
     int report[2], done[2];
-    REQUIRE(::pipe(report) == 0);
-    REQUIRE(::pipe(done) == 0);
+    // O_CLOEXEC: a pmctl (or a pmd it starts) must not hold the test's ends open.
+    REQUIRE(::pipe2(report, O_CLOEXEC) == 0);
+    REQUIRE(::pipe2(done, O_CLOEXEC) == 0);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -39,6 +41,8 @@ class FakeDaemon {
       ::close(report[0]);
       ::close(done[1]);
       if (::setgid(uid) != 0 || ::setuid(uid) != 0 || ::listen(fd, 4) != 0) ::_exit(2);
+      // Listening: until now a client would be refused and would start a real pmd instead.
+      if (::write(report[1], "L", 1) != 1) ::_exit(2);
       // Until the test says its client is done (a client that connected is in the backlog by
       // then), or 10 s at most.
       pollfd p[2] = {{fd, POLLIN, 0}, {done[0], POLLIN, 0}};
@@ -59,6 +63,9 @@ class FakeDaemon {
     ::close(done[0]);
     report_fd_ = report[0];
     done_fd_ = done[1];
+    char listening = 0;
+    REQUIRE(::read(report_fd_, &listening, 1) == 1);
+    REQUIRE(listening == 'L');
   }
   ~FakeDaemon() {
     if (pid_ > 0) {
