@@ -4,6 +4,7 @@
 #include "jsonrpc.h"
 #include "listeners.h"
 #include "nearest_name.h"
+#include "system_process_ops.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -27,15 +28,19 @@ std::string default_log_path(const HomePaths& paths, const std::string& name, co
 
 }  // namespace
 
-Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths paths)
+Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths paths) : Supervisor(io, std::move(paths), nullptr) {
+  // The processes get the notify socket's address, known once it is bound.
+  ops_ = std::make_unique<SystemProcessOps>(io, reaper, notify_.address());
+}
+
+Supervisor::Supervisor(asio::io_context& io, HomePaths paths, std::unique_ptr<ProcessOps> ops)
     : io_(io),
-      reaper_(reaper),
       paths_(std::move(paths)),
       notify_(io, [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); }),
-      cgroups_(CgroupTree::create()) {}
+      ops_(std::move(ops)) {}
 
 std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who) {
-  return std::make_shared<Instance>(io_, reaper_, runtime, who, notify_.address(), cgroups_.get());
+  return std::make_shared<Instance>(io_, *ops_, runtime, who);
 }
 
 Supervisor::App* Supervisor::find_app(const std::string& name) {
@@ -464,7 +469,7 @@ AppLog::Follower Supervisor::echo_follower(const std::string& app) const {
 }
 
 void Supervisor::sample_usage() {
-  if (cgroups_) cgroups_->sweep();
+  ops_->sweep();
   if (apps_.empty()) return;
   // Every instance with a process is a root, launching and stopping ones too: the sampler forgets
   // processes it cannot attribute.

@@ -8,6 +8,7 @@
 #include "dump_format.h"
 #include "child_reaper.h"
 #include "instance.h"
+#include "process_ops.h"
 #include "paths.h"
 #include "notify_socket.h"
 #include "rpc_connection.h"
@@ -33,7 +34,10 @@ enum class ApplyMode { kIfChanged, kRestart, kReload };
 
 class Supervisor {
  public:
+  /// Supervises real processes, reaped by `reaper`.
   Supervisor(boost::asio::io_context& io, ChildReaper& reaper, HomePaths paths);
+  /// Supervises through `ops` (tests give a fake).
+  Supervisor(boost::asio::io_context& io, HomePaths paths, std::unique_ptr<ProcessOps> ops);
 
   /// Registers the app and launches its instances (`launch` false: registers them stopped). If
   /// the first launch fails, nothing stays registered and the error names the reason
@@ -170,10 +174,9 @@ class Supervisor {
                                                     const std::string& reason);
 
   boost::asio::io_context& io_;
-  ChildReaper& reaper_;
   HomePaths paths_;
   NotifySocket notify_;
-  std::unique_ptr<CgroupTree> cgroups_;  // null where cgroup v2 is not usable
+  std::unique_ptr<ProcessOps> ops_;  // before apps_: instances use it until they are gone
   UsageSampler usage_sampler_;
   std::vector<App> apps_;  // in creation order
   /// Connections following `logs all`: they also get the lines of apps started later.
