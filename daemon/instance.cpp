@@ -34,8 +34,6 @@ namespace {
 
 constexpr std::size_t kKeptTransitions = 32;
 
-bool is_request(Event event) { return event == Event::kStart || event == Event::kStop || event == Event::kRestartFor; }
-
 }  // namespace
 
 // The read ends of one launch's stdout and stderr. A relaunch gets new pipes; events from old
@@ -49,13 +47,13 @@ struct Instance::OutputPipes {
   std::uint64_t generation;
 };
 
-Instance::Instance(asio::io_context& io, ProcessOps& ops, std::shared_ptr<AppRuntime> app, InstanceIdentity who)
-    : io_(io), ops_(ops), app_(std::move(app)), who_(who), timer_(ops.make_timer()), changed_(io) {}
+Instance::Instance(asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app, InstanceIdentity who)
+    : io_(io), ops_(std::move(ops)), app_(std::move(app)), who_(who), timer_(ops_->make_timer()), changed_(io) {}
 
 Instance::~Instance() {
   if (tree_.main > 0) {
-    ops_.forget(tree_.main);
-    ops_.signal(tree_, SIGKILL);
+    ops_->forget(tree_.main);
+    ops_->signal(tree_, SIGKILL);
   }
 }
 
@@ -92,9 +90,9 @@ void Instance::record(Event event, const std::string& note) {
              (killed_ ? "killed with SIGKILL after kill_timeout " + units::format_duration(app_->spec.kill_timeout)
                       : "exited with " + exit.describe());
   }
-  // Without a word to say (a process that exits before its pipes are read), or the same status
-  // again for a reason that is not a request, the status line stays as it was.
-  if (reason.empty() || (to == status_ && !is_request(event) && phase_ != Phase::kStopped)) return;
+  // Without a word to say (a process that exits before its pipes are read, SIGKILL on the way)
+  // the status line stays as it was.
+  if (reason.empty()) return;
   if (to != status_ || reason != status_reason_) {
     transitions_.push_back({std::chrono::system_clock::now(), status_, to, reason});
     if (transitions_.size() > kKeptTransitions) transitions_.pop_front();
@@ -112,14 +110,14 @@ Instance::Answer Instance::perform(Action action) {
     case Action::kSignalStop:
       // shutdown_with_message: the app is asked over its IPC channel, as PM2 does (for apps
       // where signals are awkward); kill_timeout still bounds it.
-      if (!(spec.shutdown_with_message && ipc_ && ipc_->send("shutdown"))) ops_.signal(tree_, spec.kill_signal);
+      if (!(spec.shutdown_with_message && ipc_ && ipc_->send("shutdown"))) ops_->signal(tree_, spec.kill_signal);
       break;
-    case Action::kSignalLeftovers: ops_.signal(tree_, spec.kill_signal); break;
+    case Action::kSignalLeftovers: ops_->signal(tree_, spec.kill_signal); break;
     case Action::kKillTree:
       spdlog::warn("app {} [id {}] still running {} after {}; sending SIGKILL to its process tree", spec.name, who_.id,
                    units::format_duration(spec.kill_timeout), signal_name(spec.kill_signal));
       killed_ = true;
-      ops_.signal(tree_, SIGKILL);
+      ops_->signal(tree_, SIGKILL);
       break;
     case Action::kArmReadyDeadline: arm(Event::kReadyDeadline, readiness_.deadline); break;
     case Action::kArmKillDeadline: arm(Event::kKillDeadline, spec.kill_timeout); break;
@@ -151,7 +149,7 @@ Instance::Answer Instance::spawn() {
   // A slot socket that cannot be bound fails the launch like an exec that cannot happen.
   auto launched = std::holds_alternative<std::string>(socket)
                       ? std::variant<LaunchedProcess, std::string>(std::get<std::string>(socket))
-                      : ops_.launch(spec, who_, std::get<ClusterSocket>(socket));
+                      : ops_->launch(spec, who_, std::get<ClusterSocket>(socket));
   if (auto* error = std::get_if<std::string>(&launched)) {
     spawn_error_ = *error;
     crash_ = Crash{policy::ExitStatus{false, 127, 0}, milliseconds(0), *error};
@@ -165,7 +163,7 @@ Instance::Answer Instance::spawn() {
   asio::co_spawn(io_, read_pipe(pipes_, false), asio::detached);
   asio::co_spawn(io_, read_pipe(pipes_, true), asio::detached);
   std::weak_ptr<Instance> weak = weak_from_this();
-  ops_.watch_exit(p.pid, [weak](int status) {
+  ops_->watch_exit(p.pid, [weak](int status) {
     if (auto self = weak.lock()) self->on_exit(status);
   });
   if (ipc_) ipc_->close();
@@ -199,8 +197,8 @@ void Instance::clean_up() {
   timer_->cancel();
   // Whatever is left in the group, or escaped it, no longer holds our pipes but still belongs to
   // the app: nothing of this launch outlives it (a crash does not leave a daemonized child).
-  ops_.signal(tree_, SIGKILL);
-  ops_.release(tree_);
+  ops_->signal(tree_, SIGKILL);
+  ops_->release(tree_);
   pipes_.reset();
   if (ipc_) ipc_->close();
   ipc_.reset();

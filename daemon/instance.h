@@ -40,8 +40,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// Grace given to leftover processes holding the output pipes after SIGKILL.
   static constexpr std::chrono::milliseconds kDrainDeadline{1000};
 
-  /// `ops` must outlive the instance.
-  Instance(boost::asio::io_context& io, ProcessOps& ops, std::shared_ptr<AppRuntime> app, InstanceIdentity who);
+  /// `ops` is shared: an instance may outlive its supervisor in a coroutine frame at shutdown.
+  Instance(boost::asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app, InstanceIdentity who);
   ~Instance();
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
@@ -130,7 +130,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   boost::asio::awaitable<void> read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr);
 
   boost::asio::io_context& io_;
-  ProcessOps& ops_;
+  std::shared_ptr<ProcessOps> ops_;
   std::shared_ptr<AppRuntime> app_;
   InstanceIdentity who_;
 

@@ -30,17 +30,17 @@ std::string default_log_path(const HomePaths& paths, const std::string& name, co
 
 Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths paths) : Supervisor(io, std::move(paths), nullptr) {
   // The processes get the notify socket's address, known once it is bound.
-  ops_ = std::make_unique<SystemProcessOps>(io, reaper, notify_.address());
+  ops_ = std::make_shared<SystemProcessOps>(io, reaper, notify_.address());
 }
 
-Supervisor::Supervisor(asio::io_context& io, HomePaths paths, std::unique_ptr<ProcessOps> ops)
+Supervisor::Supervisor(asio::io_context& io, HomePaths paths, std::shared_ptr<ProcessOps> ops)
     : io_(io),
       paths_(std::move(paths)),
       notify_(io, [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); }),
       ops_(std::move(ops)) {}
 
 std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who) {
-  return std::make_shared<Instance>(io_, *ops_, runtime, who);
+  return std::make_shared<Instance>(io_, ops_, runtime, who);
 }
 
 Supervisor::App* Supervisor::find_app(const std::string& name) {

@@ -37,7 +37,7 @@ class Supervisor {
   /// Supervises real processes, reaped by `reaper`.
   Supervisor(boost::asio::io_context& io, ChildReaper& reaper, HomePaths paths);
   /// Supervises through `ops` (tests give a fake).
-  Supervisor(boost::asio::io_context& io, HomePaths paths, std::unique_ptr<ProcessOps> ops);
+  Supervisor(boost::asio::io_context& io, HomePaths paths, std::shared_ptr<ProcessOps> ops);
 
   /// Registers the app and launches its instances (`launch` false: registers them stopped). If
   /// the first launch fails, nothing stays registered and the error names the reason
@@ -176,7 +176,7 @@ class Supervisor {
   boost::asio::io_context& io_;
   HomePaths paths_;
   NotifySocket notify_;
-  std::unique_ptr<ProcessOps> ops_;  // before apps_: instances use it until they are gone
+  std::shared_ptr<ProcessOps> ops_;  // shared with the instances
   UsageSampler usage_sampler_;
   std::vector<App> apps_;  // in creation order
   /// Connections following `logs all`: they also get the lines of apps started later.

@@ -1,0 +1,143 @@
+// Supervisor on a fake ProcessOps: verbs that meet each other halfway (a delete or a stop in the
+// middle of a reload), played in a chosen order, with no process and no sleeping.
+#include "fake_process_ops.h"
+#include "jsonrpc.h"
+#include "supervisor.h"
+#include "temp_dir.h"
+
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+
+#include <signal.h>
+
+using namespace pmd;
+using namespace pmd::test;
+using lifecycle::Phase;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+AppSpec waiting_spec(const std::string& name, int instances) {
+  AppSpec s;
+  s.name = name;
+  s.script = "/bin/true";
+  s.cwd = "/";
+  s.instances = instances;
+  s.kill_signal = SIGINT;
+  s.wait_ready = true;  // each launch waits for a ready signal (the fake's timer plays it)
+  s.listen_timeout = 3000ms;
+  return s;
+}
+
+/// The outcome of a verb run as a coroutine: its result, or the error it threw.
+struct Outcome {
+  bool done = false;
+  json result;
+  std::string error;
+};
+
+struct Rig {
+  Rig() {
+    std::filesystem::create_directories(dir.path / "logs");
+    auto shared = std::make_shared<FakeProcessOps>();
+    ops = shared.get();
+    sup = std::make_unique<Supervisor>(io, home_paths(dir.path), shared);
+  }
+  ~Rig() {
+    sup.reset();
+  }
+  std::shared_ptr<Outcome> run(boost::asio::awaitable<json> verb) {
+    auto outcome = std::make_shared<Outcome>();
+    boost::asio::co_spawn(io, std::move(verb), [outcome](std::exception_ptr e, json result) {
+      outcome->done = true;
+      outcome->result = std::move(result);
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          outcome->error = x.what();
+        }
+      }
+    });
+    return outcome;
+  }
+  bool until(const std::function<bool()>& done) { return run_until(io, done); }
+  /// The timer index of instance id `id` is its creation order; fire every armed one.
+  void fire_all_timers() {
+    for (std::size_t i = 0; i < ops->timer_count(); ++i) ops->fire_timer(i);
+  }
+
+  TempDir dir;
+  const std::optional<Env> same_env;  // verbs take it by reference: it outlives them here
+  boost::asio::io_context io;
+  FakeProcessOps* ops = nullptr;
+  std::unique_ptr<Supervisor> sup;
+};
+
+}  // namespace
+
+TEST_CASE("a delete in the middle of a reload ends the reload, and nothing is launched after it", "[supervisor]") {
+  Rig r;
+  r.sup->start(waiting_spec("api", 1));
+  REQUIRE(r.ops->launched().size() == 1);
+  const pid_t first = r.ops->launched()[0];
+  r.fire_all_timers();  // its listen_timeout: treated as online
+
+  // Verbs take their target by reference: it must outlive the coroutine.
+  const std::string api = "api";
+  auto reload = r.run(r.sup->reload(api, 1, r.same_env, {}));
+  // Fork mode: the instance is stopped, then launched again and waited on.
+  REQUIRE(r.until([&] { return r.ops->signals_to(first, SIGINT) == 1 || reload->done; }));
+  INFO(reload->error);
+  REQUIRE_FALSE(reload->done);
+  r.ops->exit(first, SIGINT);
+  REQUIRE(r.until([&] { return r.ops->launched().size() == 2; }));
+  const pid_t second = r.ops->launched()[1];
+
+  auto removed = r.run(r.sup->remove(api));
+  REQUIRE(r.until([&] { return r.ops->signals_to(second, SIGINT) == 1; }));
+  r.ops->exit(second, SIGINT);
+  REQUIRE(r.until([&] { return reload->done && removed->done; }));
+
+  CHECK(removed->error.empty());
+  CHECK(removed->result.size() == 1);
+  CHECK_FALSE(reload->error.empty());  // the reload says it did not complete
+  CHECK(r.sup->empty());
+  CHECK(r.ops->launched().size() == 2);
+  CHECK_FALSE(r.ops->watched(second));
+}
+
+TEST_CASE("a stop in the middle of a reload leaves the app stopped", "[supervisor]") {
+  Rig r;
+  r.sup->start(waiting_spec("worker", 2));
+  REQUIRE(r.ops->launched().size() == 2);
+  r.fire_all_timers();
+
+  const std::string worker = "worker";
+  auto reload = r.run(r.sup->reload(worker, 1, r.same_env, {}));
+  const pid_t first = r.ops->launched()[0];
+  REQUIRE(r.until([&] { return r.ops->signals_to(first, SIGINT) == 1; }));
+  r.ops->exit(first, SIGINT);
+  REQUIRE(r.until([&] { return r.ops->launched().size() == 3; }));
+
+  auto stopped = r.run(r.sup->stop(worker));
+  for (pid_t pid : {r.ops->launched()[1], r.ops->launched()[2]}) {
+    REQUIRE(r.until([&] { return r.ops->signals_to(pid, SIGINT) == 1; }));
+    r.ops->exit(pid, SIGINT);
+  }
+  REQUIRE(r.until([&] { return reload->done && stopped->done; }));
+  CHECK(stopped->error.empty());
+  CHECK_FALSE(reload->error.empty());
+  // Nothing was launched for the second instance after the stop, and nothing runs.
+  CHECK(r.ops->launched().size() == 3);
+  for (const auto& row : r.sup->list()) CHECK(row["status"] == "stopped");
+}
+
+TEST_CASE("a failed first launch registers nothing", "[supervisor]") {
+  Rig r;
+  r.ops->fail_next_launch("no such file: /bin/gone");
+  CHECK_THROWS_WITH(r.sup->start(waiting_spec("gone", 1)), Catch::Contains("no such file: /bin/gone"));
+  CHECK(r.sup->empty());
+}
