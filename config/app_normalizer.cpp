@@ -524,7 +524,7 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
     r.error("value", std::to_string(spec.instances) + " instances is more than " + std::to_string(bound) + " (4 per usable CPU, " +
                          std::to_string(ctx.usable_cpus) + " here, and at most 1024); pass --force to start them anyway");
   }
-  const bool node_app = !spec.interpreter.empty() && fs::path(spec.interpreter).filename() == "node";
+  const bool node_app = is_node_interpreter(spec.interpreter);
   if (d.exec_mode) spec.exec_mode = *d.exec_mode;
   else spec.exec_mode = d.instances && node_app ? "cluster" : "fork";
   if (spec.exec_mode == "cluster") {

@@ -21,6 +21,12 @@ std::string interpreter_for(std::string_view script) {
   return {};
 }
 
+bool is_node_interpreter(std::string_view interpreter) {
+  auto slash = interpreter.rfind('/');
+  std::string_view program = slash == std::string_view::npos ? interpreter : interpreter.substr(slash + 1);
+  return program == "node" || program == "nodejs";
+}
+
 bool is_no_interpreter(std::string_view interpreter) {
   return interpreter == "none" || interpreter == "";
 }

@@ -1,6 +1,8 @@
 // Spec -> SpawnRequest.
 #include "launch_plan.h"
 
+#include "interpreter.h"
+
 #include "app_credentials.h"
 #include "executable_lookup.h"
 
@@ -36,10 +38,7 @@ Env instance_environment(const AppSpec& spec, const InstanceIdentity& who) {
 }
 
 
-bool is_node_app(const AppSpec& spec) {
-  auto program = std::filesystem::path(spec.interpreter).filename();
-  return program == "node" || program == "nodejs";
-}
+bool is_node_app(const AppSpec& spec) { return config::is_node_interpreter(spec.interpreter); }
 
 std::variant<SpawnRequest, std::string> make_spawn_request(const AppSpec& spec, const InstanceIdentity& who,
                                                            const LaunchExtras& extras) {

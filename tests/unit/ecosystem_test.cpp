@@ -3,6 +3,7 @@
 #include "app_normalizer.h"
 #include "cpu_budget.h"
 #include "ecosystem_file.h"
+#include "launch_plan.h"
 #include "lenient_json.h"
 #include "yaml_document.h"
 
@@ -202,6 +203,11 @@ TEST_CASE("exec_mode spellings, and cluster only by default for node apps", "[ec
   CHECK(only_app(yaml("script: app.js")).exec_mode == "fork");
   CHECK(only_app(yaml("script: app.js\ninstances: 2")).exec_mode == "cluster");
   CHECK(only_app(yaml("script: tool\ninstances: 2")).exec_mode == "fork");
+  // Debian's name for node is node too: one rule decides (it once gave fork mode here, yet the
+  // Node IPC channel at launch).
+  const auto& nodejs = only_app(yaml("script: tool\ninterpreter: nodejs\ninstances: 2"));
+  CHECK(nodejs.exec_mode == "cluster");
+  CHECK(pmd::is_node_app(nodejs));
 }
 
 TEST_CASE("sizes and durations in PM2's forms", "[ecosystem]") {

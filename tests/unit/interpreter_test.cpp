@@ -23,3 +23,15 @@ TEST_CASE("other files are exec'd themselves", "[interpreter]") {
   CHECK(interpreter_for(".hidden") == "");
   CHECK(interpreter_for("dir.js/binary") == "");
 }
+
+TEST_CASE("node is recognised by name or path, as node or nodejs, and nothing else", "[interpreter]") {
+  using pmd::config::is_node_interpreter;
+  CHECK(is_node_interpreter("node"));
+  CHECK(is_node_interpreter("nodejs"));
+  CHECK(is_node_interpreter("/usr/bin/nodejs"));
+  CHECK(is_node_interpreter("/home/u/.nvm/versions/node/v20.1.0/bin/node"));
+  CHECK_FALSE(is_node_interpreter(""));
+  CHECK_FALSE(is_node_interpreter("none"));
+  CHECK_FALSE(is_node_interpreter("/usr/bin/python3"));
+  CHECK_FALSE(is_node_interpreter("/opt/node/bin/bun"));
+}
