@@ -1,6 +1,9 @@
 // AppSpec <-> JSON, with validation of everything that arrives from outside.
 #include "app_spec.h"
 
+#include "app_spec_fields.h"
+#include "signals.h"
+
 #include "jsonrpc.h"
 #include "units.h"
 #include "utf8.h"
@@ -22,49 +25,6 @@ std::vector<std::string> AppSpec::argv() const {
   out.push_back(script);
   out.insert(out.end(), args.begin(), args.end());
   return out;
-}
-
-json to_json(const AppSpec& s) {
-  return {
-      {"name", s.name},
-      {"script", s.script},
-      {"args", s.args},
-      {"interpreter", s.interpreter},
-      {"interpreter_args", s.interpreter_args},
-      {"cwd", s.cwd},
-      {"base_env", s.base_env},
-      {"env", s.env},
-      {"instances", s.instances},
-      {"autorestart", s.autorestart},
-      {"max_restarts", s.max_restarts},
-      {"min_uptime", s.min_uptime.count()},
-      {"restart_delay", s.restart_delay.count()},
-      {"exp_backoff_restart_delay", s.exp_backoff_restart_delay.count()},
-      {"stop_exit_codes", s.stop_exit_codes},
-      {"kill_timeout", s.kill_timeout.count()},
-      {"kill_signal", s.kill_signal},
-      {"max_memory_restart", s.max_memory_restart},
-      {"listen_timeout", s.listen_timeout.count()},
-      {"wait_ready", s.wait_ready},
-      {"shutdown_with_message", s.shutdown_with_message},
-      {"exec_mode", s.exec_mode},
-      {"out_file", s.out_file},
-      {"error_file", s.error_file},
-      {"log_file", s.log_file},
-      {"merge_logs", s.merge_logs},
-      {"log_date_format", s.log_date_format},
-      {"log_type", s.log_type},
-      {"log_max_size", s.log_max_size},
-      {"log_retain", s.log_retain},
-      {"increment_var", s.increment_var},
-      {"instance_var", s.instance_var},
-      {"namespace", s.namespace_},
-      {"user", s.user},
-      {"group", s.group},
-      {"port", s.port},
-      {"listen", s.listen},
-      {"balance", s.balance},
-  };
 }
 
 namespace {
@@ -97,60 +57,113 @@ std::optional<long long> bounded_integer(const json& j, const char* key, long lo
   return it->get<std::int64_t>();
 }
 
-void read_ms(const json& j, const char* key, std::chrono::milliseconds& out) {
-  const long long max = units::kMaxDuration.count();
-  if (auto ms = bounded_integer(j, key, 0, max, "must be 0 to 30 days (" + std::to_string(max) + " ms)"))
-    out = std::chrono::milliseconds(*ms);
+}  // namespace
+
+const std::vector<SpecField>& app_spec_fields() {
+  using S = AppSpec;
+  const long long day_ms = units::kMaxDuration.count();
+  static const std::vector<SpecField> fields = {
+      {"name", &S::name},
+      {"script", &S::script},
+      {"args", &S::args},
+      {"interpreter", &S::interpreter, FieldView::kNoneIfEmpty},
+      {"interpreter_args", &S::interpreter_args},
+      {"cwd", &S::cwd},
+      {"base_env", &S::base_env, FieldView::kHidden},
+      {"env", &S::env},
+      {"instances", &S::instances, FieldView::kAsIs, 1, kMaxInstances},
+      {"exec_mode", &S::exec_mode},
+      {"max_memory_restart", &S::max_memory_restart, FieldView::kNullIfEmpty},
+      {"autorestart", &S::autorestart},
+      {"max_restarts", &S::max_restarts, FieldView::kAsIs, 0, 1'000'000},
+      {"min_uptime", &S::min_uptime, FieldView::kAsIs, 0, day_ms},
+      {"restart_delay", &S::restart_delay, FieldView::kAsIs, 0, day_ms},
+      {"exp_backoff_restart_delay", &S::exp_backoff_restart_delay, FieldView::kNullIfEmpty, 0, day_ms},
+      {"stop_exit_codes", &S::stop_exit_codes},
+      {"kill_timeout", &S::kill_timeout, FieldView::kAsIs, 0, day_ms},
+      {"kill_signal", &S::kill_signal, FieldView::kSignalName, 1, 64},
+      {"listen_timeout", &S::listen_timeout, FieldView::kAsIs, 0, day_ms},
+      {"wait_ready", &S::wait_ready},
+      {"shutdown_with_message", &S::shutdown_with_message},
+      {"out_file", &S::out_file, FieldView::kNullIfEmpty},
+      {"error_file", &S::error_file, FieldView::kNullIfEmpty},
+      {"log_file", &S::log_file, FieldView::kNullIfEmpty},
+      {"log_type", &S::log_type, FieldView::kRawIfEmpty},
+      {"log_max_size", &S::log_max_size, FieldView::kNullIfEmpty},
+      {"log_retain", &S::log_retain, FieldView::kAsIs, 0, 1000},
+      {"merge_logs", &S::merge_logs},
+      {"log_date_format", &S::log_date_format, FieldView::kNullIfEmpty},
+      {"increment_var", &S::increment_var, FieldView::kNullIfEmpty},
+      {"instance_var", &S::instance_var},
+      {"namespace", &S::namespace_},
+      {"user", &S::user, FieldView::kNullIfEmpty},
+      {"group", &S::group, FieldView::kNullIfEmpty},
+      {"port", &S::port, FieldView::kNullIfEmpty, 0, 65535},
+      {"listen", &S::listen, FieldView::kNullIfEmpty},
+      {"balance", &S::balance},
+  };
+  return fields;
 }
 
-void read_int(const json& j, const char* key, int& out, long long min, long long max) {
-  if (auto n = bounded_integer(j, key, min, max, "must be between " + std::to_string(min) + " and " + std::to_string(max)))
-    out = static_cast<int>(*n);
+namespace {
+
+json wire_value(const AppSpec& s, const SpecField::Member& member) {
+  return std::visit(
+      [&](auto m) -> json {
+        const auto& v = s.*m;
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::chrono::milliseconds>) return v.count();
+        else return v;
+      },
+      member);
 }
+
+bool is_empty(const json& v) { return v.is_null() || v == "" || v == 0; }
 
 }  // namespace
+
+json to_json(const AppSpec& s) {
+  json j = json::object();
+  for (const auto& f : app_spec_fields()) j[f.key] = wire_value(s, f.member);
+  return j;
+}
+
+json spec_view(const AppSpec& s) {
+  json j = json::object();
+  for (const auto& f : app_spec_fields()) {
+    json v = wire_value(s, f.member);
+    switch (f.view) {
+      case FieldView::kAsIs: break;
+      case FieldView::kHidden: continue;
+      case FieldView::kNullIfEmpty: if (is_empty(v)) v = nullptr; break;
+      case FieldView::kNoneIfEmpty: if (v == "") v = "none"; break;
+      case FieldView::kRawIfEmpty: if (v == "") v = "raw"; break;
+      case FieldView::kSignalName: v = signal_name(v.get<int>()); break;
+    }
+    j[f.key] = std::move(v);
+  }
+  return j;
+}
 
 AppSpec app_spec_from_json(const json& j) {
   if (!j.is_object()) throw rpc::Error(rpc::kInvalidParams, "invalid app spec: expected an object");
   AppSpec s;
-  read(j, "name", s.name);
-  read(j, "script", s.script);
-  read(j, "args", s.args);
-  read(j, "interpreter", s.interpreter);
-  read(j, "interpreter_args", s.interpreter_args);
-  read(j, "cwd", s.cwd);
-  read(j, "base_env", s.base_env);
-  read(j, "env", s.env);
-  read_int(j, "instances", s.instances, 1, kMaxInstances);
-  read(j, "autorestart", s.autorestart);
-  read_int(j, "max_restarts", s.max_restarts, 0, 1'000'000);
-  read_ms(j, "min_uptime", s.min_uptime);
-  read_ms(j, "restart_delay", s.restart_delay);
-  read_ms(j, "exp_backoff_restart_delay", s.exp_backoff_restart_delay);
-  read(j, "stop_exit_codes", s.stop_exit_codes);
-  read_ms(j, "kill_timeout", s.kill_timeout);
-  read_int(j, "kill_signal", s.kill_signal, 1, 64);
-  read(j, "max_memory_restart", s.max_memory_restart);
-  read_ms(j, "listen_timeout", s.listen_timeout);
-  read(j, "wait_ready", s.wait_ready);
-  read(j, "shutdown_with_message", s.shutdown_with_message);
-  read(j, "exec_mode", s.exec_mode);
-  read(j, "out_file", s.out_file);
-  read(j, "error_file", s.error_file);
-  read(j, "log_file", s.log_file);
-  read(j, "merge_logs", s.merge_logs);
-  read(j, "log_date_format", s.log_date_format);
-  read(j, "log_type", s.log_type);
-  read(j, "log_max_size", s.log_max_size);
-  read_int(j, "log_retain", s.log_retain, 0, 1000);
-  read(j, "increment_var", s.increment_var);
-  read(j, "instance_var", s.instance_var);
-  read(j, "namespace", s.namespace_);
-  read(j, "user", s.user);
-  read(j, "group", s.group);
-  read_int(j, "port", s.port, 0, 65535);
-  read(j, "listen", s.listen);
-  read(j, "balance", s.balance);
+  for (const auto& f : app_spec_fields()) {
+    std::visit(
+        [&](auto m) {
+          using T = std::decay_t<decltype(s.*m)>;
+          if constexpr (std::is_same_v<T, int>) {
+            if (auto n = bounded_integer(j, f.key, f.min, f.max,
+                                         "must be between " + std::to_string(f.min) + " and " + std::to_string(f.max)))
+              s.*m = static_cast<int>(*n);
+          } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
+            if (auto ms = bounded_integer(j, f.key, f.min, f.max, "must be 0 to 30 days (" + std::to_string(f.max) + " ms)"))
+              s.*m = std::chrono::milliseconds(*ms);
+          } else {
+            read(j, f.key, s.*m);
+          }
+        },
+        f.member);
+  }
 
   if (auto why = check_app_name(s.name); !why.empty()) bad("name", why);
   if (s.script.empty() || s.script.front() != '/') bad("script", "must be an absolute path");

@@ -63,7 +63,11 @@ struct AppSpec {
   std::vector<std::string> argv() const;
 };
 
+/// The spec as it travels (every field, durations in ms).
 nlohmann::json to_json(const AppSpec& spec);
+/// The spec as `pmctl config` and `describe` show it: unset values as null, the signal by name,
+/// the starter's environment left out.
+nlohmann::json spec_view(const AppSpec& spec);
 
 /// Reads a spec sent over the wire. Throws rpc::Error(kInvalidParams) naming the bad field.
 AppSpec app_spec_from_json(const nlohmann::json& j);

@@ -620,49 +620,6 @@ Normalized normalize_document(const Value& root, const NormalizeContext& ctx, co
   return out;
 }
 
-nlohmann::json config_view(const AppSpec& s) {
-  using nlohmann::json;
-  auto ms = [](milliseconds d) { return d.count(); };
-  auto or_null = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
-  return {
-      {"name", s.name},
-      {"script", s.script},
-      {"args", s.args},
-      {"interpreter", s.interpreter.empty() ? "none" : s.interpreter},
-      {"interpreter_args", s.interpreter_args},
-      {"cwd", s.cwd},
-      {"instances", s.instances},
-      {"exec_mode", s.exec_mode},
-      {"env", s.env},
-      {"max_memory_restart", s.max_memory_restart ? json(s.max_memory_restart) : json(nullptr)},
-      {"autorestart", s.autorestart},
-      {"max_restarts", s.max_restarts},
-      {"min_uptime", ms(s.min_uptime)},
-      {"restart_delay", ms(s.restart_delay)},
-      {"exp_backoff_restart_delay", s.exp_backoff_restart_delay.count() ? json(ms(s.exp_backoff_restart_delay)) : json(nullptr)},
-      {"stop_exit_codes", s.stop_exit_codes},
-      {"kill_timeout", ms(s.kill_timeout)},
-      {"kill_signal", signal_name(s.kill_signal)},
-      {"listen_timeout", ms(s.listen_timeout)},
-      {"wait_ready", s.wait_ready},
-      {"shutdown_with_message", s.shutdown_with_message},
-      {"out_file", or_null(s.out_file)},
-      {"error_file", or_null(s.error_file)},
-      {"log_file", or_null(s.log_file)},
-      {"log_type", s.log_type.empty() ? json("raw") : json(s.log_type)},
-      {"log_max_size", s.log_max_size ? json(s.log_max_size) : json(nullptr)},
-      {"log_retain", s.log_retain},
-      {"merge_logs", s.merge_logs},
-      {"log_date_format", or_null(s.log_date_format)},
-      {"increment_var", or_null(s.increment_var)},
-      {"instance_var", s.instance_var},
-      {"namespace", s.namespace_},
-      {"user", or_null(s.user)},
-      {"group", or_null(s.group)},
-      {"port", s.port ? json(s.port) : json(nullptr)},
-      {"listen", or_null(s.listen)},
-      {"balance", s.balance},
-  };
-}
+nlohmann::json config_view(const AppSpec& s) { return spec_view(s); }
 
 }  // namespace pmd::config

@@ -1,8 +1,12 @@
 // The app spec on the wire: round trip and validation of what arrives from clients.
+#include "app_normalizer.h"
 #include "app_spec.h"
+#include "app_spec_fields.h"
 #include "jsonrpc.h"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 
 using pmd::AppSpec;
 using nlohmann::json;
@@ -88,4 +92,57 @@ TEST_CASE("bounds hold for numbers as they arrive on the wire (non-negative ones
   CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("kill_timeout":18446744073709551615)")), Catch::Contains("30 days"));
   CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("min_uptime":-1)")), Catch::Contains("min_uptime"));
   CHECK(pmd::app_spec_from_json(parsed(R"("instances":3,"kill_timeout":2592000000)")).instances == 3);
+}
+
+TEST_CASE("one field table drives the wire form, its parsing, the shown form and the ecosystem keys", "[app_spec]") {
+  const auto& fields = pmd::app_spec_fields();
+  // Every field set to a value that is not its default, through the table itself.
+  pmd::AppSpec spec;
+  spec.name = "api";
+  spec.script = "/srv/api/server.js";
+  spec.cwd = "/srv/api";
+  int n = 2;
+  for (const auto& f : fields) {
+    std::visit(
+        [&](auto m) {
+          using T = std::decay_t<decltype(spec.*m)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            if (spec.*m == "" && std::string(f.key) != "log_type" && std::string(f.key) != "exec_mode" &&
+                std::string(f.key) != "balance")
+              spec.*m = std::string(f.key) + "-value";
+          } else if constexpr (std::is_same_v<T, bool>) {
+            spec.*m = !(spec.*m);
+          } else if constexpr (std::is_same_v<T, int>) {
+            spec.*m = static_cast<int>(std::min<long long>(f.max, f.min + n++));
+          } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
+            spec.*m = std::chrono::milliseconds(1000 + n++);
+          } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+            spec.*m = 1u << 20;
+          } else if constexpr (std::is_same_v<T, pmd::Env>) {
+            spec.*m = {{std::string(f.key) + "_KEY", "v"}};
+          } else {
+            spec.*m = {};
+          }
+        },
+        f.member);
+  }
+  spec.exec_mode = "cluster";
+  spec.balance = "reuseport";
+  spec.log_type = "json";
+  const nlohmann::json wire = pmd::to_json(spec);
+  CHECK(wire.size() == fields.size());
+  CHECK(pmd::to_json(pmd::app_spec_from_json(wire)) == wire);
+
+  const nlohmann::json shown = pmd::spec_view(spec);
+  CHECK(shown.size() == fields.size() - 1);  // the starter's environment is not shown
+  CHECK_FALSE(shown.contains("base_env"));
+  CHECK(shown["kill_signal"].is_string());
+
+  // Every field is a key an ecosystem file can set (the normalizer parses PM2's forms of it).
+  const auto& known = pmd::config::known_app_keys();
+  for (const auto& f : fields) {
+    if (std::string(f.key) == "base_env") continue;
+    INFO(f.key);
+    CHECK(std::find(known.begin(), known.end(), f.key) != known.end());
+  }
 }
