@@ -4,6 +4,7 @@
 #include "jsonrpc.h"
 #include "pmd_version.h"
 #include "proc_table.h"
+#include "restart_policy.h"
 
 #include <unistd.h>
 
@@ -25,8 +26,25 @@ void Monitor::sample_self() {
   self_rss_ = e->rss_bytes;
 }
 
+void Monitor::measure_instances() {
+  auto running = supervisor_.running_instances();
+  if (running.empty()) return;
+  std::vector<TreeRoot> roots;
+  for (const auto& inst : running) roots.push_back({inst->pid(), inst->unit(), inst->app().spec.max_memory_restart > 0});
+  auto usage = sampler_.sample(roots);
+  for (std::size_t i = 0; i < running.size(); ++i) {
+    const TreeUsage& tree = usage[i];
+    if (tree.processes == 0) continue;  // exited since; its exit is being handled
+    running[i]->record_usage(tree.cpu_percent, tree.cpu_ticks, tree.rss_bytes, tree.processes);
+    // The limit applies to the whole process tree, not just the main pid (PM2's blind spot).
+    if (auto reason = policy::memory_restart_reason(tree.rss_bytes, running[i]->app().spec.max_memory_restart))
+      supervisor_.restart_for_memory(running[i], *reason);
+  }
+}
+
 void Monitor::tick() {
-  supervisor_.sample_usage();
+  supervisor_.sweep();
+  measure_instances();
   sample_self();
   std::erase_if(subscribers_, [](const auto& weak) {
     auto c = weak.lock();

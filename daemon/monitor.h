@@ -1,11 +1,13 @@
-// The monitor room: on every sampling tick it has the supervisor measure every instance (and
-// enforce memory limits), measures the daemon itself, and pushes the result to `monit`
-// subscribers. `snapshot()` is what `monit` and `metrics` show.
+// The monitor room: on every sampling tick it measures every running instance's process tree
+// (CPU, memory), enforces memory limits (the supervisor carries out the restart), measures the
+// daemon itself, and pushes the result to `monit` subscribers. `snapshot()` is what `monit` and
+// `metrics` show.
 #pragma once
 
 #include "proc_table.h"
 #include "rpc_connection.h"
 #include "supervisor.h"
+#include "usage_sampler.h"
 
 #include <nlohmann/json.hpp>
 
@@ -32,12 +34,14 @@ class Monitor {
   void subscribe(const std::shared_ptr<RpcConnection>& connection);
 
  private:
+  void measure_instances();
   void sample_self();
 
   Supervisor& supervisor_;
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point started_at_;
   std::vector<std::weak_ptr<RpcConnection>> subscribers_;
+  UsageSampler sampler_;
   // The daemon's own usage, from /proc/<pid>/stat.
   CpuMeter self_cpu_;
   std::uint64_t self_rss_ = 0;

@@ -4,6 +4,7 @@
 #include "jsonrpc.h"
 #include "listeners.h"
 #include "nearest_name.h"
+#include "proc_table.h"
 #include "system_process_ops.h"
 
 #include <boost/asio/co_spawn.hpp>
@@ -41,6 +42,26 @@ Supervisor::Supervisor(asio::io_context& io, HomePaths paths, std::shared_ptr<Pr
 
 std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who) {
   return std::make_shared<Instance>(io_, ops_, runtime, who);
+}
+
+// READY=1 on the notify socket, from an instance's process (or anything in its group).
+void Supervisor::on_notify(pid_t sender, const std::map<std::string, std::string>& fields) {
+  auto ready = fields.find("READY");
+  if (ready == fields.end() || ready->second != "1") return;
+  // The sender may be the main process or anything in its group (a wrapper script's child).
+  auto entry = read_proc_entry(sender);
+  const pid_t group = entry ? entry->pgid : -1;
+  for (auto& app : apps_) {
+    for (auto* list : {&app.instances, &app.incoming}) {
+      for (auto& inst : *list) {
+        if (inst->is_running() && (inst->pid() == sender || inst->pid() == group)) {
+          inst->notify_ready("said READY=1 (sd_notify)");
+          return;
+        }
+      }
+    }
+  }
+  spdlog::debug("READY=1 from pid {}, which is no instance of ours; ignored", sender);
 }
 
 Supervisor::App* Supervisor::find_app(const std::string& name) {
@@ -105,10 +126,7 @@ json Supervisor::start(AppSpec spec, bool launch) {
   }
   next_id_ += runtime->spec.instances;
   apps_.push_back(std::move(app));
-  std::erase_if(all_followers_, [](const AllFollower& f) { return f.connection.expired(); });
-  for (auto& f : all_followers_)
-    if (auto c = f.connection.lock(); c && !c->closed()) follow_log(runtime, {}, c, f.missed);
-  if (log_echo_) runtime->log.subscribe(echo_follower(runtime->spec.name));
+  log_hub_.app_added(runtime);
   spdlog::info("app {} registered with {} instance(s)", runtime->spec.name, runtime->spec.instances);
   return views(apps_.back().instances);
 }
@@ -296,9 +314,11 @@ asio::awaitable<json> Supervisor::remove(const std::string& target) {
       return std::find(instances.begin(), instances.end(), inst) != instances.end();
     });
   }
-  std::erase_if(apps_, [](const App& app) {
-    if (app.instances.empty()) spdlog::info("app {} deleted", app.runtime->spec.name);
-    return app.instances.empty();
+  std::erase_if(apps_, [this](const App& app) {
+    if (!app.instances.empty()) return false;
+    log_hub_.app_removed(app.runtime);
+    spdlog::info("app {} deleted", app.runtime->spec.name);
+    return true;
   });
   co_return removed;
 }
@@ -369,63 +389,19 @@ json Supervisor::describe(const std::string& target) const {
 json Supervisor::logs(const std::string& target, std::size_t lines, bool follow,
                       const std::shared_ptr<RpcConnection>& connection) {
   // Which apps, and which instance ids of them when the target is an id.
-  std::vector<std::pair<std::shared_ptr<AppRuntime>, std::vector<int>>> sources;
   auto instances = resolve(target);
+  const bool whole_apps = target == "all" || !std::all_of(target.begin(), target.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  std::vector<LogSource> sources;
   for (auto& app : apps_) {
     std::vector<int> ids;
     for (auto& inst : app.instances)
       if (std::find(instances.begin(), instances.end(), inst) != instances.end()) ids.push_back(inst->identity().id);
-    if (!ids.empty()) sources.emplace_back(app.runtime, ids);
+    if (!ids.empty()) sources.push_back({app.runtime, whole_apps ? std::vector<int>{} : ids});
   }
-  const bool whole_apps = target == "all" || !std::all_of(target.begin(), target.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-
-  std::vector<std::pair<LogRecord, std::string>> recent;
-  for (auto& [runtime, ids] : sources)
-    for (auto& r : runtime->log.tail(lines))
-      if (whole_apps || std::find(ids.begin(), ids.end(), r.id) != ids.end()) recent.emplace_back(r, runtime->spec.name);
-  std::stable_sort(recent.begin(), recent.end(), [](const auto& a, const auto& b) { return a.first.unix_ms < b.first.unix_ms; });
-  if (recent.size() > lines) recent.erase(recent.begin(), recent.end() - static_cast<std::ptrdiff_t>(lines));
-  json out = json::array();
-  for (auto& [r, app] : recent) out.push_back(log_record_view(r, app));
-
-  if (follow) {
-    auto missed = std::make_shared<std::uint64_t>(0);
-    for (auto& [runtime, ids] : sources) follow_log(runtime, whole_apps ? std::vector<int>{} : ids, connection, missed);
-    // `all` also means the apps started from now on.
-    if (target == "all") all_followers_.push_back({connection, missed});
-  }
+  json out = log_hub_.recent(sources, lines);
+  // `all` also means the apps started from now on.
+  if (follow) log_hub_.follow(sources, target == "all", connection);
   return out;
-}
-
-void Supervisor::follow_log(const std::shared_ptr<AppRuntime>& runtime, std::vector<int> only_ids,
-                            const std::shared_ptr<RpcConnection>& connection, std::shared_ptr<std::uint64_t> missed) {
-  std::weak_ptr<RpcConnection> weak = connection;
-  AppLog::Follower follower;
-  follower.deliver = [weak, missed, only_ids](const FollowedLine& line) {
-    if (!only_ids.empty() && std::find(only_ids.begin(), only_ids.end(), line.record().id) == only_ids.end()) return true;
-    auto c = weak.lock();
-    if (!c || c->closed()) return true;  // unsubscribed when the connection's close runs
-    if (!c->stream_has_room()) return false;
-    if (*missed > 0) {
-      if (!c->send_stream(rpc::encode_notification("log.missed", json{{"count", *missed}}))) return false;
-      *missed = 0;
-    }
-    if (!c->send_stream(line.notification())) ++*missed;
-    return true;
-  };
-  // Paused (its reader is behind): every line meanwhile is missed; it takes lines again once its
-  // connection has room, and is told how many it skipped with the next one.
-  follower.resume = [weak, missed](std::uint64_t skipped) {
-    auto c = weak.lock();
-    if (!c || c->closed() || !c->stream_has_room()) return false;
-    *missed += skipped;
-    return true;
-  };
-  int token = runtime->log.subscribe(std::move(follower));
-  std::weak_ptr<AppRuntime> weak_runtime = runtime;
-  connection->on_close([weak_runtime, token] {
-    if (auto rt = weak_runtime.lock()) rt->log.unsubscribe(token);
-  });
 }
 
 json Supervisor::flush_logs(const std::string& target) {
@@ -442,65 +418,38 @@ json Supervisor::flush_logs(const std::string& target) {
   return flushed;
 }
 
-void Supervisor::echo_logs(LogEcho echo) {
-  log_echo_ = std::move(echo);
-  for (auto& app : apps_)
-    app.runtime->log.subscribe(echo_follower(app.runtime->spec.name));
-}
+void Supervisor::echo_logs(LogEcho echo) { log_hub_.echo_to(std::move(echo)); }
 
 void Supervisor::reopen_logs() {
-  for (auto& app : apps_) app.runtime->log.reopen_all();
+  log_hub_.reopen_all();
   spdlog::info("reopened every app's log files");
 }
 
-void Supervisor::retry_logs() {
-  for (auto& app : apps_) {
-    app.runtime->log.retry_failed();
-    app.runtime->log.resume_paused();
-  }
+void Supervisor::retry_logs() { log_hub_.retry(); }
+
+void Supervisor::sweep() { ops_->sweep(); }
+
+std::vector<std::shared_ptr<Instance>> Supervisor::running_instances() const {
+  // Launching and stopping ones too: the sampler forgets processes it cannot attribute.
+  std::vector<std::shared_ptr<Instance>> out;
+  for (const auto& app : apps_)
+    for (const auto& inst : app.instances)
+      if (inst->is_running()) out.push_back(inst);
+  return out;
 }
 
-AppLog::Follower Supervisor::echo_follower(const std::string& app) const {
-  return {[echo = log_echo_, app](const FollowedLine& l) {
-            echo(app, l.record());
-            return true;
-          },
-          {}};
-}
-
-void Supervisor::sample_usage() {
-  ops_->sweep();
-  if (apps_.empty()) return;
-  // Every instance with a process is a root, launching and stopping ones too: the sampler forgets
-  // processes it cannot attribute.
-  std::vector<TreeRoot> roots;
-  std::vector<std::pair<App*, std::shared_ptr<Instance>>> owners;
-  for (auto& app : apps_)
-    for (auto& inst : app.instances)
-      if (inst->is_running()) {
-        roots.push_back({inst->pid(), inst->unit(), app.runtime->spec.max_memory_restart > 0});
-        owners.emplace_back(&app, inst);
-      }
-  auto usage = usage_sampler_.sample(roots);
-  for (std::size_t i = 0; i < owners.size(); ++i) {
-    auto& [app_ptr, inst] = owners[i];
-    App& app = *app_ptr;
-    const TreeUsage& tree = usage[i];
-    if (tree.processes == 0) continue;  // exited since; its exit is being handled
-    inst->record_usage(tree.cpu_percent, tree.cpu_ticks, tree.rss_bytes, tree.processes);
-    // The limit applies to the whole process tree, not just the main pid (PM2's blind spot).
-    if (auto reason = policy::memory_restart_reason(tree.rss_bytes, app.runtime->spec.max_memory_restart)) {
-      if (app.busy) continue;  // a reload or a replacement is under way; the next sample decides
-      // Cluster mode: a replacement serves before the leaking instance stops (no downtime).
-      if (app.runtime->has_socket()) {
-        spdlog::warn("app {} [id {}]: {}; replacing it (the replacement serves first)", app.runtime->spec.name,
-                     inst->identity().id, *reason);
-        asio::co_spawn(io_, replace_for_memory(app.runtime->spec.name, inst, *reason), asio::detached);
-      } else {
-        spdlog::warn("app {} [id {}]: {}; restarting it", app.runtime->spec.name, inst->identity().id, *reason);
-        inst->restart_for(*reason);
-      }
-    }
+void Supervisor::restart_for_memory(const std::shared_ptr<Instance>& inst, const std::string& reason) {
+  App* app = find_app(inst->app().spec.name);
+  if (!app || std::find(app->instances.begin(), app->instances.end(), inst) == app->instances.end()) return;
+  if (app->busy) return;  // a reload or a replacement is under way; the next sample decides
+  // Cluster mode: a replacement serves before the leaking instance stops (no downtime).
+  if (app->runtime->has_socket()) {
+    spdlog::warn("app {} [id {}]: {}; replacing it (the replacement serves first)", app->runtime->spec.name,
+                 inst->identity().id, reason);
+    asio::co_spawn(io_, replace_for_memory(app->runtime->spec.name, inst, reason), asio::detached);
+  } else {
+    spdlog::warn("app {} [id {}]: {}; restarting it", app->runtime->spec.name, inst->identity().id, reason);
+    inst->restart_for(reason);
   }
 }
 

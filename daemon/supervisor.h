@@ -8,11 +8,11 @@
 #include "dump_format.h"
 #include "child_reaper.h"
 #include "instance.h"
+#include "log_hub.h"
 #include "process_ops.h"
 #include "paths.h"
 #include "notify_socket.h"
 #include "rpc_connection.h"
-#include "usage_sampler.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -92,17 +92,20 @@ class Supervisor {
   nlohmann::json flush_logs(const std::string& target);
   /// Every line of every app, current and started later, also goes to `echo` (`pmd run` prints
   /// them on its own stdout and stderr).
-  using LogEcho = std::function<void(const std::string& app, const LogRecord& record)>;
+  using LogEcho = LogHub::Echo;
   void echo_logs(LogEcho echo);
   /// Reopens every log file (after an external logrotate moved them).
   void reopen_logs();
-  /// Retries lines a full or failing disk refused.
   /// Retries log files that failed, and offers paused log followers to take lines again.
   void retry_logs();
 
-  /// One sampling round of CPU and memory of every running instance's process tree, and the
-  /// memory limits checked against it.
-  void sample_usage();
+  /// Instances with a process, for the monitor to measure.
+  std::vector<std::shared_ptr<Instance>> running_instances() const;
+  /// The monitor found `inst` over its memory limit: replaced without downtime in cluster mode,
+  /// restarted in fork mode; left to the next sample while its app is reloading or scaling.
+  void restart_for_memory(const std::shared_ptr<Instance>& inst, const std::string& reason);
+  /// Periodic housekeeping of the process layer (cgroups to remove).
+  void sweep();
 
  private:
   struct App {
@@ -164,11 +167,6 @@ class Supervisor {
   std::vector<std::shared_ptr<Instance>> resolve(const std::string& target) const;
   App* find_app(const std::string& name);
   void resolve_log_paths(AppSpec& spec) const;
-  /// A follower that echoes every line to pmd run's output (never paused).
-  AppLog::Follower echo_follower(const std::string& app) const;
-  /// Sends `runtime`'s new lines (of `only_ids`, or all) to `connection` as `log` notifications.
-  static void follow_log(const std::shared_ptr<AppRuntime>& runtime, std::vector<int> only_ids,
-                         const std::shared_ptr<RpcConnection>& connection, std::shared_ptr<std::uint64_t> missed);
   nlohmann::json views(const std::vector<std::shared_ptr<Instance>>& instances) const;
   static boost::asio::awaitable<void> stop_and_wait(const std::vector<std::shared_ptr<Instance>>& instances,
                                                     const std::string& reason);
@@ -177,15 +175,8 @@ class Supervisor {
   HomePaths paths_;
   NotifySocket notify_;
   std::shared_ptr<ProcessOps> ops_;  // shared with the instances
-  UsageSampler usage_sampler_;
   std::vector<App> apps_;  // in creation order
-  /// Connections following `logs all`: they also get the lines of apps started later.
-  struct AllFollower {
-    std::weak_ptr<RpcConnection> connection;
-    std::shared_ptr<std::uint64_t> missed;  // lines it could not take, reported when it can again
-  };
-  std::vector<AllFollower> all_followers_;
-  LogEcho log_echo_;
+  LogHub log_hub_;
   int next_id_ = 0;
   std::uint64_t epoch_counter_ = 0;
 };

@@ -58,25 +58,6 @@ Supervisor::BusyGuard::~BusyGuard() {
   if (App* app = sup_.find_app(name_)) app->busy = false;
 }
 
-void Supervisor::on_notify(pid_t sender, const std::map<std::string, std::string>& fields) {
-  auto ready = fields.find("READY");
-  if (ready == fields.end() || ready->second != "1") return;
-  // The sender may be the main process or anything in its group (a wrapper script's child).
-  auto entry = read_proc_entry(sender);
-  const pid_t group = entry ? entry->pgid : -1;
-  for (auto& app : apps_) {
-    for (auto* list : {&app.instances, &app.incoming}) {
-      for (auto& inst : *list) {
-        if (inst->is_running() && (inst->pid() == sender || inst->pid() == group)) {
-          inst->notify_ready("said READY=1 (sd_notify)");
-          return;
-        }
-      }
-    }
-  }
-  spdlog::debug("READY=1 from pid {}, which is no instance of ours; ignored", sender);
-}
-
 Supervisor::Swap Supervisor::start_replacement(App& app, const std::shared_ptr<Instance>& old, const std::string& reason) {
   Swap swap{old, make_instance(app.runtime, old->identity()), -1, {}};
   swap.error = swap.fresh->launch(reason);
