@@ -30,13 +30,14 @@ _pmctl() {
       flags="--name --interpreter --interpreter-args --node-args --cwd --instances -i --max-memory-restart
         --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
         --listen-timeout --exec-mode --port --listen --balance --output --error --log --log-date-format --log-type
-        --log-max-size --log-retain --namespace --instance-var --increment-var --user --group --stop-exit-codes
-        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --env --only --update-env" ;;
+        --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
+        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --env --only --update-env
+        --force -f" ;;
     stop|delete|del) flags="--only --env" ;;
     restart) flags="--only --env --update-env" ;;
     reload) flags="--only --env --parallel --update-env" ;;
     list|ls|status|l|describe|show|info) flags="--json" ;;
-    config) flags="--env --only --json" ;;
+    config) flags="--env --only --json --force -f" ;;
     logs) flags="--lines --nostream --follow -f --out --err --json --timestamp" ;;
     save|dump) flags="--force" ;;
     startup) flags="--user -u --root --print" ;;
@@ -48,8 +49,8 @@ _pmctl() {
     --balance) COMPREPLY=($(compgen -W "shared reuseport" -- "$cur")); return 0 ;;
     --log-type) COMPREPLY=($(compgen -W "json" -- "$cur")); return 0 ;;
     --interpreter) COMPREPLY=($(compgen -c -- "$cur")); return 0 ;;
-    --user|-u) COMPREPLY=($(compgen -u -- "$cur")); return 0 ;;
-    --group) COMPREPLY=($(compgen -g -- "$cur")); return 0 ;;
+    --user|-u|--uid) COMPREPLY=($(compgen -u -- "$cur")); return 0 ;;
+    --group|--gid) COMPREPLY=($(compgen -g -- "$cur")); return 0 ;;
     --cwd|--root) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
     --output|--error|--log) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
   esac
