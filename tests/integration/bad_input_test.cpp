@@ -2,6 +2,7 @@
 // up mid-line, saying nothing, or belonging to another user. Each gets the proper JSON-RPC error
 // (or nothing), and the daemon keeps serving everyone else.
 #include "daemon_fixture.h"
+#include "skip.h"
 #include "jsonrpc.h"
 
 #include <catch2/catch.hpp>
@@ -235,10 +236,7 @@ TEST_CASE("clients that hang up mid-line or never speak cost nothing", "[bad-inp
 
 TEST_CASE("another user is refused, by file permissions and by the peer uid check", "[bad-input]") {
   auto nobody = other_user();
-  if (!nobody) {
-    WARN("not root: cannot run a client as another user here");
-    return;
-  }
+  if (!nobody) PMD_SKIP(pmd::test::Need::kRoot, "not root: cannot run a client as another user here");
   Daemon d;
   struct stat st {};
   REQUIRE(::stat((d.home() / "pmd.sock").c_str(), &st) == 0);
@@ -250,10 +248,8 @@ TEST_CASE("another user is refused, by file permissions and by the peer uid chec
   RunOptions as_nobody;
   as_nobody.as_uid = *nobody;
   auto r = d.pmctl({"list"}, as_nobody);
-  if (r.exit_code == 127) {
-    WARN("the build tree is not reachable by uid " << *nobody << " (e.g. under /root): skipping");
-    return;
-  }
+  if (r.exit_code == 127)
+    PMD_SKIP(pmd::test::Need::kOtherUser, "the build tree is not reachable by uid " + std::to_string(*nobody) + " (e.g. under /root)");
   CHECK(r.exit_code == 3);
   CHECK_THAT(r.err, Catch::Contains("permission denied"));
 

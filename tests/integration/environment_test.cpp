@@ -1,6 +1,7 @@
 // What an app sees: the environment of the shell that ran `pmctl start`, declared variables on
 // top, PM2's identity variables, its args and cwd; and --update-env on restart.
 #include "daemon_fixture.h"
+#include "skip.h"
 
 #include <catch2/catch.hpp>
 
@@ -76,17 +77,12 @@ TEST_CASE("user runs the app as that user, an unknown user is refused at start",
   CHECK(unknown.exit_code == 1);
   CHECK_THAT(unknown.err, Catch::Contains("user 'no-such-user-here' does not exist"));
   CHECK(d.list().empty());
-  if (!other_user()) {
-    WARN("not root: cannot check switching users");
-    return;
-  }
+  if (!other_user()) PMD_SKIP(pmd::test::Need::kRoot, "not root: cannot check switching users");
   // Some sandboxes (a chroot made with mktemp -d) keep other users out of / itself.
   RunOptions probe;
   probe.as_uid = *other_user();
-  if (run_command({"/bin/true"}, probe).exit_code != 0) {
-    WARN("uid " << *other_user() << " cannot reach / here: skipping the switch-user check");
-    return;
-  }
+  if (run_command({"/bin/true"}, probe).exit_code != 0)
+    PMD_SKIP(pmd::test::Need::kOtherUser, "uid " + std::to_string(*other_user()) + " cannot reach / here");
   RunOptions in_tmp;
   in_tmp.cwd = "/";
   REQUIRE(d.pmctl({"start", "sleep", "--name", "lowly", "--user", "nobody", "--", "1000"}, in_tmp).exit_code == 0);

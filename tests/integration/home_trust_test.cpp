@@ -2,6 +2,7 @@
 // directory, or their symlink), or a socket whose server runs as another user. Before, root's
 // `pmctl start` sent such a fake daemon root's whole environment, secrets included.
 #include "daemon_fixture.h"
+#include "skip.h"
 
 #include <catch2/catch.hpp>
 
@@ -104,10 +105,7 @@ RunResult pmctl_with_secret(const fs::path& home, std::vector<std::string> args)
 
 TEST_CASE("a PMD_HOME owned by another user, or their symlink, is refused before connecting", "[trust]") {
   auto nobody = other_user();
-  if (!nobody) {
-    WARN("not root: cannot plant a home as another user here");
-    return;
-  }
+  if (!nobody) PMD_SKIP(pmd::test::Need::kRoot, "not root: cannot plant a home as another user here");
   const fs::path base = make_temp_home();
   ::chmod(base.c_str(), 0755);
 
@@ -143,10 +141,7 @@ TEST_CASE("a PMD_HOME owned by another user, or their symlink, is refused before
 
 TEST_CASE("a socket served by another user is refused by its peer uid before anything is sent", "[trust]") {
   auto nobody = other_user();
-  if (!nobody) {
-    WARN("not root: cannot serve a socket as another user here");
-    return;
-  }
+  if (!nobody) PMD_SKIP(pmd::test::Need::kRoot, "not root: cannot serve a socket as another user here");
   // The home itself is root's and private: only the process behind the socket is foreign.
   const fs::path home = make_temp_home();
   FakeDaemon fake(home / "pmd.sock", *nobody);

@@ -3,6 +3,7 @@
 // 0600 file stays untouched through the first open, reloadLogs, a restart and a rotation), while
 // log files in root's own directories still work as they do under PM2.
 #include "daemon_fixture.h"
+#include "skip.h"
 
 #include <catch2/catch.hpp>
 
@@ -49,7 +50,8 @@ bool can_switch_users() {
   RunOptions probe;
   probe.as_uid = other_user();
   if (::geteuid() == 0 && other_user() && run_command({"/bin/true"}, probe).exit_code == 0) return true;
-  WARN("not root, or nobody cannot reach / here: skipping the privilege checks");
+  pmd::test::skip_test(::geteuid() == 0 ? pmd::test::Need::kOtherUser : pmd::test::Need::kRoot,
+                       "not root, or nobody cannot reach / here: the privilege checks need both");
   return false;
 }
 
