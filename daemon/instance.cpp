@@ -2,6 +2,7 @@
 // the table answers with is carried out in perform(); every change of the status `list` shows is
 // recorded by record(), which logs it and keeps it for `describe`.
 #include "instance.h"
+#include "detached.h"
 
 #include "line_splitter.h"
 #include "node_ipc_channel.h"
@@ -160,9 +161,13 @@ Instance::Answer Instance::spawn() {
   tree_ = ProcessTree{p.pid, p.pid, p.cgroup, p.unit, {}};
   killed_ = false;
   pipes_ = std::make_shared<OutputPipes>(io_, p.stdout_fd, p.stderr_fd, generation_);
-  asio::co_spawn(io_, read_pipe(pipes_, false), asio::detached);
-  asio::co_spawn(io_, read_pipe(pipes_, true), asio::detached);
   std::weak_ptr<Instance> weak = weak_from_this();
+  // A reader that fails counts its pipe as closed, or the launch could never finish.
+  for (const bool is_stderr : {false, true})
+    asio::co_spawn(io_, read_pipe(pipes_, is_stderr),
+                   logged("app " + spec.name + " [id " + std::to_string(who_.id) + "] reading its output", [weak, gen = generation_] {
+                     if (auto self = weak.lock()) self->on_pipe_closed(gen);
+                   }));
   ops_->watch_exit(p.pid, [weak](int status) {
     if (auto self = weak.lock()) self->on_exit(status);
   });

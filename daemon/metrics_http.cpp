@@ -1,5 +1,6 @@
 // Serving /metrics.
 #include "metrics_http.h"
+#include "detached.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -70,7 +71,7 @@ std::string MetricsHttpServer::listen(const HttpAddress& address) {
       return "cannot serve metrics on " + shown + ": the port is in use; choose another with --metrics HOST:PORT";
     return "cannot serve metrics on " + shown + ": " + ec.message();
   }
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  asio::co_spawn(io_, accept_loop(), logged("the metrics listener (metrics are no longer served)"));
   spdlog::info("serving metrics on http://{}/metrics", host_and_port(address.host, port()));  // the bound port, also for :0
   return {};
 }
@@ -97,7 +98,7 @@ asio::awaitable<void> MetricsHttpServer::accept_loop() {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+    asio::co_spawn(io_, serve(std::move(socket)), logged("a metrics request"));
   }
 }
 

@@ -1,5 +1,6 @@
 // NodeIpcChannel: a socketpair, line framing and JSON.
 #include "node_ipc_channel.h"
+#include "detached.h"
 
 #include "bounded_json.h"
 
@@ -45,7 +46,7 @@ void NodeIpcChannel::child_end_passed() {
 }
 
 void NodeIpcChannel::start(Handler handler) {
-  asio::co_spawn(socket_.get_executor(), read_loop(std::move(handler)), asio::detached);
+  asio::co_spawn(socket_.get_executor(), read_loop(std::move(handler)), logged("reading a Node app's IPC channel"));
 }
 
 asio::awaitable<void> NodeIpcChannel::read_loop(Handler handler) {

@@ -1,5 +1,6 @@
 // RpcServer: accept, authenticate, frame, dispatch.
 #include "rpc_server.h"
+#include "detached.h"
 
 #include "jsonrpc.h"
 #include "line_framer.h"
@@ -39,8 +40,15 @@ std::string RpcServer::listen(const std::filesystem::path& socket_path) {
   }
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return "cannot listen on " + socket_path.string() + ": " + ec.message();
-  asio::co_spawn(io_, accept_loop(), asio::detached);
+  start_accepting();
   return {};
+}
+
+void RpcServer::start_accepting() {
+  // Without it nobody could reach the daemon again: a loop that failed starts over.
+  asio::co_spawn(io_, accept_loop(), logged("accepting clients", [this] {
+                   if (acceptor_.is_open()) start_accepting();
+                 }));
 }
 
 void RpcServer::close() {
@@ -61,13 +69,13 @@ asio::awaitable<void> RpcServer::accept_loop() {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    asio::co_spawn(io_, serve(std::move(socket)), asio::detached);
+    asio::co_spawn(io_, serve(std::move(socket)), logged("serving a client"));
   }
 }
 
 asio::awaitable<void> RpcServer::serve(stream_protocol::socket socket) {
   auto connection = std::make_shared<RpcConnection>(io_, std::move(socket));
-  asio::co_spawn(io_, connection->write_loop(), asio::detached);
+  asio::co_spawn(io_, connection->write_loop(), logged("writing to a client", [connection] { connection->close(); }));
   ucred peer{};
   socklen_t len = sizeof peer;
   if (::getsockopt(connection->socket().native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || peer.uid != ::geteuid()) {

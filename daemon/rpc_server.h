@@ -26,6 +26,7 @@ class RpcServer {
   void close();
 
  private:
+  void start_accepting();
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::local::stream_protocol::socket socket);
   boost::asio::awaitable<std::string> handle_line(const std::string& line, const std::shared_ptr<RpcConnection>& connection);

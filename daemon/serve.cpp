@@ -1,5 +1,6 @@
 // serve(): the event loop and what runs on it.
 #include "serve.h"
+#include "detached.h"
 
 #include "child_reaper.h"
 #include "daemon_process.h"
@@ -102,7 +103,7 @@ int serve(const ServeOptions& options, int ready_fd) {
       spdlog::info("stopping every app before exiting");
       co_await supervisor.stop_all();
       close_and_stop();
-    }, asio::detached);
+    }, logged("stopping every app", close_and_stop));
   };
   methods = make_method_table(supervisor, monitor, store, options.autosave, [&] {
     notifier.notify("STOPPING=1");
@@ -131,7 +132,8 @@ int serve(const ServeOptions& options, int ready_fd) {
       } catch (const rpc::Error& e) {
         std::string error = e.what();
         // Nothing half-started: the apps already running are stopped before exiting.
-        asio::co_spawn(io, [&]() -> asio::awaitable<void> { co_await supervisor.stop_all(); io.stop(); }, asio::detached);
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> { co_await supervisor.stop_all(); io.stop(); },
+                       logged("stopping the apps already started", [&io] { io.stop(); }));
         io.run();
         return fail(error);
       }
@@ -176,7 +178,7 @@ int serve(const ServeOptions& options, int ready_fd) {
       }
     }
     notifier.notify("READY=1\nSTATUS=supervising " + std::to_string(supervisor.list().size()) + " process(es)");
-  }, asio::detached);
+  }, logged("resurrecting the saved apps", [&] { notifier.notify("READY=1\nSTATUS=resurrect failed; see pmd.log"); }));
 
   io.run();
 

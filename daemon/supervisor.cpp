@@ -1,5 +1,6 @@
 // Supervisor: the verbs, applied to the instances they target.
 #include "supervisor.h"
+#include "detached.h"
 
 #include "jsonrpc.h"
 #include "listeners.h"
@@ -446,7 +447,8 @@ void Supervisor::restart_for_memory(const std::shared_ptr<Instance>& inst, const
   if (app->runtime->has_socket()) {
     spdlog::warn("app {} [id {}]: {}; replacing it (the replacement serves first)", app->runtime->spec.name,
                  inst->identity().id, reason);
-    asio::co_spawn(io_, replace_for_memory(app->runtime->spec.name, inst, reason), asio::detached);
+    asio::co_spawn(io_, replace_for_memory(app->runtime->spec.name, inst, reason),
+                   logged("replacing app " + app->runtime->spec.name + " for its memory"));
   } else {
     spdlog::warn("app {} [id {}]: {}; restarting it", app->runtime->spec.name, inst->identity().id, reason);
     inst->restart_for(reason);
