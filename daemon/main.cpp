@@ -7,7 +7,7 @@
 #include "run_apps.h"
 #include "serve.h"
 #include "settings.h"
-#include "spawner.h"
+#include "process/spawner.h"
 #include "units.h"
 
 #include <CLI/CLI.hpp>

@@ -2,10 +2,10 @@
 // is documented in docs/protocol.md.
 #pragma once
 
-#include "method_table.h"
+#include "rpc/method_table.h"
 #include "monitor.h"
-#include "state_store.h"
-#include "supervisor.h"
+#include "store/state_store.h"
+#include "supervise/supervisor.h"
 
 #include <functional>
 

@@ -1,6 +1,6 @@
 // Serving /metrics.
 #include "metrics_http.h"
-#include "detached.h"
+#include "loop/detached.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

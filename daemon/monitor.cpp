@@ -3,8 +3,8 @@
 
 #include "jsonrpc.h"
 #include "pmd_version.h"
-#include "proc_table.h"
-#include "restart_policy.h"
+#include "process/proc_table.h"
+#include "supervise/restart_policy.h"
 
 #include <unistd.h>
 

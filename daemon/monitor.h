@@ -4,10 +4,10 @@
 // `metrics` show.
 #pragma once
 
-#include "proc_table.h"
-#include "rpc_connection.h"
-#include "supervisor.h"
-#include "usage_sampler.h"
+#include "process/proc_table.h"
+#include "rpc/rpc_connection.h"
+#include "supervise/supervisor.h"
+#include "process/usage_sampler.h"
 
 #include <nlohmann/json.hpp>
 

@@ -4,8 +4,8 @@
 
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
 
-#include "state_store.h"
-#include "supervisor.h"
+#include "store/state_store.h"
+#include "supervise/supervisor.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
 // Prometheus text rendering.
 #include "prometheus_text.h"
 
-#include "instance.h"
+#include "supervise/instance.h"
 
 #include <cmath>
 #include <cstdio>

@@ -1,8 +1,8 @@
 // serve(): the event loop and what runs on it.
 #include "serve.h"
-#include "detached.h"
+#include "loop/detached.h"
 
-#include "child_reaper.h"
+#include "process/child_reaper.h"
 #include "daemon_process.h"
 #include "jsonrpc.h"
 #include "methods.h"
@@ -10,12 +10,12 @@
 #include "persistence.h"
 #include "pmd_version.h"
 #include "prometheus_text.h"
-#include "rpc_server.h"
+#include "rpc/rpc_server.h"
 #include "run_apps.h"
 #include "service_notifier.h"
-#include "state_store.h"
+#include "store/state_store.h"
 #include "signals.h"
-#include "supervisor.h"
+#include "supervise/supervisor.h"
 #include "write_fully.h"
 
 #include <boost/asio/co_spawn.hpp>

@@ -4,7 +4,7 @@
 // (a stop during a memory restart, a crash while launching) are played in a chosen order.
 #pragma once
 
-#include "process_ops.h"
+#include "process/process_ops.h"
 
 #include <boost/asio/io_context.hpp>
 

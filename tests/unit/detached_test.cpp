@@ -1,6 +1,6 @@
 // A coroutine nobody awaits: what escapes it is logged with what it was doing, and the call
 // site's way to go on runs (instead of asio::detached dropping it silently).
-#include "detached.h"
+#include "loop/detached.h"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,7 @@
 #include "app_normalizer.h"
 #include "cpu_budget.h"
 #include "ecosystem_file.h"
-#include "launch_plan.h"
+#include "process/launch_plan.h"
 #include "lenient_json.h"
 #include "yaml_document.h"
 

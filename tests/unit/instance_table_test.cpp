@@ -1,6 +1,6 @@
 // The instance table: every cell as written in docs/instance-table.md (so a change to the table
 // is a visible change to that document), and the properties no cell may break.
-#include "instance_table.h"
+#include "supervise/instance_table.h"
 
 #include <catch2/catch.hpp>
 
@@ -34,7 +34,7 @@ bool has(const Step& step, Action action) {
 std::string render_table() {
   std::ostringstream out;
   out << "# The instance table\n\n"
-      << "Generated from `daemon/instance_table.cpp` and checked by `tests/unit/instance_table_test.cpp`\n"
+      << "Generated from `daemon/supervise/instance_table.cpp` and checked by `tests/unit/instance_table_test.cpp`\n"
       << "(`PMD_WRITE_TABLE=1` rewrites it). One section per phase, one row per event; `-` means the\n"
       << "event is ignored in that phase. Transient phases exist only while the action that answers\n"
       << "them is carried out.\n";

@@ -1,7 +1,7 @@
 // Instance on a fake ProcessOps: the table's cells played through the real shell, in orders that
 // integration tests can only hit by luck.
 #include "fake_process_ops.h"
-#include "instance.h"
+#include "supervise/instance.h"
 
 #include <catch2/catch.hpp>
 

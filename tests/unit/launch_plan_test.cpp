@@ -1,5 +1,5 @@
 // What an instance is exec'd with: argv, executable, and the environment PM2 apps rely on.
-#include "launch_plan.h"
+#include "process/launch_plan.h"
 
 #include <catch2/catch.hpp>
 

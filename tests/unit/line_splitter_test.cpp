@@ -1,5 +1,5 @@
 // App output into lines: nothing lost, long lines cut into pieces, last partial line kept.
-#include "line_splitter.h"
+#include "logs/line_splitter.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // Log formatting, files and the per-app hub, without processes.
-#include "app_log.h"
-#include "log_file.h"
-#include "log_format.h"
+#include "logs/app_log.h"
+#include "logs/log_file.h"
+#include "logs/log_format.h"
 
 #include "temp_dir.h"
 

@@ -1,6 +1,6 @@
 // The dump format (what is saved, what is refused when read back), pmd's settings file, and
 // the exit status of `pmd run`.
-#include "dump_format.h"
+#include "store/dump_format.h"
 #include "run_apps.h"
 #include "settings.h"
 

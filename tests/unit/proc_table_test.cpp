@@ -1,5 +1,5 @@
 // Parsing /proc/<pid>/stat, including command names with spaces and parentheses.
-#include "proc_table.h"
+#include "process/proc_table.h"
 
 #include <catch2/catch.hpp>
 

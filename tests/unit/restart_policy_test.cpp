@@ -1,5 +1,5 @@
 // The restart table, without processes or clocks.
-#include "restart_policy.h"
+#include "supervise/restart_policy.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // A connection's output queue: replies always queue, stream messages stop at the backlog bound
 // so a reader that does not keep up costs bounded memory and never blocks the daemon.
-#include "rpc_connection.h"
+#include "rpc/rpc_connection.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

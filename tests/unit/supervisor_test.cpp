@@ -2,7 +2,7 @@
 // middle of a reload), played in a chosen order, with no process and no sleeping.
 #include "fake_process_ops.h"
 #include "jsonrpc.h"
-#include "supervisor.h"
+#include "supervise/supervisor.h"
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>

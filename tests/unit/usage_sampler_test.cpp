@@ -1,6 +1,6 @@
 // The sampler against real processes: a tree with a setsid() grandchild and a double-forked
 // orphan adopted by the (subreaper) sampler process, next to a process that is not ours.
-#include "usage_sampler.h"
+#include "process/usage_sampler.h"
 
 #include <catch2/catch.hpp>
 

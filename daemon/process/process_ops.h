@@ -1,0 +1,72 @@
+// The seam between an instance and the operating system: exec, reaping, signals to a launch's
+// process tree, cgroups, and timers. SystemProcessOps does the real thing; tests give a fake
+// (tests/support/fake_process_ops.h) and drive Instance and Supervisor without processes, the
+// way ninja tests its builder with a fake CommandRunner.
+#pragma once
+
+#include "app_spec.h"
+#include "process/launch_plan.h"
+#include "process/listeners.h"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace pmd {
+
+class NodeIpcChannel;
+
+/// One launch as exec'd.
+struct LaunchedProcess {
+  pid_t pid = -1;       // also its process group
+  int stdout_fd = -1;   // read ends, O_CLOEXEC, owned by the instance from now on
+  int stderr_fd = -1;
+  std::string cgroup;   // its own cgroup, when pmd can make them
+  std::string unit;     // its PMD_UNIT marker, inherited by everything it starts
+  std::shared_ptr<NodeIpcChannel> ipc;  // Node apps: the channel (process.send), else null
+  bool node = false;          // a Node app
+  bool node_preload = false;  // it got pmd's preload (so its listen() is seen)
+};
+
+/// Everything of one launch a signal must reach.
+struct ProcessTree {
+  pid_t main = -1;  // -1 once reaped
+  pid_t pgid = -1;  // kept after reaping, for leftovers
+  std::string cgroup;
+  std::string unit;
+  std::vector<pid_t> escaped;  // seen outside the group (without a cgroup), kept for the SIGKILL
+};
+
+/// One pending deadline; arming again replaces it, destroying it cancels it.
+class DeadlineTimer {
+ public:
+  virtual ~DeadlineTimer() = default;
+  virtual void arm(std::chrono::milliseconds after, std::function<void()> fire) = 0;
+  virtual void cancel() = 0;
+};
+
+class ProcessOps {
+ public:
+  virtual ~ProcessOps() = default;
+  /// Execs instance `who` of `spec`, inheriting `socket` (fd -1: none). An error sentence if it
+  /// could not be exec'd.
+  virtual std::variant<LaunchedProcess, std::string> launch(const AppSpec& spec, const InstanceIdentity& who,
+                                                           const ClusterSocket& socket) = 0;
+  /// `on_exit` gets the wait status once `pid` is reaped.
+  virtual void watch_exit(pid_t pid, std::function<void(int wait_status)> on_exit) = 0;
+  virtual void forget(pid_t pid) = 0;
+  /// `signo` to the whole tree of a launch: its group, its cgroup or what escaped the group.
+  virtual void signal(ProcessTree& tree, int signo) = 0;
+  /// The launch is over: its cgroup is given back.
+  virtual void release(ProcessTree& tree) = 0;
+  virtual std::unique_ptr<DeadlineTimer> make_timer() = 0;
+  /// Periodic housekeeping (cgroups still busy when released are removed later).
+  virtual void sweep() = 0;
+};
+
+}  // namespace pmd

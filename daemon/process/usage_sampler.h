@@ -1,0 +1,90 @@
+// Measures CPU and resident memory of each instance's whole process tree, every sampling round,
+// cheaply enough for thousands of processes:
+// - the files of every process known to be ours stay open and are re-read with pread (no path
+//   lookup, no open/close);
+// - /proc/<pid>/stat (~5 us a read: the kernel formats 52 fields) is read every round for
+//   processes that used CPU since their last read, and every few rounds for idle ones (no CPU,
+//   no new memory); each process's CPU% is its ticks over the time between its own reads;
+// - the memory of idle processes under a memory limit is still read every round, from
+//   /proc/<pid>/statm (~1.5 us);
+// - a new instance's main process is opened directly, and /proc is listed (costly: the kernel
+//   builds a dentry per pid) only every few rounds to find the processes apps start themselves. A process is ours when its parent
+// chain reaches an instance's main process, or when its parent is pmd itself (the child
+// subreaper adopts double-forked orphans) and its environment carries that launch's PMD_UNIT.
+#pragma once
+
+#include "process/proc_table.h"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace pmd {
+
+/// The resident set of a /proc/<pid>/statm text, in pages.
+std::optional<std::uint64_t> parse_statm_rss_pages(std::string_view text);
+
+struct TreeRoot {
+  pid_t pid = 0;
+  std::string unit;  // the launch's PMD_UNIT marker; empty if it has none
+  bool memory_watched = false;  // under a memory limit: memory is read every round
+};
+
+struct TreeUsage {
+  double cpu_percent = 0;       // of one CPU, summed over the tree (may exceed 100)
+  std::uint64_t cpu_ticks = 0;  // CPU time of the tree's live processes, in clock ticks
+  std::uint64_t rss_bytes = 0;
+  int processes = 0;  // 0: the root itself was not found
+};
+
+class UsageSampler {
+ public:
+  UsageSampler();
+  ~UsageSampler();
+  UsageSampler(const UsageSampler&) = delete;
+  UsageSampler& operator=(const UsageSampler&) = delete;
+
+  /// Rounds between two listings of /proc (a process an app starts is counted from the next one),
+  /// and between two CPU reads of a process that was idle at its last one.
+  static constexpr int kSlowRounds = 5;
+
+  /// One round: the usage of each root's tree, in the order of `roots`.
+  std::vector<TreeUsage> sample(const std::vector<TreeRoot>& roots);
+
+  /// How many processes are being followed (with an open stat file).
+  std::size_t followed() const { return ours_.size(); }
+
+ private:
+  struct Followed {
+    int stat_fd = -1;   // /proc/<pid>/stat, kept open
+    int statm_fd = -1;  // /proc/<pid>/statm, opened once memory is watched
+    ProcEntry entry;    // as of the last stat read
+    std::uint64_t rss_bytes = 0;
+    CpuMeter cpu;       // over the interval between its last two stat reads
+    bool idle = false;  // no CPU used between its last two stat reads
+    bool memory_watched = false;  // its tree is under a memory limit
+    std::string unit;   // read from its environment when pmd adopted it
+  };
+
+  enum class Read { kNothing, kMemory, kAll };
+  static void close_files(Followed& f);
+  /// Re-reads a followed process; false when it is gone.
+  bool refresh(pid_t pid, Followed& f, Read what, std::chrono::steady_clock::time_point now);
+  void refresh_followed();
+  void follow(pid_t pid);
+  void discover_new();
+
+  pid_t self_;
+  std::unordered_map<pid_t, Followed> ours_;
+  std::unordered_set<pid_t> foreign_;  // pids seen and found not ours: never read again
+  std::uint64_t round_ = 0;
+};
+
+}  // namespace pmd

@@ -1,0 +1,409 @@
+// Instance: the I/O shell of the instance table. Events come in through handle(); every action
+// the table answers with is carried out in perform(); every change of the status `list` shows is
+// recorded by record(), which logs it and keeps it for `describe`.
+#include "supervise/instance.h"
+#include "loop/detached.h"
+
+#include "logs/line_splitter.h"
+#include "process/node_ipc_channel.h"
+#include "signals.h"
+#include "units.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <array>
+
+namespace pmd {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+using std::chrono::milliseconds;
+using lifecycle::Action;
+using lifecycle::Event;
+using lifecycle::Phase;
+
+namespace {
+
+constexpr std::size_t kKeptTransitions = 32;
+
+}  // namespace
+
+// The read ends of one launch's stdout and stderr. A relaunch gets new pipes; events from old
+// ones are recognised by their generation and ignored.
+struct Instance::OutputPipes {
+  OutputPipes(asio::io_context& io, int out_fd, int err_fd, std::uint64_t gen)
+      : out(io, out_fd), err(io, err_fd), generation(gen) {}
+  asio::posix::stream_descriptor out, err;
+  LineSplitter out_lines, err_lines;
+  int open = 2;
+  std::uint64_t generation;
+};
+
+Instance::Instance(asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app, InstanceIdentity who)
+    : io_(io), ops_(std::move(ops)), app_(std::move(app)), who_(who), timer_(ops_->make_timer()), changed_(io) {}
+
+Instance::~Instance() {
+  if (tree_.main > 0) {
+    ops_->forget(tree_.main);
+    ops_->signal(tree_, SIGKILL);
+  }
+}
+
+// ---- the shell: events in, actions out ----
+
+void Instance::handle(Event first, std::string note) {
+  std::deque<std::pair<Event, std::string>> events;
+  events.emplace_back(first, std::move(note));
+  while (!events.empty()) {
+    auto [event, text] = std::move(events.front());
+    events.pop_front();
+    const lifecycle::Step step = lifecycle::transition(phase_, event);
+    if (step.ignored) {
+      spdlog::debug("app {} [id {}] {}: {} ignored", app_->spec.name, who_.id, lifecycle::phase_name(phase_),
+                    lifecycle::event_name(event));
+      continue;
+    }
+    phase_ = step.next;
+    for (Action action : step.actions)
+      if (action != Action::kNone)
+        if (auto answer = perform(action)) events.push_back(std::move(*answer));
+    if (!lifecycle::is_transient(phase_)) record(event, text);
+    changed_.notify_all();
+  }
+}
+
+void Instance::record(Event event, const std::string& note) {
+  const InstanceState to = state();
+  // A stopped instance says why it was asked to stop, then how its process ended.
+  std::string reason = note;
+  if (phase_ == Phase::kStopped && (event == Event::kExited || event == Event::kOutputClosed)) {
+    const policy::ExitStatus exit = last_exit_.value_or(policy::ExitStatus{});
+    reason = status_reason_ + "; " +
+             (killed_ ? "killed with SIGKILL after kill_timeout " + units::format_duration(app_->spec.kill_timeout)
+                      : "exited with " + exit.describe());
+  }
+  // Without a word to say (a process that exits before its pipes are read, SIGKILL on the way)
+  // the status line stays as it was.
+  if (reason.empty()) return;
+  if (to != status_ || reason != status_reason_) {
+    transitions_.push_back({std::chrono::system_clock::now(), status_, to, reason});
+    if (transitions_.size() > kKeptTransitions) transitions_.pop_front();
+    spdlog::info("app {} [id {}] {} -> {}: {}", app_->spec.name, who_.id, state_name(status_), state_name(to), reason);
+  }
+  status_ = to;
+  status_reason_ = reason;
+}
+
+Instance::Answer Instance::perform(Action action) {
+  const AppSpec& spec = app_->spec;
+  switch (action) {
+    case Action::kNone: break;
+    case Action::kSpawn: return spawn();
+    case Action::kSignalStop:
+      // shutdown_with_message: the app is asked over its IPC channel, as PM2 does (for apps
+      // where signals are awkward); kill_timeout still bounds it.
+      if (!(spec.shutdown_with_message && ipc_ && ipc_->send("shutdown"))) ops_->signal(tree_, spec.kill_signal);
+      break;
+    case Action::kSignalLeftovers: ops_->signal(tree_, spec.kill_signal); break;
+    case Action::kKillTree:
+      spdlog::warn("app {} [id {}] still running {} after {}; sending SIGKILL to its process tree", spec.name, who_.id,
+                   units::format_duration(spec.kill_timeout), signal_name(spec.kill_signal));
+      killed_ = true;
+      ops_->signal(tree_, SIGKILL);
+      break;
+    case Action::kArmReadyDeadline: arm(Event::kReadyDeadline, readiness_.deadline); break;
+    case Action::kArmKillDeadline: arm(Event::kKillDeadline, spec.kill_timeout); break;
+    case Action::kArmDrainDeadline: arm(Event::kDrainDeadline, kDrainDeadline); break;
+    case Action::kArmRestartDelay: arm(Event::kRestartDelay, restart_delay_); break;
+    case Action::kCancelTimer: timer_->cancel(); break;
+    case Action::kCloseOutput:
+      // Something outside our reach (a process that left the group and the tree) still holds the
+      // output pipes: stop waiting for their EOF. The readers end, and say so (kOutputClosed).
+      spdlog::warn("app {} [id {}] output pipes still open {} after SIGKILL; closing them", spec.name, who_.id,
+                   units::format_duration(kDrainDeadline));
+      if (pipes_) {
+        boost::system::error_code ignored;
+        pipes_->out.close(ignored);
+        pipes_->err.close(ignored);
+      }
+      break;
+    case Action::kCleanUp: clean_up(); break;
+    case Action::kCountRestart: ++restarts_; break;
+    case Action::kCountMemoryRestart: ++memory_restarts_; break;
+    case Action::kConsultPolicy: return consult_policy();
+  }
+  return std::nullopt;
+}
+
+Instance::Answer Instance::spawn() {
+  const AppSpec& spec = app_->spec;
+  auto socket = app_->socket_for(who_.number);
+  // A slot socket that cannot be bound fails the launch like an exec that cannot happen.
+  auto launched = std::holds_alternative<std::string>(socket)
+                      ? std::variant<LaunchedProcess, std::string>(std::get<std::string>(socket))
+                      : ops_->launch(spec, who_, std::get<ClusterSocket>(socket));
+  if (auto* error = std::get_if<std::string>(&launched)) {
+    spawn_error_ = *error;
+    crash_ = Crash{policy::ExitStatus{false, 127, 0}, milliseconds(0), *error};
+    return std::pair{Event::kSpawnFailed, *error};
+  }
+  auto& p = std::get<LaunchedProcess>(launched);
+  ++generation_;
+  tree_ = ProcessTree{p.pid, p.pid, p.cgroup, p.unit, {}};
+  killed_ = false;
+  pipes_ = std::make_shared<OutputPipes>(io_, p.stdout_fd, p.stderr_fd, generation_);
+  std::weak_ptr<Instance> weak = weak_from_this();
+  // A reader that fails counts its pipe as closed, or the launch could never finish.
+  for (const bool is_stderr : {false, true})
+    asio::co_spawn(io_, read_pipe(pipes_, is_stderr),
+                   logged("app " + spec.name + " [id " + std::to_string(who_.id) + "] reading its output", [weak, gen = generation_] {
+                     if (auto self = weak.lock()) self->on_pipe_closed(gen);
+                   }));
+  ops_->watch_exit(p.pid, [weak](int status) {
+    if (auto self = weak.lock()) self->on_exit(status);
+  });
+  if (ipc_) ipc_->close();
+  ipc_ = p.ipc;
+  if (ipc_) {
+    ipc_->start([weak, gen = generation_](const json& message) {
+      if (auto self = weak.lock()) self->on_ipc_message(gen, message);
+    });
+  }
+  started_at_ = std::chrono::steady_clock::now();
+  started_wall_ = std::chrono::system_clock::now();
+  cpu_ticks_ = 0;
+  processes_ = 0;
+  cpu_percent_ = 0;
+  memory_bytes_ = 0;
+  // A Node app in cluster mode shares its socket through the preload even when the port is
+  // only learned from its listen() call.
+  const bool shares = app_->has_socket() || (p.node && spec.exec_mode == "cluster");
+  readiness_ = policy::plan_readiness(spec, shares, p.node_preload);
+  ready_timed_out_ = false;
+  ready_how_.clear();
+  const std::string started = launch_reason_ + " (pid " + std::to_string(p.pid) + ")";
+  if (readiness_.signal == policy::ReadySignal::kAtLaunch) {
+    ready_how_ = "online once started";
+    return std::pair{Event::kSpawnedReady, started};
+  }
+  return std::pair{Event::kSpawned, started + "; waiting for " + policy::awaited_signal_name(readiness_.signal)};
+}
+
+void Instance::clean_up() {
+  timer_->cancel();
+  // Whatever is left in the group, or escaped it, no longer holds our pipes but still belongs to
+  // the app: nothing of this launch outlives it (a crash does not leave a daemonized child).
+  ops_->signal(tree_, SIGKILL);
+  ops_->release(tree_);
+  pipes_.reset();
+  if (ipc_) ipc_->close();
+  ipc_.reset();
+  crash_ = Crash{last_exit_.value_or(policy::ExitStatus{}),
+                 std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_), {}};
+  cpu_percent_ = 0;
+  memory_bytes_ = 0;
+}
+
+Instance::Answer Instance::consult_policy() {
+  const auto& s = app_->spec;
+  policy::RestartSettings settings{s.autorestart, s.max_restarts, s.min_uptime, s.restart_delay,
+                                   s.exp_backoff_restart_delay, s.stop_exit_codes};
+  auto decision = policy::decide_after_exit(settings, crash_.exit, crash_.uptime, history_);
+  history_ = decision.history;
+  restart_delay_ = decision.delay;
+  std::string reason = crash_.extra.empty() ? decision.reason : crash_.extra + "; " + decision.reason;
+  launch_reason_ = "restarted after crash";
+  switch (decision.action) {
+    case policy::Action::kRestart: return std::pair{Event::kPolicyRestart, reason};
+    case policy::Action::kStop: return std::pair{Event::kPolicyStop, reason};
+    case policy::Action::kGiveUp: return std::pair{Event::kPolicyGiveUp, reason};
+  }
+  return std::pair{Event::kPolicyGiveUp, reason};
+}
+
+void Instance::arm(Event deadline, milliseconds after) {
+  std::weak_ptr<Instance> weak = weak_from_this();
+  timer_->arm(after, [weak, deadline] {
+    if (auto self = weak.lock()) self->on_deadline(deadline);
+  });
+}
+
+void Instance::on_deadline(Event deadline) {
+  if (deadline != Event::kReadyDeadline || !accepts(deadline)) return handle(deadline);
+  const std::string pid = " (pid " + std::to_string(tree_.main) + ")";
+  if (readiness_.deadline_means_ready) {
+    ready_how_ = "up " + units::format_duration(readiness_.deadline) + " (min_uptime) without exiting";
+    handle(deadline, ready_how_ + pid);
+    return;
+  }
+  // PM2 treats an app that stays silent as online after listen_timeout; so does pmd, but a
+  // reload does not take this for readiness.
+  ready_timed_out_ = true;
+  ready_how_ = "no ready signal within listen_timeout";
+  handle(deadline, "no " + policy::awaited_signal_name(readiness_.signal) + " within listen_timeout " +
+                       units::format_duration(readiness_.deadline) + "; treated as online" + pid);
+}
+
+void Instance::on_exit(int wait_status) {
+  tree_.main = -1;
+  last_exit_ = policy::ExitStatus::from_wait_status(wait_status);
+  last_exit_at_ = std::chrono::system_clock::now();
+  // The main process is gone; if something of its tree still holds the output, the table stops
+  // the leftovers and bounds the wait for EOF.
+  if (pipes_ && pipes_->open > 0) handle(Event::kExitedOutputOpen);
+  else handle(Event::kExited);
+}
+
+void Instance::on_pipe_closed(std::uint64_t generation) {
+  if (!pipes_ || generation != generation_) return;
+  if (--pipes_->open == 0 && tree_.main <= 0) handle(Event::kOutputClosed);
+}
+
+// ---- the requests ----
+
+std::string Instance::launch(const std::string& reason) {
+  launch_reason_ = reason;
+  spawn_error_.clear();
+  handle(Event::kStart, reason);
+  return spawn_error_;
+}
+
+void Instance::request_stop(const std::string& reason) { handle(Event::kStop, reason); }
+
+void Instance::restart_for(const std::string& reason) {
+  if (!accepts(Event::kRestartFor)) return;  // already going down or between runs
+  launch_reason_ = "restarted: " + reason;
+  handle(Event::kRestartFor, "restarting: " + reason);
+}
+
+void Instance::notify_ready(const std::string& how) {
+  if (readiness_.signal != policy::ReadySignal::kAtLaunch) become_ready(how);
+}
+
+void Instance::become_ready(const std::string& how) {
+  if (!accepts(Event::kReady)) return;
+  auto after = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_);
+  ready_how_ = how + " after " + units::format_duration(after);
+  handle(Event::kReady, ready_how_ + " (pid " + std::to_string(tree_.main) + ")");
+}
+
+asio::awaitable<std::string> Instance::wait_ready() {
+  auto keep_alive = shared_from_this();
+  while (state() == InstanceState::kLaunching) co_await changed_.wait();
+  if (state() == InstanceState::kOnline && !ready_timed_out_) co_return std::string{};
+  if (state() == InstanceState::kOnline)
+    co_return "it did not signal readiness (" + policy::awaited_signal_name(readiness_.signal) + ") within listen_timeout " +
+        units::format_duration(readiness_.deadline);
+  if (last_exit_ && !is_running()) co_return "it exited with " + last_exit_->describe() + " before it was ready";
+  co_return "it is " + std::string(state_name(state())) + " (" + status_reason_ + ")";
+}
+
+asio::awaitable<void> Instance::wait_until_down() {
+  auto keep_alive = shared_from_this();
+  while (state() != InstanceState::kStopped && state() != InstanceState::kErrored) co_await changed_.wait();
+}
+
+void Instance::continue_counters_of(const Instance& replaced, bool for_memory) {
+  restarts_ = replaced.restarts_ + 1;
+  memory_restarts_ = replaced.memory_restarts_ + (for_memory ? 1 : 0);
+}
+
+void Instance::reset_restart_history() {
+  history_ = {};
+  ++restarts_;
+}
+
+void Instance::record_usage(double cpu_percent, std::uint64_t cpu_ticks, std::uint64_t rss_bytes, int processes) {
+  cpu_percent_ = cpu_percent;
+  cpu_ticks_ = cpu_ticks;
+  memory_bytes_ = rss_bytes;
+  processes_ = processes;
+}
+
+// ---- the process's own channels: IPC messages and output ----
+
+void Instance::on_ipc_message(std::uint64_t generation, const json& message) {
+  if (generation != generation_) return;
+  // process.send('ready'), as PM2's wait_ready expects it.
+  if (message == "ready" && readiness_.signal == policy::ReadySignal::kMessage) become_ready("said ready (process.send)");
+  // An app's messages are its own business: anything of another shape is ignored.
+  const json* kind = message.is_object() && message.contains("pmd") ? &message["pmd"] : nullptr;
+  if (kind && *kind == "listen") answer_listen_request(message);
+  // pmd's preload: the app took the shared socket.
+  if (kind && *kind == "listening" && readiness_.signal == policy::ReadySignal::kListen)
+    become_ready("listening on the shared socket");
+}
+
+void Instance::answer_listen_request(const json& request) {
+  ListenAddress wanted;
+  const json& port = request.contains("port") ? request["port"] : json();
+  wanted.port = port.is_number_integer() && port.get<std::int64_t>() > 0 && port.get<std::int64_t>() <= 65535
+                    ? port.get<int>()
+                    : -1;
+  if (request.contains("host") && request["host"].is_string()) wanted.host = request["host"].get<std::string>();
+  if (wanted.host == "localhost") wanted.host = "127.0.0.1";
+  if (wanted.host == "::" || wanted.host == "0.0.0.0") wanted.host.clear();
+  if (!ipc_) return;
+  json reply = {{"cmd", "NODE_PMD_SOCKET"}, {"port", wanted.port}};
+  if (wanted.port <= 0 || wanted.port > 65535) {
+    reply["error"] = "not a port pmd can share";
+    ipc_->send(reply);
+    return;
+  }
+  if (!app_->has_socket() && app_->listener.address.port == 0) {
+    if (auto error = app_->learn_address(wanted); !error.empty()) {
+      spdlog::warn("app {} [id {}] asked to share {}: {}", app_->spec.name, who_.id, wanted.describe(), error);
+      reply["error"] = error;
+      ipc_->send(reply);
+      return;
+    }
+    spdlog::info("app {} listens on {}: pmd bound it and shares it among the instances", app_->spec.name, wanted.describe());
+  }
+  if (!(app_->listener.address == wanted)) {
+    // One shared address per app; a second server (an admin port) binds its own as usual.
+    reply["error"] = "pmd shares one address per app (" + app_->listener.address.describe() + ")";
+    ipc_->send(reply);
+    return;
+  }
+  auto slot = app_->socket_for(who_.number);
+  const int fd = std::holds_alternative<ClusterSocket>(slot) ? std::get<ClusterSocket>(slot).fd : -1;
+  if (fd < 0) {
+    reply["error"] = std::holds_alternative<std::string>(slot) ? std::get<std::string>(slot) : "no socket";
+    ipc_->send(reply);
+    return;
+  }
+  // Node adopts a received handle without making it non-blocking (libuv 1.44, Debian's Node 18),
+  // and a blocking accept() would then stall its event loop after the first connection. The
+  // flag belongs to the socket all instances share; Node sets it anyway on the other paths.
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  ipc_->send_handle(reply, fd);
+}
+
+
+asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr) {
+  auto self = shared_from_this();
+  auto& stream = is_stderr ? pipes->err : pipes->out;
+  auto& lines = is_stderr ? pipes->err_lines : pipes->out_lines;
+  auto write = [&](std::string_view line, bool continues) { app_->log.write_line(who_.id, who_.number, is_stderr, line, continues); };
+  std::array<char, 16 * 1024> buf;
+  for (;;) {
+    boost::system::error_code ec;
+    std::size_t n = co_await stream.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (n > 0) lines.feed(std::string_view(buf.data(), n), write);
+    if (ec) break;
+  }
+  lines.finish(write);
+  on_pipe_closed(pipes->generation);
+}
+
+
+}  // namespace pmd

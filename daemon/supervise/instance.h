@@ -1,0 +1,173 @@
+// One supervised process of an app: the I/O shell around the instance table (instance_table.h).
+// It turns what happens (a request, an exit, EOF on the output, a timer) into events, and carries
+// out the actions the table answers with through ProcessOps. An instance is finished only when
+// its process is reaped AND its stdout and stderr reached EOF (or a drain deadline passed), so
+// the last lines of a crash are always in the log.
+#pragma once
+
+#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
+
+#include "supervise/app_runtime.h"
+#include "loop/async_event.h"
+#include "supervise/instance_table.h"
+#include "process/process_ops.h"
+#include "supervise/readiness.h"
+#include "supervise/restart_policy.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace pmd {
+
+class NodeIpcChannel;
+
+struct Transition {
+  std::chrono::system_clock::time_point at;
+  InstanceState from, to;
+  std::string reason;
+};
+
+class Instance : public std::enable_shared_from_this<Instance> {
+ public:
+  /// Grace given to leftover processes holding the output pipes after SIGKILL.
+  static constexpr std::chrono::milliseconds kDrainDeadline{1000};
+
+  /// `ops` is shared: an instance may outlive its supervisor in a coroutine frame at shutdown.
+  Instance(boost::asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app, InstanceIdentity who);
+  ~Instance();
+  Instance(const Instance&) = delete;
+  Instance& operator=(const Instance&) = delete;
+
+  /// Starts the process now (from stopped, errored or waiting restart; a start asked while it
+  /// stops runs it again once it is down). Returns an error sentence if it could not be exec'd;
+  /// the instance is then errored.
+  std::string launch(const std::string& reason);
+
+  /// Asks the process tree to stop: kill_signal to the group (or the 'shutdown' message with
+  /// shutdown_with_message), SIGKILL after kill_timeout. A stop wins over a restart under way.
+  void request_stop(const std::string& reason);
+
+  /// The process said it is ready (READY=1 on NOTIFY_SOCKET, matched by pid): `launching` ends.
+  void notify_ready(const std::string& how);
+
+  /// Waits while the instance is `launching`. Empty when it became ready by its awaited signal;
+  /// otherwise why not (it exited, it was stopped, or the deadline passed without the signal).
+  boost::asio::awaitable<std::string> wait_ready();
+
+  /// Takes over the counters of the instance this one replaces (a reload is a restart).
+  void continue_counters_of(const Instance& replaced, bool for_memory);
+  /// How the current launch became ready ("listening on the shared socket after 80ms").
+  const std::string& readiness_note() const { return ready_how_; }
+  /// Kept for `describe` after a reload failed on this instance's slot.
+  void set_reload_error(std::string text) { reload_error_ = std::move(text); }
+
+  /// Waits until the instance is stopped or errored (after request_stop).
+  boost::asio::awaitable<void> wait_until_down();
+
+  /// Replaces a running process gracefully (stop, then start again) for `reason`, e.g. a memory
+  /// limit. Counted apart from crashes: it does not consume max_restarts.
+  void restart_for(const std::string& reason);
+
+  /// Forgets the restart history (a person restarted it) and counts a restart.
+  void reset_restart_history();
+
+  /// Records a CPU/memory sample for the instance's process tree.
+  void record_usage(double cpu_percent, std::uint64_t cpu_ticks, std::uint64_t rss_bytes, int processes);
+
+  InstanceState state() const { return lifecycle::status_of(phase_); }
+  lifecycle::Phase phase() const { return phase_; }
+  bool is_running() const { return tree_.main > 0; }
+  pid_t pid() const { return tree_.main; }
+  /// This launch's PMD_UNIT marker (inherited by everything it starts).
+  const std::string& unit() const { return tree_.unit; }
+  const InstanceIdentity& identity() const { return who_; }
+  const AppRuntime& app() const { return *app_; }
+  int restarts() const { return restarts_; }
+  int memory_restarts() const { return memory_restarts_; }
+
+  /// The row `list` shows, and with `detailed` everything `describe` shows (instance_view.cpp).
+  nlohmann::json view(bool detailed) const;
+
+ private:
+  using Event = lifecycle::Event;
+  using Action = lifecycle::Action;
+  using Answer = std::optional<std::pair<Event, std::string>>;
+  struct OutputPipes;
+  /// What the restart policy is asked about after a launch ended by itself.
+  struct Crash {
+    policy::ExitStatus exit;
+    std::chrono::milliseconds uptime{0};
+    std::string extra;  // why, when it never ran (a failed exec)
+  };
+
+  /// Whether the table gives `event` a meaning in the current phase.
+  bool accepts(Event event) const { return !lifecycle::transition(phase_, event).ignored; }
+  /// Feeds `event` (with `note`, the reason shown if it changes the status) to the table and
+  /// carries out its actions, and the events those answer with, in order.
+  void handle(Event event, std::string note = {});
+  Answer perform(Action action);
+  Answer spawn();
+  Answer consult_policy();
+  void clean_up();
+  void record(Event event, const std::string& note);
+  void arm(Event deadline, std::chrono::milliseconds after);
+  void on_deadline(Event deadline);
+  void on_exit(int wait_status);
+  void on_pipe_closed(std::uint64_t generation);
+  void on_ipc_message(std::uint64_t generation, const nlohmann::json& message);
+  void become_ready(const std::string& how);
+  /// The preload asks for a shared socket for the address the app listens on (no port was known
+  /// before the app ran): bind it once for the whole app, or hand over the one already bound.
+  void answer_listen_request(const nlohmann::json& request);
+  boost::asio::awaitable<void> read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr);
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<ProcessOps> ops_;
+  std::shared_ptr<AppRuntime> app_;
+  InstanceIdentity who_;
+
+  lifecycle::Phase phase_ = lifecycle::Phase::kStopped;
+  ProcessTree tree_;
+  std::uint64_t generation_ = 0;  // bumps at each launch; stale pipe and IPC events are ignored
+  std::shared_ptr<OutputPipes> pipes_;
+  std::shared_ptr<NodeIpcChannel> ipc_;  // Node apps: the channel of the current launch
+  std::unique_ptr<DeadlineTimer> timer_;
+  AsyncEvent changed_;
+
+  std::string launch_reason_;  // what the next spawn is for ("restarted after crash")
+  std::string spawn_error_;    // why the last spawn failed
+  bool killed_ = false;        // SIGKILL was sent to this launch's tree
+  Crash crash_;
+  std::chrono::milliseconds restart_delay_{0};
+
+  policy::ReadinessPlan readiness_;
+  bool ready_timed_out_ = false;  // the deadline passed without the awaited signal
+  std::string ready_how_;         // how the current launch became ready
+  std::string reload_error_;
+
+  std::chrono::steady_clock::time_point started_at_{};
+  std::chrono::system_clock::time_point started_wall_{};
+  int restarts_ = 0;
+  int memory_restarts_ = 0;
+  policy::RestartHistory history_;
+  std::optional<policy::ExitStatus> last_exit_;
+  std::chrono::system_clock::time_point last_exit_at_{};
+  InstanceState status_ = InstanceState::kStopped;  // as last recorded
+  std::string status_reason_;
+  std::deque<Transition> transitions_;
+
+  double cpu_percent_ = 0;
+  std::uint64_t memory_bytes_ = 0;
+  int processes_ = 0;            // in the tree at the last sample
+  std::uint64_t cpu_ticks_ = 0;  // the tree's CPU time at the last sample
+};
+
+}  // namespace pmd

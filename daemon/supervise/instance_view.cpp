@@ -1,0 +1,80 @@
+// Instance::view: what `list` and `describe` show of an instance, apart from the state machine.
+#include "supervise/instance.h"
+
+#include "app_normalizer.h"
+#include "process/proc_table.h"
+#include "signals.h"
+
+namespace pmd {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+namespace {
+
+long long unix_ms(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+json Instance::view(bool detailed) const {
+  const auto& s = app_->spec;
+  const bool running = is_running();
+  auto uptime = running ? std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_).count() : 0;
+  json v = {
+      {"id", who_.id},
+      {"name", s.name},
+      {"instance", who_.number},
+      {"mode", app_->spec.exec_mode == "cluster" ? "cluster" : "fork"},
+      {"pid", running ? json(tree_.main) : json(nullptr)},
+      {"status", state_name(state())},
+      {"restarts", restarts_},
+      {"unstable_restarts", history_.unstable_restarts},
+      {"memory_restarts", memory_restarts_},
+      {"uptime_ms", uptime},
+      {"cpu", cpu_percent_},
+      {"memory", memory_bytes_},
+      {"processes", processes_},
+      {"memory_limit", s.max_memory_restart},
+      {"cpu_seconds", cpu_seconds(cpu_ticks_)},
+  };
+  if (!detailed) return v;
+  v["reason"] = status_reason_;
+  v["phase"] = lifecycle::phase_name(phase_);
+  if (!reload_error_.empty()) v["last_reload_error"] = reload_error_;
+  v["readiness"] = {{"awaits", policy::awaited_signal_name(readiness_.signal)},
+                    {"became_ready", ready_how_.empty() ? json(nullptr) : json(ready_how_)}};
+  v["created_at"] = unix_ms(app_->created_at);
+  v["started_at"] = started_wall_.time_since_epoch().count() ? json(unix_ms(started_wall_)) : json(nullptr);
+  if (last_exit_) {
+    v["last_exit"] = {{"code", last_exit_->signaled ? json(nullptr) : json(last_exit_->code)},
+                      {"signal", last_exit_->signaled ? json(signal_name(last_exit_->signal)) : json(nullptr)},
+                      {"at", unix_ms(last_exit_at_)}};
+  } else {
+    v["last_exit"] = nullptr;
+  }
+  v["script"] = s.script;
+  v["args"] = s.args;
+  v["interpreter"] = s.interpreter.empty() ? "none" : s.interpreter;
+  v["interpreter_args"] = s.interpreter_args;
+  v["exec"] = s.argv();
+  v["cwd"] = s.cwd;
+  v["cgroup"] = tree_.cgroup.empty() ? json(nullptr) : json(tree_.cgroup);
+  v["out_file"] = app_->log.out_path(who_.id);
+  v["error_file"] = app_->log.err_path(who_.id);
+  if (auto error = app_->log.error(); !error.empty()) v["log_error"] = error;
+  v["env"] = s.env;
+  // The same normalized view `pmctl config` prints, so both read alike.
+  json settings = config::config_view(s);
+  for (const char* shown_elsewhere : {"name", "script", "args", "interpreter", "interpreter_args", "cwd", "env"})
+    settings.erase(shown_elsewhere);
+  v["settings"] = settings;
+  json history = json::array();
+  for (const auto& t : transitions_)
+    history.push_back({{"at", unix_ms(t.at)}, {"from", state_name(t.from)}, {"to", state_name(t.to)}, {"reason", t.reason}});
+  v["transitions"] = history;
+  return v;
+}
+
+}  // namespace pmd

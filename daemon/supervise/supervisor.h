@@ -1,0 +1,184 @@
+// The registry of apps and their instances. The verbs of the protocol (start, stop, restart,
+// delete, list, describe) land here and are carried out on the instances' state machines.
+#pragma once
+
+#include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
+
+#include "app_spec.h"
+#include "store/dump_format.h"
+#include "process/child_reaper.h"
+#include "supervise/instance.h"
+#include "logs/log_hub.h"
+#include "process/process_ops.h"
+#include "paths.h"
+#include "process/notify_socket.h"
+#include "rpc/rpc_connection.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pmd {
+
+/// Receives one line per step of a reload or scale, as it happens.
+using Progress = std::function<void(const std::string& line)>;
+
+/// How `apply` treats an existing app: restart (stop all, start all) or reload (rolling).
+enum class ApplyMode { kIfChanged, kRestart, kReload };
+
+class Supervisor {
+ public:
+  /// Supervises real processes, reaped by `reaper`.
+  Supervisor(boost::asio::io_context& io, ChildReaper& reaper, HomePaths paths);
+  /// Supervises through `ops` (tests give a fake).
+  Supervisor(boost::asio::io_context& io, HomePaths paths, std::shared_ptr<ProcessOps> ops);
+
+  /// Registers the app and launches its instances (`launch` false: registers them stopped). If
+  /// the first launch fails, nothing stays registered and the error names the reason
+  /// (rpc::Error kSpawnFailed).
+  nlohmann::json start(AppSpec spec, bool launch = true);
+  /// PM2's startOrReload for one app of an ecosystem file: a new app is started; an existing one
+  /// whose spec changed (or any, with `force`) gets the new spec and is restarted, with its
+  /// instance count adjusted; an unchanged running one is left alone. `update_env` also replaces
+  /// the environment inherited from the shell.
+  boost::asio::awaitable<nlohmann::json> apply(AppSpec spec, ApplyMode mode, bool update_env, Progress progress = {});
+  /// Starts again the stopped or errored instances of an existing target (`pmctl start api`).
+  boost::asio::awaitable<nlohmann::json> start_existing(const std::string& target);
+  boost::asio::awaitable<nlohmann::json> stop(const std::string& target);
+  /// Stops and relaunches; with `new_base_env` the apps get that environment (--update-env).
+  boost::asio::awaitable<nlohmann::json> restart(const std::string& target, const std::optional<Env>& new_base_env);
+  boost::asio::awaitable<nlohmann::json> remove(const std::string& target);
+
+  /// Rolling reload of `target`, `parallel` instances at a time. Cluster apps: each replacement
+  /// starts next to the instance it replaces and only once it is ready is the old one stopped;
+  /// a replacement that exits or is not ready within listen_timeout is stopped and the reload
+  /// aborts (rpc::Error kReloadAborted) with the old instances serving. Fork-mode apps cannot
+  /// share a port, so their instances are restarted one after another, each waited on until ready.
+  boost::asio::awaitable<nlohmann::json> reload(const std::string& target, int parallel, const std::optional<Env>& new_base_env,
+                                                Progress progress);
+  /// Sets the number of instances of app `name`: "4", "+2" or "-1". New instances take the
+  /// lowest free numbers and are waited on until ready; scaling down stops the highest numbers.
+  boost::asio::awaitable<nlohmann::json> scale(const std::string& name, const std::string& how, Progress progress);
+  boost::asio::awaitable<void> stop_all();
+
+  /// Every app as `pmctl save` records it, in creation order: spec, instance count, and whether
+  /// it should run (any instance not stopped by request).
+  std::vector<DumpEntry> snapshot() const;
+  /// Brings saved apps back: running ones are started and waited on, stopped ones registered
+  /// stopped; an app whose name is taken is left as it is. One row per entry: {name, action,
+  /// error?} with action "started", "registered stopped", "already present" or "failed".
+  boost::asio::awaitable<nlohmann::json> restore(std::vector<DumpEntry> entries);
+  bool empty() const { return apps_.empty(); }
+
+  nlohmann::json list() const;
+  /// The `list` rows of `target`'s instances.
+  nlohmann::json describe_list(const std::string& target) const { return views(resolve(target)); }
+  /// Waits until every instance of `name` is past `launching`.
+  boost::asio::awaitable<void> wait_ready(const std::string& name);
+  nlohmann::json describe(const std::string& target) const;
+
+  /// The recent lines of `target` (oldest first, across apps by time), and with `follow` every
+  /// new line after them as `log` notifications on `connection` until it closes. A follower too
+  /// slow for the stream gets a `log.missed` notification counting what it lost.
+  nlohmann::json logs(const std::string& target, std::size_t lines, bool follow,
+                      const std::shared_ptr<RpcConnection>& connection);
+  /// Empties the log files (and tails) of `target`'s apps.
+  nlohmann::json flush_logs(const std::string& target);
+  /// Every line of every app, current and started later, also goes to `echo` (`pmd run` prints
+  /// them on its own stdout and stderr).
+  using LogEcho = LogHub::Echo;
+  void echo_logs(LogEcho echo);
+  /// Reopens every log file (after an external logrotate moved them).
+  void reopen_logs();
+  /// Retries log files that failed, and offers paused log followers to take lines again.
+  void retry_logs();
+
+  /// Instances with a process, for the monitor to measure.
+  std::vector<std::shared_ptr<Instance>> running_instances() const;
+  /// The monitor found `inst` over its memory limit: replaced without downtime in cluster mode,
+  /// restarted in fork mode; left to the next sample while its app is reloading or scaling.
+  void restart_for_memory(const std::shared_ptr<Instance>& inst, const std::string& reason);
+  /// Periodic housekeeping of the process layer (cgroups to remove).
+  void sweep();
+
+ private:
+  struct App {
+    std::shared_ptr<AppRuntime> runtime;
+    std::vector<std::shared_ptr<Instance>> instances;  // one per instance number
+    std::vector<std::shared_ptr<Instance>> incoming;   // replacements not yet ready
+    std::vector<std::shared_ptr<Instance>> retiring;   // replaced, still draining
+    std::uint64_t epoch = 0;  // renewed when a verb changes the app under a reload's feet
+    bool busy = false;        // a reload or scale is under way
+  };
+
+  /// Marks the app busy for the scope of a reload or scale (throws kAppBusy if it already is).
+  class BusyGuard {
+   public:
+    BusyGuard(Supervisor& sup, std::string name);
+    ~BusyGuard();
+    BusyGuard(const BusyGuard&) = delete;
+    BusyGuard& operator=(const BusyGuard&) = delete;
+
+   private:
+    Supervisor& sup_;
+    std::string name_;
+  };
+  /// A replacement started next to `old` (nullptr: a stopped slot started in place).
+  struct Swap {
+    std::shared_ptr<Instance> old, fresh;
+    pid_t fresh_pid = -1;
+    std::string error;
+  };
+
+  std::shared_ptr<Instance> make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who);
+  void on_notify(pid_t sender, const std::map<std::string, std::string>& fields);
+  /// Cluster apps: replacements for the instances numbered `batch` start next to them; each
+  /// ready one takes its slot and the old one drains. Empty on success, else the first failure.
+  boost::asio::awaitable<std::string> replace_batch(const std::string& name, const std::vector<int>& batch,
+                                                    std::uint64_t epoch, const std::string& reason, const Progress& progress);
+  /// Fork-mode apps: the instances numbered `batch` stop, start again, and are waited on.
+  boost::asio::awaitable<std::string> restart_batch(const std::string& name, const std::vector<int>& batch,
+                                                    std::uint64_t epoch, const std::string& reason, const Progress& progress);
+  /// Starts a replacement for `old` and registers it as incoming.
+  Swap start_replacement(App& app, const std::shared_ptr<Instance>& old, const std::string& reason);
+  /// Puts a ready replacement in its slot and asks the old instance to drain.
+  void swap_in(App& app, const Swap& swap, const std::string& reason, bool for_memory);
+  /// Reloads the instances of one app; throws kReloadAborted after the first failure.
+  boost::asio::awaitable<void> roll_app(const std::string& name, const std::vector<int>& numbers, int parallel,
+                                        const std::string& reason, const Progress& progress);
+  /// Starts or stops instances until app `name` has `wanted`; throws kSpawnFailed if some failed.
+  boost::asio::awaitable<void> set_instance_count(const std::string& name, int wanted, const Progress& progress);
+  /// Appends the app's replacements not yet ready and its instances still draining.
+  static void add_transients(const App& app, std::vector<std::shared_ptr<Instance>>& out);
+  /// Tells reloads in flight on these instances' apps that the ground moved (stop, delete...).
+  void interrupt_reloads(const std::vector<std::shared_ptr<Instance>>& instances);
+  boost::asio::awaitable<void> wait_retired(const std::string& name);
+  /// Cluster mode memory limit: replace the instance without downtime (fork mode: restart_for).
+  boost::asio::awaitable<void> replace_for_memory(std::string name, std::shared_ptr<Instance> inst, std::string reason);
+
+  /// "all", a numeric id, or an app name -> instances; throws rpc::Error(kAppNotFound) with a
+  /// suggestion when nothing matches.
+  std::vector<std::shared_ptr<Instance>> resolve(const std::string& target) const;
+  App* find_app(const std::string& name);
+  void resolve_log_paths(AppSpec& spec) const;
+  nlohmann::json views(const std::vector<std::shared_ptr<Instance>>& instances) const;
+  static boost::asio::awaitable<void> stop_and_wait(const std::vector<std::shared_ptr<Instance>>& instances,
+                                                    const std::string& reason);
+
+  boost::asio::io_context& io_;
+  HomePaths paths_;
+  NotifySocket notify_;
+  std::shared_ptr<ProcessOps> ops_;  // shared with the instances
+  std::vector<App> apps_;  // in creation order
+  LogHub log_hub_;
+  int next_id_ = 0;
+  std::uint64_t epoch_counter_ = 0;
+};
+
+}  // namespace pmd
