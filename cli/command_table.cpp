@@ -38,7 +38,8 @@ int for_each_target(Session& session, const std::string& method, const std::vect
     params["target"] = target;
     json result;
     if (int rc = session.call(method, params, result); rc != kExitOk) return rc;
-    for (const auto& v : result) std::cout << past_tense << " " << v.value("name", "") << " (id " << v.value("id", 0) << ")\n";
+    for (const auto& v : result)
+      std::cout << past_tense << " " << v.value("name", "") << " (id " << v.value("id", 0) << ")\n";
   }
   return kExitOk;
 }
@@ -49,8 +50,8 @@ void add_file_flags(CLI::App& cmd, CommandArgs& a) {
 }
 
 /// stop, restart, delete: targets, or an ecosystem file's apps.
-Command verb(std::string name, std::vector<std::string> aliases, std::string help, std::string past_tense, bool reapplies,
-             bool takes_update_env) {
+Command verb(std::string name, std::vector<std::string> aliases, std::string help, std::string past_tense,
+             bool reapplies, bool takes_update_env) {
   Command c{name, std::move(aliases), std::move(help), name, nullptr, nullptr};
   c.add_flags = [takes_update_env](CLI::App& cmd, CommandArgs& a) {
     cmd.add_option("target", a.targets, "app name, id, all, or an ecosystem file")->required();
@@ -159,7 +160,10 @@ void no_flags(CLI::App&, CommandArgs&) {}
 
 std::vector<Command> make_table() {
   std::vector<Command> t;
-  t.push_back({"start", {}, "start a script, a binary, an ecosystem file, or an existing app by name or id", "start",
+  t.push_back({"start",
+               {},
+               "start a script, a binary, an ecosystem file, or an existing app by name or id",
+               "start",
                [](CLI::App& cmd, CommandArgs& a) { add_start_flags(cmd, a.start, a.only, a.update_env); },
                [](CommandArgs& a) {
                  Session session(true);
@@ -167,27 +171,40 @@ std::vector<Command> make_table() {
                }});
   t.push_back(verb("stop", {}, "stop apps (kill signal, then SIGKILL after kill_timeout)", "stopped", false, false));
   t.push_back(verb("restart", {}, "restart apps", "restarted", true, true));
-  t.push_back({"reload", {}, "rolling zero-downtime reload: each replacement is ready before the old instance stops", "reload",
+  t.push_back({"reload",
+               {},
+               "rolling zero-downtime reload: each replacement is ready before the old instance stops",
+               "reload",
                [](CLI::App& cmd, CommandArgs& a) {
                  cmd.add_option("target", a.targets, "app name, id, all, or an ecosystem file")->required();
                  add_file_flags(cmd, a);
-                 cmd.add_option("--parallel", a.parallel, "instances replaced at a time (default 1)")->check(CLI::PositiveNumber);
+                 cmd.add_option("--parallel", a.parallel, "instances replaced at a time (default 1)")
+                     ->check(CLI::PositiveNumber);
                  cmd.add_flag("--update-env", a.update_env, "give the apps this shell's environment");
                },
                run_reload});
-  t.push_back({"scale", {}, "set the number of instances: 4, +2 or -1", "scale",
+  t.push_back({"scale",
+               {},
+               "set the number of instances: 4, +2 or -1",
+               "scale",
                [](CLI::App& cmd, CommandArgs& a) {
                  cmd.add_option("app", a.target, "app name or id")->required();
                  cmd.add_option("instances", a.count, "N, +N or -N")->required();
                },
                [](CommandArgs& a) {
-                 return call_and_print("scale", {{"target", a.target}, {"instances", a.count}}, [](const json& r) {
-                   std::cout << "scaled " << r.value("name", "") << " from " << r.value("from", 0) << " to " << r.value("to", 0)
-                             << " instances\n";
-                 }, true, true);
+                 return call_and_print(
+                     "scale", {{"target", a.target}, {"instances", a.count}},
+                     [](const json& r) {
+                       std::cout << "scaled " << r.value("name", "") << " from " << r.value("from", 0) << " to "
+                                 << r.value("to", 0) << " instances\n";
+                     },
+                     true, true);
                }});
   t.push_back(verb("delete", {"del"}, "stop apps and forget them", "deleted", false, false));
-  t.push_back({"config", {}, "validate an ecosystem file and show the apps pmd would run", "",
+  t.push_back({"config",
+               {},
+               "validate an ecosystem file and show the apps pmd would run",
+               "",
                [](CLI::App& cmd, CommandArgs& a) {
                  cmd.add_option("file", a.file.file, "ecosystem file")->required();
                  cmd.add_option("--env", a.file.env_name, "use env_<NAME>");
@@ -199,24 +216,35 @@ std::vector<Command> make_table() {
                  a.file.only = split_commas(a.only);
                  return show_config(a.file, a.json);
                }});
-  t.push_back({"list", {"ls", "status", "l"}, "show every app and its state", "list",
+  t.push_back({"list",
+               {"ls", "status", "l"},
+               "show every app and its state",
+               "list",
                [](CLI::App& cmd, CommandArgs& a) { cmd.add_flag("--json", a.json, "machine-readable output"); },
                [](CommandArgs& a) {
                  Session session(true);
                  return show_list(session, a.json);
                }});
-  t.push_back({"describe", {"show", "info"}, "everything about an app", "describe",
+  t.push_back({"describe",
+               {"show", "info"},
+               "everything about an app",
+               "describe",
                [](CLI::App& cmd, CommandArgs& a) {
                  cmd.add_option("target", a.target, "app name, id, or all")->required();
                  cmd.add_flag("--json", a.json, "machine-readable output");
                },
                [](CommandArgs& a) {
                  return call_and_print("describe", {{"target", a.target}}, [&a](const json& r) {
-                   if (a.json) std::cout << json_text(r) << "\n";
-                   else std::cout << render_describe(r);
+                   if (a.json)
+                     std::cout << json_text(r) << "\n";
+                   else
+                     std::cout << render_describe(r);
                  });
                }});
-  t.push_back({"logs", {}, "recent lines of an app (or all), then the live stream", "logs",
+  t.push_back({"logs",
+               {},
+               "recent lines of an app (or all), then the live stream",
+               "logs",
                [](CLI::App& cmd, CommandArgs& a) {
                  cmd.add_option("target", a.logs.target, "app name, id, or all");
                  cmd.add_option("--lines", a.logs.lines, "how many recent lines (15)")->check(CLI::NonNegativeNumber);
@@ -231,7 +259,10 @@ std::vector<Command> make_table() {
                  Session session(true);
                  return show_logs(session, a.logs);
                }});
-  t.push_back({"flush", {}, "empty the log files of an app (or all)", "flush",
+  t.push_back({"flush",
+               {},
+               "empty the log files of an app (or all)",
+               "flush",
                [](CLI::App& cmd, CommandArgs& a) {
                  a.target = "all";
                  cmd.add_option("target", a.target, "app name, id, or all");
@@ -241,19 +272,37 @@ std::vector<Command> make_table() {
                    for (const auto& name : r) std::cout << "flushed the logs of " << name.get<std::string>() << "\n";
                  });
                }});
-  t.push_back({"reloadLogs", {}, "reopen every log file (after an external logrotate)", "reloadLogs", no_flags, [](CommandArgs&) {
-                 return call_and_print("reloadLogs", json::object(), [](const json&) { std::cout << "reopened every log file\n"; });
+  t.push_back({"reloadLogs",
+               {},
+               "reopen every log file (after an external logrotate)",
+               "reloadLogs",
+               no_flags,
+               [](CommandArgs&) {
+                 return call_and_print("reloadLogs", json::object(),
+                                       [](const json&) { std::cout << "reopened every log file\n"; });
                }});
-  t.push_back({"monit", {}, "live dashboard: every instance's CPU, memory, restarts, and the selected app's logs", "monit",
-               no_flags, [](CommandArgs&) {
+  t.push_back({"monit",
+               {},
+               "live dashboard: every instance's CPU, memory, restarts, and the selected app's logs",
+               "monit",
+               no_flags,
+               [](CommandArgs&) {
                  Session session(true);
                  return run_monit(session);
                }});
-  t.push_back({"metrics", {}, "the daemon's and every instance's metrics in the Prometheus text format", "metrics", no_flags,
+  t.push_back({"metrics",
+               {},
+               "the daemon's and every instance's metrics in the Prometheus text format",
+               "metrics",
+               no_flags,
                [](CommandArgs&) {
-                 return call_and_print("metrics", json::object(), [](const json& r) { std::cout << r.value("text", ""); });
+                 return call_and_print("metrics", json::object(),
+                                       [](const json& r) { std::cout << r.value("text", ""); });
                }});
-  t.push_back({"save", {"dump"}, "remember the apps (and which run) in PMD_HOME/dump.json for `pmctl resurrect` and boot", "save",
+  t.push_back({"save",
+               {"dump"},
+               "remember the apps (and which run) in PMD_HOME/dump.json for `pmctl resurrect` and boot",
+               "save",
                [](CLI::App& cmd, CommandArgs& a) {
                  cmd.add_flag("--force", a.force, "save even when no app is registered (empties the dump)");
                },
@@ -261,25 +310,33 @@ std::vector<Command> make_table() {
                  return call_and_print("save", {{"force", a.force}}, [](const json& r) {
                    const auto& apps = r["apps"];
                    std::cout << "saved " << apps.size() << " app" << (apps.size() == 1 ? "" : "s");
-                   for (std::size_t i = 0; i < apps.size(); ++i) std::cout << (i == 0 ? ": " : ", ") << apps[i].get<std::string>();
+                   for (std::size_t i = 0; i < apps.size(); ++i)
+                     std::cout << (i == 0 ? ": " : ", ") << apps[i].get<std::string>();
                    std::cout << " to " << r.value("path", "") << "\n";
                  });
                }});
   t.push_back({"resurrect", {}, "start the apps of the last `pmctl save` again", "resurrect", no_flags, run_resurrect});
-  t.push_back({"cleardump", {}, "empty the dump, so that nothing comes back at boot (the previous one stays as dump.json.bak)",
-               "cleardump", no_flags, [](CommandArgs&) {
+  t.push_back({"cleardump",
+               {},
+               "empty the dump, so that nothing comes back at boot (the previous one stays as dump.json.bak)",
+               "cleardump",
+               no_flags,
+               [](CommandArgs&) {
                  return call_and_print("cleardump", json::object(),
                                        [](const json& r) { std::cout << "emptied " << r.value("path", "") << "\n"; });
                }});
   for (const bool install : {true, false}) {
-    t.push_back({install ? "startup" : "unstartup", {},
+    t.push_back({install ? "startup" : "unstartup",
+                 {},
                  install ? "start pmd at boot with systemd, restoring the apps of `pmctl save`"
                          : "stop starting pmd at boot (removes the unit `pmctl startup` installed)",
                  "",
                  [install](CLI::App& cmd, CommandArgs& a) {
                    cmd.add_option("init", a.startup.init_system, "init system: systemd (the only one supported)");
-                   cmd.add_option("--user,-u", a.startup.user, "the account pmd runs as (default: you; another needs root)");
-                   cmd.add_option("--root", a.startup.root, "act on the file system of an image at this path, offline (as systemctl --root)");
+                   cmd.add_option("--user,-u", a.startup.user,
+                                  "the account pmd runs as (default: you; another needs root)");
+                   cmd.add_option("--root", a.startup.root,
+                                  "act on the file system of an image at this path, offline (as systemctl --root)");
                    if (install) cmd.add_flag("--print", a.startup.print, "print the unit instead of installing it");
                  },
                  [install](CommandArgs& a) { return install ? run_startup(a.startup) : run_unstartup(a.startup); }});

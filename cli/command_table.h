@@ -24,13 +24,13 @@ struct CommandArgs {
   std::string env_name;              // --env NAME (env_<NAME> of an ecosystem file)
   bool update_env = false;
   int parallel = 1;
-  std::string target;                // describe, flush, scale
-  std::string count;                 // scale
-  FileOptions file;                  // config
+  std::string target;  // describe, flush, scale
+  std::string count;   // scale
+  FileOptions file;    // config
   bool json = false;
   bool force = false;
   LogsOptions logs;
-  bool follow = true;                // logs -f: the default, accepted as PM2 users type it
+  bool follow = true;  // logs -f: the default, accepted as PM2 users type it
   StartupOptions startup;
 };
 

@@ -58,9 +58,11 @@ std::optional<RpcClient> try_connect(const HomePaths& paths, int& err, uid_t& pe
 std::string unreachable(const HomePaths& paths, int err, uid_t peer_uid) {
   if (err == kNotOurDaemon)
     return "the process listening on " + paths.socket.string() + " runs as uid " + std::to_string(peer_uid) +
-           ", not as you (uid " + std::to_string(::geteuid()) + ") or root; refusing to send it anything (use your own PMD_HOME)";
+           ", not as you (uid " + std::to_string(::geteuid()) +
+           ") or root; refusing to send it anything (use your own PMD_HOME)";
   if (err == EACCES || err == EPERM)
-    return "cannot connect to " + paths.socket.string() + ": permission denied (the daemon belongs to another user; use your own PMD_HOME)";
+    return "cannot connect to " + paths.socket.string() +
+           ": permission denied (the daemon belongs to another user; use your own PMD_HOME)";
   return "cannot connect to " + paths.socket.string() + ": " + std::strerror(err);
 }
 
@@ -94,7 +96,9 @@ ConnectResult connect_to_daemon(const HomePaths& paths, bool start_if_needed) {
   }
   // Serialise the "nobody answers, start one" step between concurrent pmctl invocations.
   int lock = ::open(paths.autostart_lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock >= 0) while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {}
+  if (lock >= 0)
+    while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {
+    }
   if (!(result.client = try_connect(paths, err, peer_uid))) {
     int status = start_daemon(paths);
     if (status == 0) {
@@ -106,9 +110,11 @@ ConnectResult connect_to_daemon(const HomePaths& paths, bool start_if_needed) {
              std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    if (!result.client && err == kNotOurDaemon) result.error = unreachable(paths, err, peer_uid);
+    if (!result.client && err == kNotOurDaemon)
+      result.error = unreachable(paths, err, peer_uid);
     else if (!result.client)
-      result.error = "could not start the daemon for " + paths.home.string() + " (see " + paths.daemon_log.string() + ")";
+      result.error =
+          "could not start the daemon for " + paths.home.string() + " (see " + paths.daemon_log.string() + ")";
   }
   if (lock >= 0) ::close(lock);
   return result;

@@ -16,7 +16,7 @@ std::string pmd_binary();
 
 struct ConnectResult {
   std::optional<RpcClient> client;
-  std::string error;     // set when client is empty
+  std::string error;       // set when client is empty
   bool no_daemon = false;  // nothing is running (and we were told not to start one)
 };
 

@@ -29,8 +29,8 @@ bool report(const config::Normalized& n) {
   for (const auto& w : n.warnings) print_warning(w.format());
   for (const auto& e : n.errors) print_error(e.format());
   if (!n.errors.empty())
-    std::fprintf(stderr, "pmctl: %zu error%s in %s; nothing was started\n", n.errors.size(), n.errors.size() == 1 ? "" : "s",
-                 n.errors.front().file.c_str());
+    std::fprintf(stderr, "pmctl: %zu error%s in %s; nothing was started\n", n.errors.size(),
+                 n.errors.size() == 1 ? "" : "s", n.errors.front().file.c_str());
   return n.errors.empty();
 }
 
@@ -66,7 +66,8 @@ int verb_on_file(Session& session, const FileOptions& o, const std::string& meth
   std::vector<std::string> names;
   for (const auto& spec : n.apps) names.push_back(spec.name);
   for (const auto& e : n.errors)
-    if (!e.app_name.empty() && std::find(names.begin(), names.end(), e.app_name) == names.end()) names.push_back(e.app_name);
+    if (!e.app_name.empty() && std::find(names.begin(), names.end(), e.app_name) == names.end())
+      names.push_back(e.app_name);
   if (names.empty()) {
     report(n);
     return kExitFailed;
@@ -100,7 +101,9 @@ int show_config(const FileOptions& o, bool as_json) {
     json view = config::config_view(spec);
     std::cout << spec.name << ":\n";
     for (const auto& [key, value] : view.items()) {
-      if (key == "name" || value.is_null() || (value.is_array() && value.empty()) || (value.is_object() && value.empty())) continue;
+      if (key == "name" || value.is_null() || (value.is_array() && value.empty()) ||
+          (value.is_object() && value.empty()))
+        continue;
       std::cout << "  " << key << ": " << (value.is_string() ? value.get<std::string>() : json_text(value)) << "\n";
     }
   }

@@ -11,10 +11,10 @@ namespace pmd::cli {
 
 struct FileOptions {
   std::string file;
-  std::string env_name;             // --env
-  std::vector<std::string> only;    // --only a,b
+  std::string env_name;           // --env
+  std::vector<std::string> only;  // --only a,b
   bool update_env = false;
-  bool force = false;               // --force: more instances than instances_without_force()
+  bool force = false;  // --force: more instances than instances_without_force()
 };
 
 /// True when `arg` names an existing ecosystem file (PM2's naming rule).

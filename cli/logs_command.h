@@ -23,6 +23,7 @@ struct LogsOptions {
 int show_logs(Session& session, const LogsOptions& options);
 
 /// One line as printed: `0|api  | text`, with the time first when asked, or the JSON object.
-std::string render_log_line(const nlohmann::json& record, const LogsOptions& options, std::size_t name_width, bool color);
+std::string render_log_line(const nlohmann::json& record, const LogsOptions& options, std::size_t name_width,
+                            bool color);
 
 }  // namespace pmd::cli

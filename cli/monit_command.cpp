@@ -57,7 +57,8 @@ void draw(const MonitState& state) {
     attron(a);
     mvaddnstr(y, 0, lines[static_cast<std::size_t>(y)].text.c_str(), width);
     // Bars of colour run the whole width.
-    if (lines[static_cast<std::size_t>(y)].style == LineStyle::kTitle || lines[static_cast<std::size_t>(y)].style == LineStyle::kSelected)
+    if (lines[static_cast<std::size_t>(y)].style == LineStyle::kTitle ||
+        lines[static_cast<std::size_t>(y)].style == LineStyle::kSelected)
       for (int x = static_cast<int>(lines[static_cast<std::size_t>(y)].text.size()); x < width; ++x) mvaddch(y, x, ' ');
     attroff(a);
   }
@@ -104,13 +105,20 @@ int run_monit(Session& session) {
     if (ready < 0 && errno != EINTR) break;
     // Keys (and KEY_RESIZE, which ncurses queues on SIGWINCH).
     for (int key = getch(); key != ERR; key = getch()) {
-      if (key == 'q' || key == 'Q' || key == 27) running = false;
-      else if (key == KEY_UP || key == 'k') state.move_selection(-1);
-      else if (key == KEY_DOWN || key == 'j') state.move_selection(1);
-      else if (key == KEY_PPAGE) state.move_selection(-10);
-      else if (key == KEY_NPAGE) state.move_selection(10);
-      else if (key == KEY_HOME || key == 'g') state.move_selection(-1000000);
-      else if (key == KEY_END || key == 'G') state.move_selection(1000000);
+      if (key == 'q' || key == 'Q' || key == 27)
+        running = false;
+      else if (key == KEY_UP || key == 'k')
+        state.move_selection(-1);
+      else if (key == KEY_DOWN || key == 'j')
+        state.move_selection(1);
+      else if (key == KEY_PPAGE)
+        state.move_selection(-10);
+      else if (key == KEY_NPAGE)
+        state.move_selection(10);
+      else if (key == KEY_HOME || key == 'g')
+        state.move_selection(-1000000);
+      else if (key == KEY_END || key == 'G')
+        state.move_selection(1000000);
     }
     if (!daemon_gone && ready > 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       std::vector<rpc::Response> messages;
@@ -121,8 +129,10 @@ int run_monit(Session& session) {
       }
       for (const auto& m : messages) {
         if (!m.is_notification) continue;
-        if (m.method == "monit.sample") state.apply_snapshot(m.params);
-        else if (m.method == "log") state.add_log(m.params);
+        if (m.method == "monit.sample")
+          state.apply_snapshot(m.params);
+        else if (m.method == "log")
+          state.add_log(m.params);
       }
     }
   }

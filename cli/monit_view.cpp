@@ -90,10 +90,11 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
 
   // Title: what is watched, the daemon's own cost, the keys.
   char title[256];
-  std::snprintf(title, sizeof title, " pmd monit  %zu instance%s  daemon %s %s cpu  every %s    q quit  up/down or j/k select",
-                instances.size(), instances.size() == 1 ? "" : "s", units::format_size(daemon.value("memory", 0ULL)).c_str(),
-                units::format_percent(daemon.value("cpu", 0.0)).c_str(),
-                units::format_duration(std::chrono::milliseconds(state.snapshot.value("interval_ms", 1000LL))).c_str());
+  std::snprintf(
+      title, sizeof title, " pmd monit  %zu instance%s  daemon %s %s cpu  every %s    q quit  up/down or j/k select",
+      instances.size(), instances.size() == 1 ? "" : "s", units::format_size(daemon.value("memory", 0ULL)).c_str(),
+      units::format_percent(daemon.value("cpu", 0.0)).c_str(),
+      units::format_duration(std::chrono::milliseconds(state.snapshot.value("interval_ms", 1000LL))).c_str());
   add(title, LineStyle::kTitle);
   if (!state.notice.empty()) add(" " + state.notice, LineStyle::kError);
 
@@ -103,8 +104,8 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
   name_width = std::min<std::size_t>(name_width, 24);
   const int bar_width = width >= 110 ? 20 : width >= 90 ? 10 : 0;
   auto row = [&](const std::string& id, const std::string& name, const std::string& status, const std::string& cpu,
-                 const std::string& cpu_bar, const std::string& mem, const std::string& mem_bar, const std::string& restarts,
-                 const std::string& uptime) {
+                 const std::string& cpu_bar, const std::string& mem, const std::string& mem_bar,
+                 const std::string& restarts, const std::string& uptime) {
     std::string r(1, ' ');
     r += rpad(id, 3) + "  " + pad(name, name_width) + "  " + pad(status, 15) + " " + rpad(cpu, 7) + " ";
     if (bar_width > 0) r += pad(cpu_bar, static_cast<std::size_t>(bar_width) + 2) + " ";
@@ -118,7 +119,8 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
   const int rows_available = std::max(1, (height - static_cast<int>(lines.size())) / 2 - 1);
   const int count = static_cast<int>(instances.size());
   int first = 0;
-  if (count > rows_available) first = std::clamp(static_cast<int>(state.selected) - rows_available / 2, 0, count - rows_available);
+  if (count > rows_available)
+    first = std::clamp(static_cast<int>(state.selected) - rows_available / 2, 0, count - rows_available);
   if (instances.empty()) add("   no apps yet: start one with `pmctl start`", LineStyle::kDim);
   for (int i = first; i < count && i < first + rows_available; ++i) {
     const json& p = instances[static_cast<std::size_t>(i)];
@@ -134,7 +136,8 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
         : status == "errored"                         ? LineStyle::kError
                                                       : LineStyle::kNormal);
   }
-  if (count > rows_available) add("   (" + std::to_string(count - rows_available) + " more: scroll with up/down)", LineStyle::kDim);
+  if (count > rows_available)
+    add("   (" + std::to_string(count - rows_available) + " more: scroll with up/down)", LineStyle::kDim);
 
   // Details of the selected instance.
   if (!instances.empty() && state.selected < instances.size()) {
@@ -146,10 +149,11 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
         std::to_string(p.value("instance", 0)) + "   uptime " + uptime_of(p) + "   processes " +
         std::to_string(p.value("processes", 0)));
     std::string memory_line = " memory " + units::format_size(p.value("memory", 0ULL));
-    if (p.value("memory_limit", 0ULL) > 0) memory_line += " of " + units::format_size(p.value("memory_limit", 0ULL)) + " limit";
-    add(memory_line + "   cpu " + units::format_percent(p.value("cpu", 0.0)) + "   restarts " + std::to_string(p.value("restarts", 0)) +
-        " (memory " + std::to_string(p.value("memory_restarts", 0)) + ", crashes in a row " +
-        std::to_string(p.value("unstable_restarts", 0)) + ")");
+    if (p.value("memory_limit", 0ULL) > 0)
+      memory_line += " of " + units::format_size(p.value("memory_limit", 0ULL)) + " limit";
+    add(memory_line + "   cpu " + units::format_percent(p.value("cpu", 0.0)) + "   restarts " +
+        std::to_string(p.value("restarts", 0)) + " (memory " + std::to_string(p.value("memory_restarts", 0)) +
+        ", crashes in a row " + std::to_string(p.value("unstable_restarts", 0)) + ")");
 
     // Its app's latest lines fill the rest, newest at the bottom.
     add(rule("logs of " + name, width), LineStyle::kSection);
@@ -159,7 +163,8 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
       add("   (no lines yet)", LineStyle::kDim);
     } else if (room > 0) {
       const auto& recent = it->second;
-      std::size_t start = recent.size() > static_cast<std::size_t>(room) ? recent.size() - static_cast<std::size_t>(room) : 0;
+      std::size_t start =
+          recent.size() > static_cast<std::size_t>(room) ? recent.size() - static_cast<std::size_t>(room) : 0;
       for (std::size_t i = start; i < recent.size(); ++i) {
         const json& r = recent[i];
         const bool err = r.value("stream", "out") == "err";

@@ -18,7 +18,8 @@ namespace {
 
 // Display width of UTF-8 text: count code points, not bytes.
 std::size_t width(const std::string& s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string pad(const std::string& s, std::size_t w) { return s + std::string(w > width(s) ? w - width(s) : 0, ' '); }
@@ -82,7 +83,8 @@ std::string render_list(const json& instances, bool color) {
   }
   auto rule = [&](const char* left, const char* mid, const char* right) {
     std::string line = left;
-    for (std::size_t c = 0; c < widths.size(); ++c) line += repeat("─", widths[c] + 2) + (c + 1 < widths.size() ? mid : right);
+    for (std::size_t c = 0; c < widths.size(); ++c)
+      line += repeat("─", widths[c] + 2) + (c + 1 < widths.size() ? mid : right);
     return line + "\n";
   };
   auto row = [&](const std::vector<std::string>& cells, bool colored) {
@@ -112,7 +114,8 @@ std::string render_describe(const json& instances) {
     if (v.contains("readiness") && v["readiness"].is_object()) {
       const json& r = v["readiness"];
       add("ready when", r.value("awaits", ""));
-      if (r.contains("became_ready") && r["became_ready"].is_string()) add("became ready", r["became_ready"].get<std::string>());
+      if (r.contains("became_ready") && r["became_ready"].is_string())
+        add("became ready", r["became_ready"].get<std::string>());
     }
     if (v.contains("last_reload_error")) add("last reload error", v.value("last_reload_error", ""));
     add("name", v.value("name", ""));
@@ -126,13 +129,16 @@ std::string render_describe(const json& instances) {
     add("memory restarts", std::to_string(v.value("memory_restarts", 0)));
     if (v.contains("last_exit") && v["last_exit"].is_object()) {
       const auto& e = v["last_exit"];
-      add("last exit", (e["signal"].is_null() ? "exit code " + std::to_string(e.value("code", 0)) : "signal " + e["signal"].get<std::string>()) +
+      add("last exit", (e["signal"].is_null() ? "exit code " + std::to_string(e.value("code", 0))
+                                              : "signal " + e["signal"].get<std::string>()) +
                            " at " + format_time(e.value("at", 0LL)));
     }
     add("cpu", cpu_text(v));
     add("memory", units::format_size(v.value("memory", 0ULL)) + (running ? " (whole process tree)" : ""));
     if (running) add("processes", std::to_string(v.value("processes", 0)) + " (the main one and its descendants)");
-    if (running) add("cpu time", units::format_duration(std::chrono::milliseconds(static_cast<long long>(v.value("cpu_seconds", 0.0) * 1000))));
+    if (running)
+      add("cpu time", units::format_duration(
+                          std::chrono::milliseconds(static_cast<long long>(v.value("cpu_seconds", 0.0) * 1000))));
     add("created at", format_time(v.value("created_at", 0LL)));
     add("script", v.value("script", ""));
     add("interpreter", v.value("interpreter", ""));
@@ -145,8 +151,7 @@ std::string render_describe(const json& instances) {
     const json settings = v.value("settings", json::object());
     const json env = v.value("env", json::object());
     const json transitions = v.value("transitions", json::array());
-    for (const auto& [k, val] : settings.items())
-      add(k, val.is_string() ? val.get<std::string>() : json_text(val));
+    for (const auto& [k, val] : settings.items()) add(k, val.is_string() ? val.get<std::string>() : json_text(val));
     for (const auto& [k, val] : env.items()) add("env " + k, val.get<std::string>());
 
     std::size_t key_width = 0;
@@ -155,8 +160,8 @@ std::string render_describe(const json& instances) {
     for (const auto& [k, val] : fields) out << "  " << pad(k, key_width) << "  " << val << "\n";
     out << "  history (oldest first):\n";
     for (const auto& t : transitions)
-      out << "    " << format_time(t.value("at", 0LL)) << "  " << t.value("from", "") << " -> " << t.value("to", "") << "  "
-          << t.value("reason", "") << "\n";
+      out << "    " << format_time(t.value("at", 0LL)) << "  " << t.value("from", "") << " -> " << t.value("to", "")
+          << "  " << t.value("reason", "") << "\n";
     out << "\n";
   }
   return out.str();

@@ -20,7 +20,9 @@ class RpcClient {
   static int open_socket(const std::filesystem::path& socket_path, int& err);
 
   explicit RpcClient(int fd) : fd_(fd), framer_(64 << 20) {}
-  RpcClient(RpcClient&& other) noexcept : fd_(other.fd_), framer_(std::move(other.framer_)), next_id_(other.next_id_) { other.fd_ = -1; }
+  RpcClient(RpcClient&& other) noexcept : fd_(other.fd_), framer_(std::move(other.framer_)), next_id_(other.next_id_) {
+    other.fd_ = -1;
+  }
   RpcClient& operator=(RpcClient&& other) noexcept {
     std::swap(fd_, other.fd_);
     std::swap(framer_, other.framer_);

@@ -21,12 +21,13 @@ int run_program(const std::vector<std::string>& argv, const std::string& hint) {
   }
   if (pid == 0) {
     ::execvp(args[0], args.data());
-    std::fprintf(stderr, "pmctl: error: cannot run %s: %s%s%s%s\n", args[0], std::strerror(errno), hint.empty() ? "" : " (",
-                 hint.c_str(), hint.empty() ? "" : ")");
+    std::fprintf(stderr, "pmctl: error: cannot run %s: %s%s%s%s\n", args[0], std::strerror(errno),
+                 hint.empty() ? "" : " (", hint.c_str(), hint.empty() ? "" : ")");
     _exit(127);
   }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

@@ -57,8 +57,10 @@ int Session::call_quietly(const std::string& method, const json& params, json& r
 int show_list(Session& session, bool as_json) {
   json result;
   if (int rc = session.call("list", json::object(), result); rc != kExitOk) return rc;
-  if (as_json) std::cout << json_text(result) << "\n";
-  else std::cout << render_list(result, ::isatty(STDOUT_FILENO) == 1);
+  if (as_json)
+    std::cout << json_text(result) << "\n";
+  else
+    std::cout << render_list(result, ::isatty(STDOUT_FILENO) == 1);
   return kExitOk;
 }
 

@@ -28,11 +28,15 @@ std::vector<std::string> split_commas(const std::vector<std::string>& items) {
 namespace {
 
 // Flags that map one-to-one onto ecosystem keys.
-void add_key_option(CLI::App& cmd, config::StartOptions& o, const std::string& names, const std::string& key, const std::string& help) {
-  cmd.add_option_function<std::string>(names, [&o, key](const std::string& v) { o.values[key] = v; }, help);
+void add_key_option(CLI::App& cmd, config::StartOptions& o, const std::string& names, const std::string& key,
+                    const std::string& help) {
+  cmd.add_option_function<std::string>(
+      names, [&o, key](const std::string& v) { o.values[key] = v; }, help);
 }
-void add_key_switch(CLI::App& cmd, config::StartOptions& o, const std::string& names, const std::string& key, bool value, const std::string& help) {
-  cmd.add_flag_callback(names, [&o, key, value] { o.switches[key] = value; }, help);
+void add_key_switch(CLI::App& cmd, config::StartOptions& o, const std::string& names, const std::string& key,
+                    bool value, const std::string& help) {
+  cmd.add_flag_callback(
+      names, [&o, key, value] { o.switches[key] = value; }, help);
 }
 
 }  // namespace
@@ -49,7 +53,8 @@ void add_start_flags(CLI::App& cmd, config::StartOptions& o, std::vector<std::st
   add_key_option(cmd, o, "--max-restarts", "max_restarts", "crashes within min-uptime before errored (16)");
   add_key_option(cmd, o, "--min-uptime", "min_uptime", "a run shorter than this is a crash loop (1000 ms)");
   add_key_option(cmd, o, "--restart-delay", "restart_delay", "wait before restarting a crashed app");
-  add_key_option(cmd, o, "--exp-backoff-restart-delay", "exp_backoff_restart_delay", "first delay of exponential backoff");
+  add_key_option(cmd, o, "--exp-backoff-restart-delay", "exp_backoff_restart_delay",
+                 "first delay of exponential backoff");
   add_key_option(cmd, o, "--kill-timeout", "kill_timeout", "grace before SIGKILL on stop (1600 ms)");
   add_key_option(cmd, o, "--kill-signal", "kill_signal", "signal that asks the app to stop (SIGINT)");
   add_key_option(cmd, o, "--listen-timeout", "listen_timeout", "how long to wait for readiness (3000 ms)");
@@ -69,12 +74,13 @@ void add_start_flags(CLI::App& cmd, config::StartOptions& o, std::vector<std::st
   add_key_option(cmd, o, "--increment-var", "increment_var", "variable incremented per instance");
   add_key_option(cmd, o, "--user,--uid", "user", "run the app as this user");
   add_key_option(cmd, o, "--group,--gid", "group", "run the app with this group");
-  cmd.add_option_function<std::vector<std::string>>("--stop-exit-codes", [&o](const std::vector<std::string>& v) {
-    o.lists["stop_exit_codes"] = v;
-  }, "exit codes that mean do not restart");
+  cmd.add_option_function<std::vector<std::string>>(
+      "--stop-exit-codes", [&o](const std::vector<std::string>& v) { o.lists["stop_exit_codes"] = v; },
+      "exit codes that mean do not restart");
   add_key_switch(cmd, o, "--no-autorestart", "autorestart", false, "do not restart the app when it exits");
   add_key_switch(cmd, o, "--wait-ready", "wait_ready", true, "wait for process.send('ready') / READY=1");
-  add_key_switch(cmd, o, "--shutdown-with-message", "shutdown_with_message", true, "ask the app to stop with a message");
+  add_key_switch(cmd, o, "--shutdown-with-message", "shutdown_with_message", true,
+                 "ask the app to stop with a message");
   add_key_switch(cmd, o, "--merge-logs", "merge_logs", true, "one log file for all instances");
   add_key_switch(cmd, o, "--time", "time", true, "prefix log lines with a timestamp");
   cmd.add_option("--env-var", o.env_vars, "KEY=VALUE set for the app (repeatable)");
@@ -84,9 +90,11 @@ void add_start_flags(CLI::App& cmd, config::StartOptions& o, std::vector<std::st
   cmd.add_flag("--force,-f", o.force, "start more instances than 4 per CPU (or 1024)");
 }
 
-int run_start(Session& session, const config::StartOptions& options, const std::vector<std::string>& only, bool update_env) {
+int run_start(Session& session, const config::StartOptions& options, const std::vector<std::string>& only,
+              bool update_env) {
   if (is_ecosystem_argument(options.script))
-    return apply_file(session, FileOptions{options.script, options.env_name, split_commas(only), update_env, options.force}, "");
+    return apply_file(session,
+                      FileOptions{options.script, options.env_name, split_commas(only), update_env, options.force}, "");
   const fs::path cwd = fs::current_path();
   const fs::path as_file = fs::path(options.script).is_absolute() ? fs::path(options.script) : cwd / options.script;
   json result;
@@ -94,7 +102,8 @@ int run_start(Session& session, const config::StartOptions& options, const std::
   if (!fs::exists(as_file)) {
     int rc = session.call_quietly("start", json{{"target", options.script}}, result);
     if (rc == kExitOk) {
-      for (const auto& v : result) std::cout << "started " << v.value("name", "") << " (id " << v.value("id", 0) << ")\n";
+      for (const auto& v : result)
+        std::cout << "started " << v.value("name", "") << " (id " << v.value("id", 0) << ")\n";
       return show_list(session, false);
     }
     if (rc != kExitFailed || session.last_error_code() != rpc::kAppNotFound) {
@@ -113,8 +122,8 @@ int run_start(Session& session, const config::StartOptions& options, const std::
   const AppSpec& spec = std::get<AppSpec>(built);
   if (int rc = session.call("start", json{{"spec", to_json(spec)}}, result); rc != kExitOk) return rc;
   for (const auto& v : result)
-    std::cout << "started " << spec.name << " (id " << v.value("id", 0) << ", pid " << json_text(v["pid"]) << "): "
-              << (spec.interpreter.empty() ? "" : spec.interpreter + " ") << spec.script << "\n";
+    std::cout << "started " << spec.name << " (id " << v.value("id", 0) << ", pid " << json_text(v["pid"])
+              << "): " << (spec.interpreter.empty() ? "" : spec.interpreter + " ") << spec.script << "\n";
   return show_list(session, false);
 }
 

@@ -29,9 +29,9 @@ namespace {
 // Where the unit is installed and how systemctl is asked to act on it.
 struct Target {
   UnitRequest unit;
-  fs::path dir;                          // directory of the unit file
-  std::vector<std::string> systemctl;    // "systemctl" plus --user / --root=DIR
-  bool offline = false;                  // --root: no running systemd involved
+  fs::path dir;                        // directory of the unit file
+  std::vector<std::string> systemctl;  // "systemctl" plus --user / --root=DIR
+  bool offline = false;                // --root: no running systemd involved
 };
 
 std::string current_user_name() {
@@ -82,7 +82,8 @@ std::optional<Target> resolve_target(const StartupOptions& o) {
   t.unit.user = o.user.empty() ? me : o.user;
   if (!root && t.unit.user != me) {
     std::string self = fs::read_symlink("/proc/self/exe").string();
-    print_error("installing pmd for another account needs root: run `sudo " + self + " startup --user " + t.unit.user + "`");
+    print_error("installing pmd for another account needs root: run `sudo " + self + " startup --user " + t.unit.user +
+                "`");
     return std::nullopt;
   }
   const passwd* account = ::getpwnam(t.unit.user.c_str());
@@ -98,7 +99,8 @@ std::optional<Target> resolve_target(const StartupOptions& o) {
   t.unit.pmd_path = *pmd;
   // The daemon at boot must serve the home this user's pmctl talks to: only a home chosen with
   // PMD_HOME needs saying; the default (~/.pmd) follows from the account.
-  if (const char* home = std::getenv("PMD_HOME"); home && *home && t.unit.user == me) t.unit.pmd_home = fs::absolute(home).string();
+  if (const char* home = std::getenv("PMD_HOME"); home && *home && t.unit.user == me)
+    t.unit.pmd_home = fs::absolute(home).string();
   t.offline = !o.root.empty();
   if (root) {
     t.unit.scope = UnitRequest::Scope::kSystem;
@@ -133,8 +135,10 @@ void write_unit(const fs::path& file, const std::string& text) {
 
 std::string saved_apps_hint(const Target& t) {
   std::error_code ec;
-  fs::path home = t.unit.pmd_home.empty() ? fs::path(::getpwnam(t.unit.user.c_str())->pw_dir) / ".pmd" : fs::path(t.unit.pmd_home);
-  if (fs::exists(home / "dump.json", ec)) return "the apps of the last `pmctl save` (" + (home / "dump.json").string() + ")";
+  fs::path home =
+      t.unit.pmd_home.empty() ? fs::path(::getpwnam(t.unit.user.c_str())->pw_dir) / ".pmd" : fs::path(t.unit.pmd_home);
+  if (fs::exists(home / "dump.json", ec))
+    return "the apps of the last `pmctl save` (" + (home / "dump.json").string() + ")";
   return "the apps you save with `pmctl save` (nothing is saved yet)";
 }
 
@@ -171,9 +175,11 @@ int run_startup(const StartupOptions& o) {
   if (!t.offline && !systemctl(t, {"daemon-reload"}, "the unit is written but not enabled")) return kExitFailed;
   if (!systemctl(t, {"enable", name}, "the unit is written but not enabled")) return kExitFailed;
   if (t.unit.scope == UnitRequest::Scope::kUser && run_program({"loginctl", "enable-linger", t.unit.user}) != 0)
-    print_warning("`loginctl enable-linger " + t.unit.user + "` failed: without lingering, your user manager (and pmd) "
+    print_warning("`loginctl enable-linger " + t.unit.user +
+                  "` failed: without lingering, your user manager (and pmd) "
                   "starts at your first login, not at boot; ask an admin to run it");
-  std::cout << "enabled " << name << ": at boot pmd starts as " << t.unit.user << " and restores " << saved_apps_hint(t) << ".\n";
+  std::cout << "enabled " << name << ": at boot pmd starts as " << t.unit.user << " and restores " << saved_apps_hint(t)
+            << ".\n";
   if (!t.offline)
     std::cout << "To hand the apps running now to systemd at once: pmctl save && pmctl kill && " << joined(t.systemctl)
               << " start " << name << "\n";
@@ -197,8 +203,10 @@ int run_unstartup(const StartupOptions& o) {
     print_error("cannot remove " + file.string() + ": " + ec.message());
     return kExitFailed;
   }
-  if (!t.offline && can_ask_systemd) systemctl(t, {"daemon-reload"}, "systemd still knows the removed unit until its next reload");
-  std::cout << "removed " << file.string() << (can_ask_systemd ? " and disabled " + name : " (systemd is not running here)")
+  if (!t.offline && can_ask_systemd)
+    systemctl(t, {"daemon-reload"}, "systemd still knows the removed unit until its next reload");
+  std::cout << "removed " << file.string()
+            << (can_ask_systemd ? " and disabled " + name : " (systemd is not running here)")
             << "; pmd will not start at boot. A pmd running now keeps running until `pmctl kill`.\n";
   return kExitOk;
 }

@@ -46,13 +46,14 @@ void read(const json& j, const char* key, T& out) {
 
 // An integer within [min, max], checked before conversion (get<int>() would silently wrap a huge
 // value); nullopt when absent. Note that the wire's non-negative numbers arrive unsigned.
-std::optional<long long> bounded_integer(const json& j, const char* key, long long min, long long max, const std::string& bound) {
+std::optional<long long> bounded_integer(const json& j, const char* key, long long min, long long max,
+                                         const std::string& bound) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return std::nullopt;
   if (!it->is_number_integer()) bad(key, std::string("must be a whole number, not ") + it->type_name());
-  const bool in_range = it->is_number_unsigned()
-                            ? it->get<std::uint64_t>() <= static_cast<std::uint64_t>(max) && static_cast<long long>(it->get<std::uint64_t>()) >= min
-                            : it->get<std::int64_t>() >= min && it->get<std::int64_t>() <= max;
+  const bool in_range = it->is_number_unsigned() ? it->get<std::uint64_t>() <= static_cast<std::uint64_t>(max) &&
+                                                       static_cast<long long>(it->get<std::uint64_t>()) >= min
+                                                 : it->get<std::int64_t>() >= min && it->get<std::int64_t>() <= max;
   if (!in_range) bad(key, bound);
   return it->get<std::int64_t>();
 }
@@ -111,8 +112,10 @@ json wire_value(const AppSpec& s, const SpecField::Member& member) {
   return std::visit(
       [&](auto m) -> json {
         const auto& v = s.*m;
-        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::chrono::milliseconds>) return v.count();
-        else return v;
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::chrono::milliseconds>)
+          return v.count();
+        else
+          return v;
       },
       member);
 }
@@ -134,9 +137,15 @@ json spec_view(const AppSpec& s) {
     switch (f.view) {
       case FieldView::kAsIs: break;
       case FieldView::kHidden: continue;
-      case FieldView::kNullIfEmpty: if (is_empty(v)) v = nullptr; break;
-      case FieldView::kNoneIfEmpty: if (v == "") v = "none"; break;
-      case FieldView::kRawIfEmpty: if (v == "") v = "raw"; break;
+      case FieldView::kNullIfEmpty:
+        if (is_empty(v)) v = nullptr;
+        break;
+      case FieldView::kNoneIfEmpty:
+        if (v == "") v = "none";
+        break;
+      case FieldView::kRawIfEmpty:
+        if (v == "") v = "raw";
+        break;
       case FieldView::kSignalName: v = signal_name(v.get<int>()); break;
     }
     j[f.key] = std::move(v);
@@ -156,7 +165,8 @@ AppSpec app_spec_from_json(const json& j) {
                                          "must be between " + std::to_string(f.min) + " and " + std::to_string(f.max)))
               s.*m = static_cast<int>(*n);
           } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
-            if (auto ms = bounded_integer(j, f.key, f.min, f.max, "must be 0 to 30 days (" + std::to_string(f.max) + " ms)"))
+            if (auto ms =
+                    bounded_integer(j, f.key, f.min, f.max, "must be 0 to 30 days (" + std::to_string(f.max) + " ms)"))
               s.*m = std::chrono::milliseconds(*ms);
           } else {
             read(j, f.key, s.*m);
@@ -194,8 +204,7 @@ std::string check_app_name(const std::string& name) {
   if (std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); }))
     return "must not be all digits (numbers address process ids)";
   for (unsigned char c : name)
-    if (c == '/' || std::isspace(c) || std::iscntrl(c))
-      return "must not contain '/', spaces or control characters";
+    if (c == '/' || std::isspace(c) || std::iscntrl(c)) return "must not contain '/', spaces or control characters";
   return {};
 }
 

@@ -21,15 +21,15 @@ int instances_without_force(int usable_cpus);
 
 struct AppSpec {
   std::string name;
-  std::string script;                     // absolute path of the script or binary
-  std::vector<std::string> args;          // given to the script after `--`
-  std::string interpreter;                // "" = exec the script itself (PM2's "none")
+  std::string script;             // absolute path of the script or binary
+  std::vector<std::string> args;  // given to the script after `--`
+  std::string interpreter;        // "" = exec the script itself (PM2's "none")
   std::vector<std::string> interpreter_args;
-  std::string cwd;                        // absolute
-  Env base_env;                           // the starter's environment (PM2 passes it through)
-  Env env;                                // declared variables, applied on top of base_env
-  int instances = 1;                      // resolved: "max" and negatives already counted
-  std::string exec_mode = "fork";         // "fork" or "cluster"
+  std::string cwd;                 // absolute
+  Env base_env;                    // the starter's environment (PM2 passes it through)
+  Env env;                         // declared variables, applied on top of base_env
+  int instances = 1;               // resolved: "max" and negatives already counted
+  std::string exec_mode = "fork";  // "fork" or "cluster"
   bool autorestart = true;
   int max_restarts = 16;
   std::chrono::milliseconds min_uptime{1000};
@@ -37,27 +37,27 @@ struct AppSpec {
   std::chrono::milliseconds exp_backoff_restart_delay{0};
   std::vector<int> stop_exit_codes;
   std::chrono::milliseconds kill_timeout{1600};
-  int kill_signal = 2;                    // SIGINT, as PM2
-  std::uint64_t max_memory_restart = 0;   // bytes; 0 = no limit
+  int kill_signal = 2;                   // SIGINT, as PM2
+  std::uint64_t max_memory_restart = 0;  // bytes; 0 = no limit
   std::chrono::milliseconds listen_timeout{3000};
   bool wait_ready = false;
   bool shutdown_with_message = false;
-  std::string out_file;                   // "" = PMD_HOME/logs/<name>-out.log
-  std::string error_file;                 // "" = PMD_HOME/logs/<name>-error.log
-  std::string log_file;                   // combined log; "" = none
+  std::string out_file;    // "" = PMD_HOME/logs/<name>-out.log
+  std::string error_file;  // "" = PMD_HOME/logs/<name>-error.log
+  std::string log_file;    // combined log; "" = none
   bool merge_logs = false;
-  std::string log_date_format;            // "" = no timestamps
-  std::string log_type;                   // "json" = one JSON object per line
-  std::uint64_t log_max_size = 0;         // rotate files past this many bytes; 0 = never
-  int log_retain = 5;                     // rotated files kept
+  std::string log_date_format;     // "" = no timestamps
+  std::string log_type;            // "json" = one JSON object per line
+  std::uint64_t log_max_size = 0;  // rotate files past this many bytes; 0 = never
+  int log_retain = 5;              // rotated files kept
   std::string increment_var;
   std::string instance_var = "NODE_APP_INSTANCE";
   std::string namespace_ = "default";
-  std::string user;                       // run as this user (name or uid); "" = pmd's
+  std::string user;  // run as this user (name or uid); "" = pmd's
   std::string group;
-  int port = 0;                           // cluster mode: the port pmd binds; 0 = none
-  std::string listen;                     // cluster mode: an address ("127.0.0.1:8080", "/run/app.sock")
-  std::string balance = "shared";         // cluster mode: "shared" (one socket) or "reuseport" (one per instance)
+  int port = 0;                    // cluster mode: the port pmd binds; 0 = none
+  std::string listen;              // cluster mode: an address ("127.0.0.1:8080", "/run/app.sock")
+  std::string balance = "shared";  // cluster mode: "shared" (one socket) or "reuseport" (one per instance)
 
   /// argv as exec'd: [interpreter, interpreter_args..., script, args...] or [script, args...].
   std::vector<std::string> argv() const;

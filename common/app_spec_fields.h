@@ -17,17 +17,17 @@ namespace pmd {
 /// How the user-facing view shows a value.
 enum class FieldView {
   kAsIs,
-  kNullIfEmpty,   // "" or 0 shows as null (unset)
-  kNoneIfEmpty,   // "" shows as "none" (PM2's word for "no interpreter")
-  kRawIfEmpty,    // "" shows as "raw" (log_type)
-  kSignalName,    // a number shows as "SIGINT"
-  kHidden,        // not shown (the starter's environment)
+  kNullIfEmpty,  // "" or 0 shows as null (unset)
+  kNoneIfEmpty,  // "" shows as "none" (PM2's word for "no interpreter")
+  kRawIfEmpty,   // "" shows as "raw" (log_type)
+  kSignalName,   // a number shows as "SIGINT"
+  kHidden,       // not shown (the starter's environment)
 };
 
 struct SpecField {
-  using Member = std::variant<std::string AppSpec::*, std::vector<std::string> AppSpec::*, Env AppSpec::*, bool AppSpec::*,
-                              int AppSpec::*, std::chrono::milliseconds AppSpec::*, std::uint64_t AppSpec::*,
-                              std::vector<int> AppSpec::*>;
+  using Member = std::variant<std::string AppSpec::*, std::vector<std::string> AppSpec::*, Env AppSpec::*,
+                              bool AppSpec::*, int AppSpec::*, std::chrono::milliseconds AppSpec::*,
+                              std::uint64_t AppSpec::*, std::vector<int> AppSpec::*>;
   const char* key;
   Member member;
   FieldView view = FieldView::kAsIs;

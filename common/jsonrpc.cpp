@@ -34,7 +34,8 @@ Request parse_request(std::string_view line) {
     throw Error(kParseError, "parse error: the request is not valid JSON (send one JSON-RPC object per line)");
   json& message = parsed.value;
   if (!message.is_object())
-    throw Error(kInvalidRequest, "invalid request: expected a JSON-RPC 2.0 object, got " + std::string(message.type_name()));
+    throw Error(kInvalidRequest,
+                "invalid request: expected a JSON-RPC 2.0 object, got " + std::string(message.type_name()));
   Request req;
   req.is_notification = !message.contains("id");
   if (auto it = message.find("id"); it != message.end()) {
@@ -48,9 +49,12 @@ Request parse_request(std::string_view line) {
     throw Error(kInvalidRequest, "invalid request: \"method\" must be a string", json{{"id", req.id}});
   req.method = method->get<std::string>();
   auto params = message.find("params");
-  if (params == message.end() || params->is_null()) req.params = json::object();
-  else if (params->is_object()) req.params = *params;
-  else throw Error(kInvalidParams, "invalid params: \"params\" must be an object", json{{"id", req.id}});
+  if (params == message.end() || params->is_null())
+    req.params = json::object();
+  else if (params->is_object())
+    req.params = *params;
+  else
+    throw Error(kInvalidParams, "invalid params: \"params\" must be an object", json{{"id", req.id}});
   return req;
 }
 
@@ -136,13 +140,10 @@ int optional_param<int>(const json& params, const char* name, int fallback) {
 
 const json& require_param(const json& params, const char* name, json::value_t type) {
   auto it = params.find(name);
-  if (it == params.end())
-    throw Error(kInvalidParams, std::string("invalid params: missing \"") + name + "\"");
-  bool ok = it->type() == type ||
-            (type == json::value_t::number_integer && it->is_number_unsigned()) ||
+  if (it == params.end()) throw Error(kInvalidParams, std::string("invalid params: missing \"") + name + "\"");
+  bool ok = it->type() == type || (type == json::value_t::number_integer && it->is_number_unsigned()) ||
             (type == json::value_t::number_float && it->is_number());
-  if (!ok)
-    throw Error(kInvalidParams, std::string("invalid params: \"") + name + "\" must be " + type_name(type));
+  if (!ok) throw Error(kInvalidParams, std::string("invalid params: \"") + name + "\" must be " + type_name(type));
   return *it;
 }
 

@@ -41,16 +41,20 @@ bool ours_or_roots(uid_t uid) { return uid == geteuid() || uid == 0; }
 
 std::string check_home_trust(const std::filesystem::path& home) {
   struct stat st {};
-  if (::lstat(home.c_str(), &st) != 0) return errno == ENOENT ? std::string() : "cannot read " + home.string() + ": " + std::strerror(errno);
-  const std::string refusing = "; refusing to use it (a daemon there could capture your requests and environment): use a PMD_HOME of your own";
+  if (::lstat(home.c_str(), &st) != 0)
+    return errno == ENOENT ? std::string() : "cannot read " + home.string() + ": " + std::strerror(errno);
+  const std::string refusing =
+      "; refusing to use it (a daemon there could capture your requests and environment): use a PMD_HOME of your own";
   if (S_ISLNK(st.st_mode)) {
     if (!ours_or_roots(st.st_uid))
       return home.string() + " is a symlink owned by uid " + std::to_string(st.st_uid) + refusing;
-    if (::stat(home.c_str(), &st) != 0) return errno == ENOENT ? std::string() : "cannot read " + home.string() + ": " + std::strerror(errno);
+    if (::stat(home.c_str(), &st) != 0)
+      return errno == ENOENT ? std::string() : "cannot read " + home.string() + ": " + std::strerror(errno);
   }
   if (!S_ISDIR(st.st_mode)) return home.string() + " is not a directory (set PMD_HOME to a directory)";
   if (!ours_or_roots(st.st_uid))
-    return home.string() + " belongs to uid " + std::to_string(st.st_uid) + ", not to you (uid " + std::to_string(geteuid()) + ")" + refusing;
+    return home.string() + " belongs to uid " + std::to_string(st.st_uid) + ", not to you (uid " +
+           std::to_string(geteuid()) + ")" + refusing;
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     return home.string() + " is writable by other users" + refusing + " (or run: chmod 700 " + home.string() + ")";
   return {};

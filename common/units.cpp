@@ -27,7 +27,10 @@ std::optional<std::pair<double, std::string>> split_number(std::string_view text
   std::size_t i = 0;
   bool seen_digit = false, seen_dot = false;
   while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || (text[i] == '.' && !seen_dot))) {
-    if (text[i] == '.') seen_dot = true; else seen_digit = true;
+    if (text[i] == '.')
+      seen_dot = true;
+    else
+      seen_digit = true;
     ++i;
   }
   if (!seen_digit) return std::nullopt;
@@ -65,12 +68,18 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (!parts) return std::nullopt;
   auto [value, unit] = *parts;
   double factor;
-  if (unit.empty() || unit == "ms") factor = 1;
-  else if (unit == "s" || unit == "sec" || unit == "secs") factor = 1000;
-  else if (unit == "m" || unit == "min" || unit == "mins") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else if (unit == "d") factor = 86'400'000;
-  else return std::nullopt;
+  if (unit.empty() || unit == "ms")
+    factor = 1;
+  else if (unit == "s" || unit == "sec" || unit == "secs")
+    factor = 1000;
+  else if (unit == "m" || unit == "min" || unit == "mins")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
+  else
+    return std::nullopt;
   double ms = value * factor;
   if (ms >= 9.2e15) return std::nullopt;
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
@@ -87,7 +96,10 @@ std::string format_size(std::uint64_t bytes) {
   if (bytes < 1024) return std::to_string(bytes) + " B";
   double v = static_cast<double>(bytes);
   int u = 0;
-  while (v >= 1024 && u < 4) { v /= 1024; ++u; }
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[u]);
   return buf;

@@ -29,21 +29,48 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 // Keys PM2 has that pmd does not act on (yet): accepted with one warning each.
-const std::vector<std::string> kAcceptedButIgnored = {
-    "watch", "ignore_watch", "watch_options", "watch_delay", "cron_restart", "pid_file", "source_map_support",
-    "vizion", "post_update", "force", "treekill", "pmx", "automation", "disable_trace", "filter_env",
-    "append_env_to_name", "disable_logs", "trace", "autostart", "kill_retry_time", "node_version",
-    "deep_monitoring", "io", "version", "restart_on_file_change"};
+const std::vector<std::string> kAcceptedButIgnored = {"watch",
+                                                      "ignore_watch",
+                                                      "watch_options",
+                                                      "watch_delay",
+                                                      "cron_restart",
+                                                      "pid_file",
+                                                      "source_map_support",
+                                                      "vizion",
+                                                      "post_update",
+                                                      "force",
+                                                      "treekill",
+                                                      "pmx",
+                                                      "automation",
+                                                      "disable_trace",
+                                                      "filter_env",
+                                                      "append_env_to_name",
+                                                      "disable_logs",
+                                                      "trace",
+                                                      "autostart",
+                                                      "kill_retry_time",
+                                                      "node_version",
+                                                      "deep_monitoring",
+                                                      "io",
+                                                      "version",
+                                                      "restart_on_file_change"};
 
-
-const std::map<std::string, std::string> kAliases = {
-    {"node_args", "interpreter_args"}, {"combine_logs", "merge_logs"}, {"exec_interpreter", "interpreter"},
-    {"out", "out_file"},               {"output", "out_file"},         {"out_log", "out_file"},
-    {"error", "error_file"},           {"err", "error_file"},          {"err_file", "error_file"},
-    {"err_log", "error_file"},         {"log", "log_file"},            {"exec", "script"},
-    {"instance_id_env", "instance_var"}, {"uid", "user"},               {"gid", "group"},
-    {"i", "instances"}};
-
+const std::map<std::string, std::string> kAliases = {{"node_args", "interpreter_args"},
+                                                     {"combine_logs", "merge_logs"},
+                                                     {"exec_interpreter", "interpreter"},
+                                                     {"out", "out_file"},
+                                                     {"output", "out_file"},
+                                                     {"out_log", "out_file"},
+                                                     {"error", "error_file"},
+                                                     {"err", "error_file"},
+                                                     {"err_file", "error_file"},
+                                                     {"err_log", "error_file"},
+                                                     {"log", "log_file"},
+                                                     {"exec", "script"},
+                                                     {"instance_id_env", "instance_var"},
+                                                     {"uid", "user"},
+                                                     {"gid", "group"},
+                                                     {"i", "instances"}};
 
 // What one app declares, before the values that depend on each other are resolved.
 struct Draft {
@@ -83,8 +110,10 @@ class Reporter {
     auto offset = static_cast<std::size_t>(begin->position() + begin->length(1));
     Position p{1, 1};
     for (std::size_t i = 0; i < offset; ++i) {
-      if (ctx_.source_text[i] == '\n') ++p.line, p.column = 1;
-      else ++p.column;
+      if (ctx_.source_text[i] == '\n')
+        ++p.line, p.column = 1;
+      else
+        ++p.column;
     }
     return p;
   }
@@ -136,7 +165,8 @@ std::optional<double> whole_number_of(const Value& v) {
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
   if (!t.empty() && t.front() == '+') t.remove_prefix(1);
-  if (t.empty() || !std::all_of(t.begin() + (t.front() == '-' ? 1 : 0), t.end(), [](unsigned char c) { return std::isdigit(c); }))
+  if (t.empty() ||
+      !std::all_of(t.begin() + (t.front() == '-' ? 1 : 0), t.end(), [](unsigned char c) { return std::isdigit(c); }))
     return std::nullopt;
   double n = 0;
   auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
@@ -170,12 +200,14 @@ std::optional<milliseconds> as_duration(const Value& v, Reporter& r) {
     d = units::parse_duration(v.text);
   }
   if (!d) {
-    r.error(v.is_string() ? "value" : "type",
-            quoted(v) + " is not a duration (expected milliseconds, or a number with ms, s, m or h: 500, \"10s\", \"2m\")");
+    r.error(
+        v.is_string() ? "value" : "type",
+        quoted(v) + " is not a duration (expected milliseconds, or a number with ms, s, m or h: 500, \"10s\", \"2m\")");
     return std::nullopt;
   }
   if (*d > units::kMaxDuration) {
-    r.error("value", "must be at most 30 days (" + std::to_string(units::kMaxDuration.count()) + " ms), got " + quoted(v));
+    r.error("value",
+            "must be at most 30 days (" + std::to_string(units::kMaxDuration.count()) + " ms), got " + quoted(v));
     return std::nullopt;
   }
   return d;
@@ -186,8 +218,9 @@ std::optional<std::uint64_t> as_size(const Value& v, Reporter& r) {
   if (v.is_string()) {
     if (auto s = units::parse_size(v.text)) return s;
   }
-  r.error(v.is_string() ? "value" : "type",
-          quoted(v) + " is not a size (expected bytes, or digits with K, M or G in powers of 1024: \"300M\", \"1.5G\")");
+  r.error(
+      v.is_string() ? "value" : "type",
+      quoted(v) + " is not a size (expected bytes, or digits with K, M or G in powers of 1024: \"300M\", \"1.5G\")");
   return std::nullopt;
 }
 
@@ -203,8 +236,10 @@ std::optional<std::vector<std::string>> as_words(const Value& v, Reporter& r) {
   if (v.is_array()) {
     std::vector<std::string> out;
     for (const auto& item : v.items) {
-      if (item.is_string() || item.is_number()) out.push_back(item.text);
-      else if (item.is_bool()) out.push_back(item.boolean ? "true" : "false");
+      if (item.is_string() || item.is_number())
+        out.push_back(item.text);
+      else if (item.is_bool())
+        out.push_back(item.boolean ? "true" : "false");
       else {
         r.error("type", std::string("expects a list of strings, found ") + item.kind_name() + " in it");
         return std::nullopt;
@@ -229,10 +264,14 @@ std::optional<Env> as_env(const Value& v, Reporter& r) {
       continue;
     }
     const Value& x = m.value;
-    if (x.is_string() || x.is_number()) env[m.key] = x.text;
-    else if (x.is_bool()) env[m.key] = x.boolean ? "true" : "false";
-    else if (x.is_null()) env[m.key] = "";
-    else env[m.key] = json_text(x.to_json());
+    if (x.is_string() || x.is_number())
+      env[m.key] = x.text;
+    else if (x.is_bool())
+      env[m.key] = x.boolean ? "true" : "false";
+    else if (x.is_null())
+      env[m.key] = "";
+    else
+      env[m.key] = json_text(x.to_json());
   }
   return env;
 }
@@ -249,22 +288,30 @@ const std::map<std::string, Handler>& handlers() {
       {"cwd", [](const Value& v, Draft& d, Reporter& r) { d.cwd = as_string(v, r); }},
       {"instances",
        [](const Value& v, Draft& d, Reporter& r) {
-         if (v.is_string() && v.text == "max") d.instances = 0;
+         if (v.is_string() && v.text == "max")
+           d.instances = 0;
          else if (auto n = whole_number_of(v)) {
-           if (std::floor(*n) != *n) r.error("value", "expects a whole number or \"max\", got " + quoted(v));
-           else if (std::abs(*n) > kMaxInstances) r.error("value", "at most " + std::to_string(kMaxInstances) + " instances, got " + quoted(v));
-           else d.instances = static_cast<int>(*n);
+           if (std::floor(*n) != *n)
+             r.error("value", "expects a whole number or \"max\", got " + quoted(v));
+           else if (std::abs(*n) > kMaxInstances)
+             r.error("value", "at most " + std::to_string(kMaxInstances) + " instances, got " + quoted(v));
+           else
+             d.instances = static_cast<int>(*n);
          } else {
-           r.error(v.is_string() ? "value" : "type", "expects a number, \"max\", 0 (= max) or -n (= max - n), got " + quoted(v));
+           r.error(v.is_string() ? "value" : "type",
+                   "expects a number, \"max\", 0 (= max) or -n (= max - n), got " + quoted(v));
          }
        }},
       {"exec_mode",
        [](const Value& v, Draft& d, Reporter& r) {
          auto s = as_string(v, r);
          if (!s) return;
-         if (*s == "fork" || *s == "fork_mode") d.exec_mode = "fork";
-         else if (*s == "cluster" || *s == "cluster_mode") d.exec_mode = "cluster";
-         else r.error("value", "expects \"fork\" or \"cluster\" (or fork_mode, cluster_mode), got " + quoted(v));
+         if (*s == "fork" || *s == "fork_mode")
+           d.exec_mode = "fork";
+         else if (*s == "cluster" || *s == "cluster_mode")
+           d.exec_mode = "cluster";
+         else
+           r.error("value", "expects \"fork\" or \"cluster\" (or fork_mode, cluster_mode), got " + quoted(v));
        }},
       {"env",
        [](const Value& v, Draft& d, Reporter& r) {
@@ -278,34 +325,64 @@ const std::map<std::string, Handler>& handlers() {
        [](const Value& v, Draft& d, Reporter& r) {
          if (auto n = as_integer(v, r, 0, 1'000'000, "10")) d.spec.max_restarts = static_cast<int>(*n);
        }},
-      {"min_uptime", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.min_uptime = *x; }},
-      {"restart_delay", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.restart_delay = *x; }},
+      {"min_uptime",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto x = as_duration(v, r)) d.spec.min_uptime = *x;
+       }},
+      {"restart_delay",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto x = as_duration(v, r)) d.spec.restart_delay = *x;
+       }},
       {"exp_backoff_restart_delay",
-       [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.exp_backoff_restart_delay = *x; }},
-      {"kill_timeout", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.kill_timeout = *x; }},
-      {"listen_timeout", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_duration(v, r)) d.spec.listen_timeout = *x; }},
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto x = as_duration(v, r)) d.spec.exp_backoff_restart_delay = *x;
+       }},
+      {"kill_timeout",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto x = as_duration(v, r)) d.spec.kill_timeout = *x;
+       }},
+      {"listen_timeout",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto x = as_duration(v, r)) d.spec.listen_timeout = *x;
+       }},
       {"kill_signal",
        [](const Value& v, Draft& d, Reporter& r) {
          auto s = as_string(v, r);
          if (!s) return;
-         if (auto sig = parse_signal(*s)) d.spec.kill_signal = *sig;
-         else r.error("value", quoted(v) + " is not a signal (expected a name like SIGINT or SIGTERM)");
+         if (auto sig = parse_signal(*s))
+           d.spec.kill_signal = *sig;
+         else
+           r.error("value", quoted(v) + " is not a signal (expected a name like SIGINT or SIGTERM)");
        }},
-      {"autorestart", [](const Value& v, Draft& d, Reporter& r) { if (auto b = as_bool(v, r)) d.spec.autorestart = *b; }},
-      {"wait_ready", [](const Value& v, Draft& d, Reporter& r) { if (auto b = as_bool(v, r)) d.spec.wait_ready = *b; }},
+      {"autorestart",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto b = as_bool(v, r)) d.spec.autorestart = *b;
+       }},
+      {"wait_ready",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto b = as_bool(v, r)) d.spec.wait_ready = *b;
+       }},
       {"shutdown_with_message",
-       [](const Value& v, Draft& d, Reporter& r) { if (auto b = as_bool(v, r)) d.spec.shutdown_with_message = *b; }},
-      {"merge_logs", [](const Value& v, Draft& d, Reporter& r) { if (auto b = as_bool(v, r)) d.spec.merge_logs = *b; }},
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto b = as_bool(v, r)) d.spec.shutdown_with_message = *b;
+       }},
+      {"merge_logs",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto b = as_bool(v, r)) d.spec.merge_logs = *b;
+       }},
       {"time",
        [](const Value& v, Draft& d, Reporter& r) {
          // `time: true` prefixes every log line with a timestamp; an explicit format wins.
-         if (auto b = as_bool(v, r); b && *b && d.spec.log_date_format.empty()) d.spec.log_date_format = "YYYY-MM-DDTHH:mm:ss";
+         if (auto b = as_bool(v, r); b && *b && d.spec.log_date_format.empty())
+           d.spec.log_date_format = "YYYY-MM-DDTHH:mm:ss";
        }},
       {"stop_exit_codes",
        [](const Value& v, Draft& d, Reporter& r) {
          std::vector<const Value*> items;
-         if (v.is_array()) for (const auto& i : v.items) items.push_back(&i);
-         else items.push_back(&v);
+         if (v.is_array())
+           for (const auto& i : v.items) items.push_back(&i);
+         else
+           items.push_back(&v);
          std::vector<int> codes;
          for (const Value* item : items) {
            auto n = as_integer(*item, r, 0, 255, "0");
@@ -314,42 +391,78 @@ const std::map<std::string, Handler>& handlers() {
          }
          d.spec.stop_exit_codes = codes;
        }},
-      {"out_file", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.out_file = *s; }},
-      {"error_file", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.error_file = *s; }},
+      {"out_file",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto s = as_string(v, r)) d.spec.out_file = *s;
+       }},
+      {"error_file",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto s = as_string(v, r)) d.spec.error_file = *s;
+       }},
       {"log_file",
        [](const Value& v, Draft& d, Reporter& r) {
          if (v.is_bool()) return;  // PM2 accepts `log_file: false`
          if (auto s = as_string(v, r)) d.spec.log_file = *s;
        }},
-      {"log_date_format", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.log_date_format = *s; }},
+      {"log_date_format",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto s = as_string(v, r)) d.spec.log_date_format = *s;
+       }},
       {"log_type",
        [](const Value& v, Draft& d, Reporter& r) {
          auto s = as_string(v, r);
-         if (s && *s != "json" && *s != "raw" && *s != "") r.error("value", "expects \"json\" (one JSON object per line), got " + quoted(v));
-         else if (s) d.spec.log_type = *s == "json" ? "json" : "";
+         if (s && *s != "json" && *s != "raw" && *s != "")
+           r.error("value", "expects \"json\" (one JSON object per line), got " + quoted(v));
+         else if (s)
+           d.spec.log_type = *s == "json" ? "json" : "";
        }},
-      {"log_max_size", [](const Value& v, Draft& d, Reporter& r) { if (auto x = as_size(v, r)) d.spec.log_max_size = *x; }},
+      {"log_max_size",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto x = as_size(v, r)) d.spec.log_max_size = *x;
+       }},
       {"log_retain",
        [](const Value& v, Draft& d, Reporter& r) {
          if (auto n = as_integer(v, r, 0, 1000, "5")) d.spec.log_retain = static_cast<int>(*n);
        }},
-      {"increment_var", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.increment_var = *s; }},
-      {"instance_var", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.instance_var = *s; }},
-      {"namespace", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.namespace_ = *s; }},
-      {"user", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.user = *s; }},
-      {"group", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.group = *s; }},
+      {"increment_var",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto s = as_string(v, r)) d.spec.increment_var = *s;
+       }},
+      {"instance_var",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto s = as_string(v, r)) d.spec.instance_var = *s;
+       }},
+      {"namespace",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto s = as_string(v, r)) d.spec.namespace_ = *s;
+       }},
+      {"user",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto s = as_string(v, r)) d.spec.user = *s;
+       }},
+      {"group",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto s = as_string(v, r)) d.spec.group = *s;
+       }},
       {"port",
        [](const Value& v, Draft& d, Reporter& r) {
          auto n = as_integer(v, r, 1, 65535, "8080");
          if (n) d.spec.port = static_cast<int>(*n);
        }},
-      {"listen", [](const Value& v, Draft& d, Reporter& r) { if (auto s = as_string(v, r)) d.spec.listen = *s; }},
+      {"listen",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto s = as_string(v, r)) d.spec.listen = *s;
+       }},
       {"balance",
        [](const Value& v, Draft& d, Reporter& r) {
          auto s = as_string(v, r);
          if (!s) return;
-         if (*s == "shared" || *s == "reuseport") d.spec.balance = *s;
-         else r.error("value", "expects \"shared\" (one socket for all instances) or \"reuseport\" (one per instance), got " + quoted(v));
+         if (*s == "shared" || *s == "reuseport")
+           d.spec.balance = *s;
+         else
+           r.error("value",
+                   "expects \"shared\" (one socket for all instances) or \"reuseport\" (one per instance), got " +
+                       quoted(v));
        }},
   };
   return table;
@@ -381,8 +494,10 @@ void resolve_program(Draft& d, const Value& app, const NormalizeContext& ctx, Re
   if (!script_value) script_value = app.find("exec");
   r.at("script", script_value ? script_value->pos : app.pos);
   if (!d.script || d.script->empty()) {
-    if (!script_value) r.error("missing", "every app needs a script (the file or command to run)");
-    else if (d.script) r.error("value", "must not be empty");
+    if (!script_value)
+      r.error("missing", "every app needs a script (the file or command to run)");
+    else if (d.script)
+      r.error("value", "must not be empty");
     return;
   }
   const std::string path_var = env_path(effective_env);
@@ -408,10 +523,12 @@ void resolve_program(Draft& d, const Value& app, const NormalizeContext& ctx, Re
     auto& argv = std::get<std::vector<std::string>>(words);
     if (argv.empty()) return r.error("value", "must not be empty");
     fs::path first = absolute_from(cwd, argv[0]);
-    if (is_plain_file(first)) spec.script = first.string();
+    if (is_plain_file(first))
+      spec.script = first.string();
     else if (argv[0].find('/') == std::string::npos) {
       auto found = find_executable(argv[0], path_var, cwd);
-      if (!found) return r.error("value", "script not found: " + argv[0] + " (looked for " + first.string() + " and on PATH)");
+      if (!found)
+        return r.error("value", "script not found: " + argv[0] + " (looked for " + first.string() + " and on PATH)");
       spec.script = found->string();
     } else {
       return r.error("value", "script not found: " + argv[0] + " (looked for " + first.string() + ")");
@@ -426,7 +543,8 @@ void resolve_program(Draft& d, const Value& app, const NormalizeContext& ctx, Re
   } else {
     r.at("interpreter", app.find("interpreter") ? app.find("interpreter")->pos : Position{});
     if (!find_executable(interpreter, path_var, cwd))
-      return r.error("value", "interpreter not found: '" + interpreter + "' is not on PATH (install it, or set interpreter)");
+      return r.error("value",
+                     "interpreter not found: '" + interpreter + "' is not on PATH (install it, or set interpreter)");
     spec.interpreter = interpreter;
   }
   spec.args = leading_args;
@@ -471,14 +589,17 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
     if (auto h = handlers().find(key); h != handlers().end()) {
       h->second(m.value, d, r);
     } else if (key.rfind("env_", 0) == 0 && key.size() > 4) {
-      if (!m.value.is_object()) r.error("type", std::string("expects an object of variables, got ") + m.value.kind_name());
-      else d.env_sections[key.substr(4)] = &m.value;
+      if (!m.value.is_object())
+        r.error("type", std::string("expects an object of variables, got ") + m.value.kind_name());
+      else
+        d.env_sections[key.substr(4)] = &m.value;
     } else if (std::find(kAcceptedButIgnored.begin(), kAcceptedButIgnored.end(), key) != kAcceptedButIgnored.end()) {
       r.warn("accepted but not supported by pmd yet; it has no effect");
     } else {
       if (auto nearest = nearest_name(key, known_app_keys()))
         r.error("unknown_key", "unknown key; did you mean `" + *nearest + "`?");
-      else r.warn("unknown key, ignored");
+      else
+        r.warn("unknown key, ignored");
     }
   }
 
@@ -521,25 +642,32 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
   spec.instances = resolve_instances(d.instances.value_or(1), ctx.usable_cpus);
   if (const int bound = instances_without_force(ctx.usable_cpus); spec.instances > bound && !ctx.force_instances) {
     r.at("instances", app.find("instances") ? app.find("instances")->pos : Position{});
-    r.error("value", std::to_string(spec.instances) + " instances is more than " + std::to_string(bound) + " (4 per usable CPU, " +
-                         std::to_string(ctx.usable_cpus) + " here, and at most 1024); pass --force to start them anyway");
+    r.error("value", std::to_string(spec.instances) + " instances is more than " + std::to_string(bound) +
+                         " (4 per usable CPU, " + std::to_string(ctx.usable_cpus) +
+                         " here, and at most 1024); pass --force to start them anyway");
   }
   const bool node_app = is_node_interpreter(spec.interpreter);
-  if (d.exec_mode) spec.exec_mode = *d.exec_mode;
-  else spec.exec_mode = d.instances && node_app ? "cluster" : "fork";
+  if (d.exec_mode)
+    spec.exec_mode = *d.exec_mode;
+  else
+    spec.exec_mode = d.instances && node_app ? "cluster" : "fork";
   if (spec.exec_mode == "cluster") {
     // pmd shares one socket among the instances when it knows the port; say so when it cannot.
-    const bool port_known = spec.port > 0 || spec.env.count("PORT") || spec.base_env.count("PORT") || !spec.listen.empty();
+    const bool port_known =
+        spec.port > 0 || spec.env.count("PORT") || spec.base_env.count("PORT") || !spec.listen.empty();
     r.at("exec_mode", app.find("exec_mode") ? app.find("exec_mode")->pos : Position{});
     // Node apps need no port in advance: the preload asks pmd when the app calls listen().
     if (!port_known && !node_app)
-      r.warn("cluster mode without a port: set port (or PORT in env) so pmd can bind it once and share it; "
-             "until then the " + std::to_string(spec.instances) + " instances each bind their own");
+      r.warn(
+          "cluster mode without a port: set port (or PORT in env) so pmd can bind it once and share it; "
+          "until then the " +
+          std::to_string(spec.instances) + " instances each bind their own");
   }
   if (spec.balance == "reuseport") {
     const Value* key = app.find("balance");
     r.at("balance", key ? key->pos : Position{});
-    if (spec.exec_mode != "cluster") r.warn("balance only applies in cluster mode; this app runs in fork mode");
+    if (spec.exec_mode != "cluster")
+      r.warn("balance only applies in cluster mode; this app runs in fork mode");
     else if (!spec.listen.empty() && spec.listen.find(':') == std::string::npos &&
              !std::all_of(spec.listen.begin(), spec.listen.end(), [](unsigned char c) { return std::isdigit(c); }))
       r.error("value", "reuseport balances TCP ports; a unix socket (" + spec.listen + ") can only be shared");
@@ -567,9 +695,12 @@ Normalized normalize_document(const Value& root, const NormalizeContext& ctx, co
   };
   if (root.is_object() && root.find("apps")) {
     const Value* list = root.find("apps");
-    if (list->is_array()) for (const auto& a : list->items) apps.push_back(&a);
-    else if (list->is_object()) apps.push_back(list);
-    else top_error(list->pos, std::string("apps: expects a list of apps, got ") + list->kind_name());
+    if (list->is_array())
+      for (const auto& a : list->items) apps.push_back(&a);
+    else if (list->is_object())
+      apps.push_back(list);
+    else
+      top_error(list->pos, std::string("apps: expects a list of apps, got ") + list->kind_name());
     for (const auto& m : root.members) {
       if (m.key == "apps") continue;
       Diagnostic w;
@@ -587,7 +718,8 @@ Normalized normalize_document(const Value& root, const NormalizeContext& ctx, co
   } else if (root.is_object()) {
     apps.push_back(&root);
   } else {
-    top_error(root.pos, std::string("expected {apps: [...]}, a list of apps, or one app object; got ") + root.kind_name());
+    top_error(root.pos,
+              std::string("expected {apps: [...]}, a list of apps, or one app object; got ") + root.kind_name());
   }
   if (apps.empty() && out.errors.empty()) top_error({}, "no apps declared (add an \"apps\" list)");
 
@@ -600,17 +732,20 @@ Normalized normalize_document(const Value& root, const NormalizeContext& ctx, co
     normalize_app(*apps[i], static_cast<int>(i), ctx, out);
   }
   if (!only.empty()) {
-    std::erase_if(out.apps, [&](const AppSpec& s) { return std::find(only.begin(), only.end(), s.name) == only.end(); });
+    std::erase_if(out.apps,
+                  [&](const AppSpec& s) { return std::find(only.begin(), only.end(), s.name) == only.end(); });
     for (const auto& wanted : only) {
       bool found = std::any_of(out.apps.begin(), out.apps.end(), [&](const AppSpec& s) { return s.name == wanted; });
-      bool errored = std::any_of(out.errors.begin(), out.errors.end(), [&](const Diagnostic& d) { return d.app_name == wanted; });
+      bool errored =
+          std::any_of(out.errors.begin(), out.errors.end(), [&](const Diagnostic& d) { return d.app_name == wanted; });
       if (!found && !errored) top_error({}, "--only " + wanted + ": no app of that name in this file");
     }
   }
   // Two apps with one name would fight over it: PM2 would start both under one name.
   for (std::size_t i = 0; i < out.apps.size(); ++i)
     for (std::size_t j = i + 1; j < out.apps.size(); ++j)
-      if (out.apps[i].name == out.apps[j].name) top_error({}, "two apps are named \"" + out.apps[i].name + "\"; names must be unique");
+      if (out.apps[i].name == out.apps[j].name)
+        top_error({}, "two apps are named \"" + out.apps[i].name + "\"; names must be unique");
   // Read top to bottom: by app, then by line.
   auto by_place = [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.app_index, a.pos.line, a.pos.column) < std::tie(b.app_index, b.pos.line, b.pos.column);

@@ -13,13 +13,13 @@
 namespace pmd::config {
 
 struct NormalizeContext {
-  std::string file;                  // shown in diagnostics; "" for command-line flags
-  std::filesystem::path base_dir;    // relative cwd and script paths resolve against it
-  Env starter_env;                   // the environment of the shell running pmctl
-  std::string env_name;              // --env NAME: merge env_NAME over env
-  int usable_cpus = 1;               // what `instances: max` means here
-  bool force_instances = false;      // --force: more instances than instances_without_force()
-  std::string source_text;           // the file's text, to find keys when positions are unknown (JS)
+  std::string file;                // shown in diagnostics; "" for command-line flags
+  std::filesystem::path base_dir;  // relative cwd and script paths resolve against it
+  Env starter_env;                 // the environment of the shell running pmctl
+  std::string env_name;            // --env NAME: merge env_NAME over env
+  int usable_cpus = 1;             // what `instances: max` means here
+  bool force_instances = false;    // --force: more instances than instances_without_force()
+  std::string source_text;         // the file's text, to find keys when positions are unknown (JS)
 };
 
 struct Normalized {

@@ -18,13 +18,16 @@ std::variant<std::vector<std::string>, std::string> split_command_line(std::stri
     in_word = true;
     if (c == '\'') {
       auto end = text.find('\'', i + 1);
-      if (end == std::string_view::npos) return std::string("unterminated single quote in \"" + std::string(text) + "\"");
+      if (end == std::string_view::npos)
+        return std::string("unterminated single quote in \"" + std::string(text) + "\"");
       word.append(text.substr(i + 1, end - i - 1));
       i = end;
     } else if (c == '"') {
       std::size_t j = i + 1;
       for (; j < text.size() && text[j] != '"'; ++j) {
-        if (text[j] == '\\' && j + 1 < text.size() && std::string_view("\"\\$`").find(text[j + 1]) != std::string_view::npos) ++j;
+        if (text[j] == '\\' && j + 1 < text.size() &&
+            std::string_view("\"\\$`").find(text[j + 1]) != std::string_view::npos)
+          ++j;
         word += text[j];
       }
       if (j >= text.size()) return std::string("unterminated double quote in \"" + std::string(text) + "\"");
@@ -47,11 +50,16 @@ bool has_shell_syntax(std::string_view text) {
       ++i;
       continue;
     }
-    if (c == '\'' && !dbl) single = !single;
-    else if (c == '"' && !single) dbl = !dbl;
-    else if (single) continue;
-    else if (c == '$' || c == '`') return true;
-    else if (!dbl && std::string_view("|&;<>()").find(c) != std::string_view::npos) return true;
+    if (c == '\'' && !dbl)
+      single = !single;
+    else if (c == '"' && !single)
+      dbl = !dbl;
+    else if (single)
+      continue;
+    else if (c == '$' || c == '`')
+      return true;
+    else if (!dbl && std::string_view("|&;<>()").find(c) != std::string_view::npos)
+      return true;
   }
   return false;
 }

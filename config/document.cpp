@@ -73,7 +73,8 @@ std::string Diagnostic::format() const {
   std::string out = file;
   if (pos.line > 0) out += ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
   out += ": ";
-  if (app_index >= 0) out += "app " + std::to_string(app_index) + (app_name.empty() ? "" : " (" + app_name + ")") + ": ";
+  if (app_index >= 0)
+    out += "app " + std::to_string(app_index) + (app_name.empty() ? "" : " (" + app_name + ")") + ": ";
   if (!key.empty()) out += key + ": ";
   return out + message;
 }

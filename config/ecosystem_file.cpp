@@ -25,7 +25,8 @@ EcosystemFormat ecosystem_format(const fs::path& file) {
   };
   if (ends_with(".json")) return EcosystemFormat::kJson;
   if (ends_with(".yml") || ends_with(".yaml")) return EcosystemFormat::kYaml;
-  if (ends_with(".config.js") || ends_with(".config.cjs") || ends_with(".config.mjs")) return EcosystemFormat::kJavaScript;
+  if (ends_with(".config.js") || ends_with(".config.cjs") || ends_with(".config.mjs"))
+    return EcosystemFormat::kJavaScript;
   return EcosystemFormat::kNone;
 }
 

@@ -20,7 +20,7 @@ struct LoadOptions {
   std::string env_name;
   std::vector<std::string> only;
   Env starter_env;
-  int usable_cpus = 0;  // 0: read it from the kernel
+  int usable_cpus = 0;           // 0: read it from the kernel
   bool force_instances = false;  // allow more than instances_without_force()
 };
 

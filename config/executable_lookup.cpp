@@ -27,8 +27,10 @@ std::optional<std::filesystem::path> find_executable(const std::string& name, co
     auto end = path_var.find(':', start);
     if (end == std::string::npos) end = path_var.size();
     std::filesystem::path dir = path_var.substr(start, end - start);
-    if (dir.empty()) dir = cwd;
-    else if (dir.is_relative()) dir = cwd / dir;
+    if (dir.empty())
+      dir = cwd;
+    else if (dir.is_relative())
+      dir = cwd / dir;
     auto candidate = (dir / name).lexically_normal();
     if (is_executable_file(candidate)) return candidate;
     start = end + 1;

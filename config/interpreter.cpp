@@ -8,8 +8,14 @@ namespace pmd::config {
 
 std::string interpreter_for(std::string_view script) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kTable{{
-      {".js", "node"}, {".cjs", "node"}, {".mjs", "node"}, {".py", "python3"},
-      {".sh", "bash"}, {".rb", "ruby"},  {".php", "php"},  {".pl", "perl"},
+      {".js", "node"},
+      {".cjs", "node"},
+      {".mjs", "node"},
+      {".py", "python3"},
+      {".sh", "bash"},
+      {".rb", "ruby"},
+      {".php", "php"},
+      {".pl", "perl"},
   }};
   auto slash = script.rfind('/');
   std::string_view base = slash == std::string_view::npos ? script : script.substr(slash + 1);
@@ -27,8 +33,6 @@ bool is_node_interpreter(std::string_view interpreter) {
   return program == "node" || program == "nodejs";
 }
 
-bool is_no_interpreter(std::string_view interpreter) {
-  return interpreter == "none" || interpreter == "";
-}
+bool is_no_interpreter(std::string_view interpreter) { return interpreter == "none" || interpreter == ""; }
 
 }  // namespace pmd::config

@@ -79,7 +79,8 @@ Captured run_node(const std::string& node, const std::filesystem::path& file, st
   auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[8192];
   while (open > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
       c.timed_out = true;
       ::kill(pid, SIGKILL);
@@ -102,7 +103,8 @@ Captured run_node(const std::string& node, const std::filesystem::path& file, st
   for (auto& f : fds)
     if (f.fd >= 0) ::close(f.fd);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   c.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return c;
 }
@@ -120,8 +122,9 @@ std::variant<Value, Diagnostic> evaluate_js(const std::filesystem::path& file, c
                                             std::chrono::milliseconds timeout) {
   auto node = find_executable("node", path_var, std::filesystem::current_path());
   if (!node)
-    return load_error("node is not on PATH, and a JavaScript ecosystem file needs it to be evaluated "
-                      "(install Node.js, or write the file as JSON or YAML)");
+    return load_error(
+        "node is not on PATH, and a JavaScript ecosystem file needs it to be evaluated "
+        "(install Node.js, or write the file as JSON or YAML)");
   Captured c = run_node(node->string(), file, timeout);
   if (c.timed_out)
     return load_error("evaluating it with node took longer than " + std::to_string(timeout.count() / 1000) +

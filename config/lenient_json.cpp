@@ -111,8 +111,10 @@ class Parser {
       }
       Value::Member m;
       m.key_pos = here();
-      if (i_ < s_.size() && (s_[i_] == '"' || s_[i_] == '\'')) m.key = string_literal();
-      else m.key = identifier();
+      if (i_ < s_.size() && (s_[i_] == '"' || s_[i_] == '\''))
+        m.key = string_literal();
+      else
+        m.key = identifier();
       if (m.key.empty()) fail("expected a key or '}', found " + describe_here());
       skip_space();
       if (i_ >= s_.size() || s_[i_] != ':') fail("expected ':' after key \"" + m.key + "\", found " + describe_here());
@@ -186,8 +188,10 @@ class Parser {
   }
 
   void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) out += static_cast<char>(cp);
-    else if (cp < 0x800) out += static_cast<char>(0xC0 | (cp >> 6)), out += static_cast<char>(0x80 | (cp & 0x3F));
+    if (cp < 0x80)
+      out += static_cast<char>(cp);
+    else if (cp < 0x800)
+      out += static_cast<char>(0xC0 | (cp >> 6)), out += static_cast<char>(0x80 | (cp & 0x3F));
     else if (cp < 0x10000)
       out += static_cast<char>(0xE0 | (cp >> 12)), out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
           out += static_cast<char>(0x80 | (cp & 0x3F));

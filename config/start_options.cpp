@@ -82,7 +82,8 @@ std::variant<AppSpec, std::string> spec_from_start_options(const StartOptions& o
   Normalized out;
   normalize_app(app, 0, ctx, out);
   if (warnings)
-    for (const auto& w : out.warnings) warnings->push_back(w.key.empty() ? w.message : flag_for_key(w.key) + ": " + w.message);
+    for (const auto& w : out.warnings)
+      warnings->push_back(w.key.empty() ? w.message : flag_for_key(w.key) + ": " + w.message);
   if (!out.errors.empty()) {
     const Diagnostic& d = out.errors.front();
     // Problems with the script itself read best as they are; others name the flag to fix.

@@ -18,13 +18,13 @@ namespace pmd::config {
 /// The flags exactly as typed; values stay strings so errors can quote them.
 struct StartOptions {
   std::string script;
-  std::vector<std::string> args;                             // after `--`
-  std::vector<std::string> env_vars;                         // --env-var KEY=VALUE
-  std::string env_name;                                      // --env NAME (selects env_NAME in files)
-  std::map<std::string, std::string> values;                 // ecosystem key -> flag value
-  std::map<std::string, std::vector<std::string>> lists;     // ecosystem key -> repeated values
-  std::map<std::string, bool> switches;                      // ecosystem key -> boolean
-  bool force = false;                                        // --force
+  std::vector<std::string> args;                          // after `--`
+  std::vector<std::string> env_vars;                      // --env-var KEY=VALUE
+  std::string env_name;                                   // --env NAME (selects env_NAME in files)
+  std::map<std::string, std::string> values;              // ecosystem key -> flag value
+  std::map<std::string, std::vector<std::string>> lists;  // ecosystem key -> repeated values
+  std::map<std::string, bool> switches;                   // ecosystem key -> boolean
+  bool force = false;                                     // --force
 };
 
 /// The environment and directory of the shell that ran pmctl.

@@ -36,9 +36,12 @@ Value typed_scalar(const YAML::Node& node) {
   }
   if (std::regex_match(s, kInt)) {
     v.kind = Value::Kind::kNumber;
-    if (s.rfind("0o", 0) == 0) v.number = static_cast<double>(std::strtoll(s.c_str() + 2, nullptr, 8));
-    else if (s.rfind("0x", 0) == 0) v.number = static_cast<double>(std::strtoll(s.c_str(), nullptr, 16));
-    else v.number = std::strtod(s.c_str(), nullptr);  // decimal, even with leading zeros
+    if (s.rfind("0o", 0) == 0)
+      v.number = static_cast<double>(std::strtoll(s.c_str() + 2, nullptr, 8));
+    else if (s.rfind("0x", 0) == 0)
+      v.number = static_cast<double>(std::strtoll(s.c_str(), nullptr, 16));
+    else
+      v.number = std::strtod(s.c_str(), nullptr);  // decimal, even with leading zeros
     v.text = s;
     return v;
   }
@@ -105,10 +108,8 @@ Value convert(const YAML::Node& node, int depth, Expansion& made) {
   v.pos = position_of(node);
   switch (node.Type()) {
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return v;
-    case YAML::NodeType::Scalar:
-      return typed_scalar(node);
+    case YAML::NodeType::Undefined: return v;
+    case YAML::NodeType::Scalar: return typed_scalar(node);
     case YAML::NodeType::Sequence:
       v.kind = Value::Kind::kArray;
       for (const auto& item : node) v.items.push_back(convert(item, depth + 1, made));

@@ -14,7 +14,8 @@
 
 namespace pmd {
 
-int acquire_daemon_lock(const std::filesystem::path& lock_path, const std::filesystem::path& pid_file, std::string& error) {
+int acquire_daemon_lock(const std::filesystem::path& lock_path, const std::filesystem::path& pid_file,
+                        std::string& error) {
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     error = "cannot open " + lock_path.string() + ": " + std::strerror(errno);
@@ -51,7 +52,8 @@ int daemonize() {
     while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
       if (n > 0) message.append(buf, static_cast<std::size_t>(n));
     if (message == "R") std::exit(0);
-    std::fprintf(stderr, "pmd: error: %s\n", message.empty() ? "the daemon exited while starting (see pmd.log)" : message.c_str());
+    std::fprintf(stderr, "pmd: error: %s\n",
+                 message.empty() ? "the daemon exited while starting (see pmd.log)" : message.c_str());
     std::exit(1);
   }
   ::close(pipefd[0]);
@@ -59,7 +61,8 @@ int daemonize() {
   pid_t second = ::fork();
   if (second < 0) _exit(1);
   if (second > 0) _exit(0);
-  if (::chdir("/") != 0) { /* stays where it was; harmless */ }
+  if (::chdir("/") != 0) { /* stays where it was; harmless */
+  }
   int devnull = ::open("/dev/null", O_RDWR);
   if (devnull >= 0) {
     ::dup2(devnull, 0);

@@ -9,7 +9,8 @@ namespace pmd {
 
 /// Takes the exclusive lock on `lock_path` (flock, released by the kernel when the daemon dies,
 /// however it dies). Returns the fd, or -1 with `error` set.
-int acquire_daemon_lock(const std::filesystem::path& lock_path, const std::filesystem::path& pid_file, std::string& error);
+int acquire_daemon_lock(const std::filesystem::path& lock_path, const std::filesystem::path& pid_file,
+                        std::string& error);
 
 /// Forks into the background (setsid, second fork, stdio on /dev/null). Returns only in the
 /// daemon, with an fd on which to call report_ready(); the starting process stays until then and

@@ -4,16 +4,16 @@
 #include "metrics_http.h"
 #include "paths.h"
 #include "pmd_version.h"
+#include "process/spawner.h"
 #include "run_apps.h"
 #include "serve.h"
 #include "settings.h"
-#include "process/spawner.h"
 #include "units.h"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -52,8 +52,10 @@ int usage_error(const std::string& message) {
 
 void setup_logging(const pmd::HomePaths& paths, bool foreground) {
   std::shared_ptr<spdlog::logger> logger;
-  if (foreground) logger = spdlog::stderr_color_mt("pmd");
-  else logger = spdlog::basic_logger_mt("pmd", paths.daemon_log.string());
+  if (foreground)
+    logger = spdlog::stderr_color_mt("pmd");
+  else
+    logger = spdlog::basic_logger_mt("pmd", paths.daemon_log.string());
   logger->set_pattern(foreground ? "%Y-%m-%d %H:%M:%S.%e pmd %^%l%$ %v" : "%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
@@ -112,8 +114,9 @@ int main(int argc, char** argv) {
   cli.add_flag("--no-daemon,-f", foreground, "stay in the foreground and log to stderr");
   cli.add_option("--home", home_flag, "PMD_HOME to serve (default: $PMD_HOME, else ~/.pmd)");
   cli.add_flag("--resurrect", resurrect, "start the apps of the last `pmctl save` (PMD_HOME/dump.json) at once");
-  cli.add_flag("--autosave", autosave, "save the apps after every change, as `pmctl save` (default: $PMD_AUTOSAVE, else "
-                                       "`autosave:` in PMD_HOME/pmd.yaml, else off)");
+  cli.add_flag("--autosave", autosave,
+               "save the apps after every change, as `pmctl save` (default: $PMD_AUTOSAVE, else "
+               "`autosave:` in PMD_HOME/pmd.yaml, else off)");
   cli.add_option("--metrics", metrics_flag,
                  "also serve Prometheus metrics on http://ADDR/metrics, e.g. 127.0.0.1:9209 or :9209 (loopback) "
                  "(default: $PMD_METRICS, else `metrics:` in pmd.yaml, else off)");
@@ -124,9 +127,10 @@ int main(int argc, char** argv) {
 
   pmd::RunRequest run;
   bool run_bare_lines = false;
-  auto* run_cmd = cli.add_subcommand("run", "container mode (PM2's pm2-runtime): run an ecosystem file or a script in "
-                                            "the foreground, app lines on stdout/stderr, exit when the apps are gone; "
-                                            "fit to be PID 1");
+  auto* run_cmd = cli.add_subcommand("run",
+                                     "container mode (PM2's pm2-runtime): run an ecosystem file or a script in "
+                                     "the foreground, app lines on stdout/stderr, exit when the apps are gone; "
+                                     "fit to be PID 1");
   run_cmd->add_option("target", run.target, "ecosystem file, or script/program to run")->required();
   run_cmd->add_option("args", run.args, "arguments for the script (after --)");
   run_cmd->add_option("--instances,-i", run.instances, "instances of the script: n, max, -n");
@@ -150,12 +154,15 @@ int main(int argc, char** argv) {
   const bool serve_socket = !container || !home_flag.empty() || (home_variable && *home_variable);
   TemporaryHome temporary;
   fs::path home;
-  if (!home_flag.empty()) home = fs::absolute(home_flag);
-  else if (serve_socket) home = pmd::default_home();
+  if (!home_flag.empty())
+    home = fs::absolute(home_flag);
+  else if (serve_socket)
+    home = pmd::default_home();
   else {
     const char* tmpdir = std::getenv("TMPDIR");
     std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/pmd-run-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) return usage_error("cannot create a temporary directory (" + tmpl + "); set PMD_HOME or TMPDIR");
+    if (!::mkdtemp(tmpl.data()))
+      return usage_error("cannot create a temporary directory (" + tmpl + "); set PMD_HOME or TMPDIR");
     home = temporary.path = tmpl;
   }
   const auto paths = pmd::home_paths(home);
@@ -172,7 +179,8 @@ int main(int argc, char** argv) {
   pmd::Settings settings;
   if (!read_settings(paths.settings, settings, options.warnings)) return 2;
   options.resurrect = resurrect;
-  options.autosave = autosave || env_true("PMD_AUTOSAVE") || (!std::getenv("PMD_AUTOSAVE") && settings.autosave.value_or(false));
+  options.autosave =
+      autosave || env_true("PMD_AUTOSAVE") || (!std::getenv("PMD_AUTOSAVE") && settings.autosave.value_or(false));
   if (auto text = first_set(sample_flag, "PMD_SAMPLE_INTERVAL", settings.sample_interval); !text.empty()) {
     auto parsed = pmd::units::parse_duration(text);
     if (!parsed || parsed->count() < 100 || parsed->count() > 60000)

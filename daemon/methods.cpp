@@ -36,7 +36,8 @@ std::optional<Env> base_env_of(const json& params) {
 Progress progress_to(const std::shared_ptr<RpcConnection>& connection) {
   std::weak_ptr<RpcConnection> weak = connection;
   return [weak](const std::string& line) {
-    if (auto c = weak.lock(); c && !c->closed()) c->send_stream(rpc::encode_notification("progress", json{{"message", line}}));
+    if (auto c = weak.lock(); c && !c->closed())
+      c->send_stream(rpc::encode_notification("progress", json{{"message", line}}));
   };
 }
 
@@ -71,7 +72,9 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                  r["pong"] = true;
                  co_return r;
                }};
-  t["version"] = {"the daemon's version and pid", [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return daemon_identity(); }};
+  t["version"] = {
+      "the daemon's version and pid",
+      [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return daemon_identity(); }};
   t["start"] = {"start an app from {spec}, or start again the stopped instances of {target}",
                 [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                   if (params.contains("spec")) {
@@ -83,65 +86,76 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                   }
                   co_return co_await sup.start_existing(target_of(params));
                 }};
-  t["apply"] = {"start {specs} as PM2's startOrReload does: new apps start, changed ones reload (rolling), unchanged "
-                "running ones are left alone; {mode} \"restart\" or \"reload\" also redoes unchanged apps; "
-                "{update_env} also replaces the inherited environment; `progress` notifications as it goes",
-                [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
-                  const json& specs = rpc::require_param(params, "specs", json::value_t::array);
-                  std::string mode_name = rpc::optional_param(params, "mode", std::string());
-                  if (rpc::optional_param(params, "force", false)) mode_name = "restart";  // older clients
-                  ApplyMode mode = mode_name == "restart" ? ApplyMode::kRestart
-                                   : mode_name == "reload" ? ApplyMode::kReload
-                                                           : ApplyMode::kIfChanged;
-                  if (!mode_name.empty() && mode == ApplyMode::kIfChanged)
-                    throw rpc::Error(rpc::kInvalidParams, "invalid params: mode must be \"restart\" or \"reload\"");
-                  bool update_env = rpc::optional_param(params, "update_env", false);
-                  std::vector<AppSpec> parsed;
-                  for (const auto& s : specs) parsed.push_back(app_spec_from_json(s));
-                  json results = json::array();
-                  for (auto& spec : parsed)
-                    results.push_back(co_await sup.apply(std::move(spec), mode, update_env, progress_to(connection)));
-                  co_return results;
-                }};
+  t["apply"] = {
+      "start {specs} as PM2's startOrReload does: new apps start, changed ones reload (rolling), unchanged "
+      "running ones are left alone; {mode} \"restart\" or \"reload\" also redoes unchanged apps; "
+      "{update_env} also replaces the inherited environment; `progress` notifications as it goes",
+      [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+        const json& specs = rpc::require_param(params, "specs", json::value_t::array);
+        std::string mode_name = rpc::optional_param(params, "mode", std::string());
+        if (rpc::optional_param(params, "force", false)) mode_name = "restart";  // older clients
+        ApplyMode mode = mode_name == "restart"  ? ApplyMode::kRestart
+                         : mode_name == "reload" ? ApplyMode::kReload
+                                                 : ApplyMode::kIfChanged;
+        if (!mode_name.empty() && mode == ApplyMode::kIfChanged)
+          throw rpc::Error(rpc::kInvalidParams, "invalid params: mode must be \"restart\" or \"reload\"");
+        bool update_env = rpc::optional_param(params, "update_env", false);
+        std::vector<AppSpec> parsed;
+        for (const auto& s : specs) parsed.push_back(app_spec_from_json(s));
+        json results = json::array();
+        for (auto& spec : parsed)
+          results.push_back(co_await sup.apply(std::move(spec), mode, update_env, progress_to(connection)));
+        co_return results;
+      }};
   t["stop"] = {"stop {target}: kill_signal, then SIGKILL after kill_timeout",
-               [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return co_await sup.stop(target_of(params)); }};
+               [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                 co_return co_await sup.stop(target_of(params));
+               }};
   t["restart"] = {"stop and start {target} again; {base_env} replaces the environment (--update-env)",
                   [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                     co_return co_await sup.restart(target_of(params), base_env_of(params));
                   }};
-  t["reload"] = {"rolling reload of {target}, {parallel} instances at a time (default 1): cluster apps start each "
-                 "replacement, wait until it is ready, then stop the old one; fork-mode apps restart one by one; "
-                 "`progress` notifications as it goes; {base_env} replaces the environment (--update-env)",
-                 [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
-                   int parallel = rpc::optional_param(params, "parallel", 1);
-                   if (parallel < 1) throw rpc::Error(rpc::kInvalidParams, "invalid params: \"parallel\" must be at least 1");
-                   co_return co_await sup.reload(target_of(params), parallel, base_env_of(params), progress_to(connection));
-                 }};
-  t["scale"] = {"set the number of instances of {target} to {instances}: \"4\", \"+2\" or \"-1\"; "
-                "`progress` notifications as it goes",
-                [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
-                  const json& n = rpc::require_param(params, "instances", json::value_t::string);
-                  co_return co_await sup.scale(target_of(params), n.get<std::string>(), progress_to(connection));
-                }};
+  t["reload"] = {
+      "rolling reload of {target}, {parallel} instances at a time (default 1): cluster apps start each "
+      "replacement, wait until it is ready, then stop the old one; fork-mode apps restart one by one; "
+      "`progress` notifications as it goes; {base_env} replaces the environment (--update-env)",
+      [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+        int parallel = rpc::optional_param(params, "parallel", 1);
+        if (parallel < 1) throw rpc::Error(rpc::kInvalidParams, "invalid params: \"parallel\" must be at least 1");
+        co_return co_await sup.reload(target_of(params), parallel, base_env_of(params), progress_to(connection));
+      }};
+  t["scale"] = {
+      "set the number of instances of {target} to {instances}: \"4\", \"+2\" or \"-1\"; "
+      "`progress` notifications as it goes",
+      [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+        const json& n = rpc::require_param(params, "instances", json::value_t::string);
+        co_return co_await sup.scale(target_of(params), n.get<std::string>(), progress_to(connection));
+      }};
   t["delete"] = {"stop {target} and forget it",
-                 [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return co_await sup.remove(target_of(params)); }};
-  t["list"] = {"every instance with status, pid, cpu and memory",
-               [&sup](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return sup.list(); }};
+                 [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                   co_return co_await sup.remove(target_of(params));
+                 }};
+  t["list"] = {
+      "every instance with status, pid, cpu and memory",
+      [&sup](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return sup.list(); }};
   t["describe"] = {"everything known about {target}'s instances",
-                   [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return sup.describe(target_of(params)); }};
-  t["logs"] = {"recent lines of {target} (default all; {lines}, default 15); with {follow}, then every new line as "
-                "`log` notifications (and `log.missed` {count} when the reader is too slow) until the client hangs up",
-               [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
-                 std::string target = params.contains("target") ? target_of(params) : "all";
-                 std::size_t lines = 15;
-                 if (params.contains("lines")) {
-                   auto n = rpc::require_param(params, "lines", json::value_t::number_integer).get<long long>();
-                   if (n < 0) throw rpc::Error(rpc::kInvalidParams, "invalid params: \"lines\" must not be negative");
-                   lines = static_cast<std::size_t>(n);
-                 }
-                 bool follow = rpc::optional_param(params, "follow", false);
-                 co_return sup.logs(target, lines, follow, connection);
-               }};
+                   [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                     co_return sup.describe(target_of(params));
+                   }};
+  t["logs"] = {
+      "recent lines of {target} (default all; {lines}, default 15); with {follow}, then every new line as "
+      "`log` notifications (and `log.missed` {count} when the reader is too slow) until the client hangs up",
+      [&sup](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+        std::string target = params.contains("target") ? target_of(params) : "all";
+        std::size_t lines = 15;
+        if (params.contains("lines")) {
+          auto n = rpc::require_param(params, "lines", json::value_t::number_integer).get<long long>();
+          if (n < 0) throw rpc::Error(rpc::kInvalidParams, "invalid params: \"lines\" must not be negative");
+          lines = static_cast<std::size_t>(n);
+        }
+        bool follow = rpc::optional_param(params, "follow", false);
+        co_return sup.logs(target, lines, follow, connection);
+      }};
   t["monit.subscribe"] = {
       "a snapshot (interval_ms, daemon, processes) and the last {lines} log lines of every app (default 20); then a "
       "`monit.sample` notification with a new snapshot after every sampling round and every new log line as `log`, "
@@ -171,24 +185,27 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                        sup.reopen_logs();
                        co_return json{{"reopened", true}};
                      }};
-  t["kill"] = {"stop every app, reply, then exit the daemon",
-               [&sup, request_shutdown](const json&, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
-                 co_await sup.stop_all();
-                 // Exit once this reply has been written to the client.
-                 connection->on_close(request_shutdown);
-                 connection->close_after_flush();
-                 co_return json{{"stopped", true}};
-               }};
-  t["save"] = {"write every app (spec, instance count, running or not) to PMD_HOME/dump.json atomically, the previous "
-               "dump kept as dump.json.bak; with no apps it refuses unless {force}",
-               [&sup, &store](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                 co_return save_apps(sup, store, rpc::optional_param(params, "force", false));
-               }};
-  t["resurrect"] = {"start the apps of the dump (or of its backup, with a warning, when the dump is damaged); apps "
-                    "saved stopped come back stopped, names already present are left alone",
-                    [&sup, &store](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                      co_return co_await resurrect_apps(sup, store);
-                    }};
+  t["kill"] = {
+      "stop every app, reply, then exit the daemon",
+      [&sup, request_shutdown](const json&, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+        co_await sup.stop_all();
+        // Exit once this reply has been written to the client.
+        connection->on_close(request_shutdown);
+        connection->close_after_flush();
+        co_return json{{"stopped", true}};
+      }};
+  t["save"] = {
+      "write every app (spec, instance count, running or not) to PMD_HOME/dump.json atomically, the previous "
+      "dump kept as dump.json.bak; with no apps it refuses unless {force}",
+      [&sup, &store](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+        co_return save_apps(sup, store, rpc::optional_param(params, "force", false));
+      }};
+  t["resurrect"] = {
+      "start the apps of the dump (or of its backup, with a warning, when the dump is damaged); apps "
+      "saved stopped come back stopped, names already present are left alone",
+      [&sup, &store](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+        co_return co_await resurrect_apps(sup, store);
+      }};
   t["cleardump"] = {"empty the dump (the previous one is kept as dump.json.bak)",
                     [&store](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                       co_return clear_dump(store);

@@ -2,8 +2,8 @@
 // is documented in docs/protocol.md.
 #pragma once
 
-#include "rpc/method_table.h"
 #include "monitor.h"
+#include "rpc/method_table.h"
 #include "store/state_store.h"
 #include "supervise/supervisor.h"
 

@@ -2,6 +2,7 @@
 #include "metrics_http.h"
 #include "loop/detached.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -9,7 +10,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <chrono>
@@ -46,7 +46,8 @@ std::optional<HttpAddress> parse_http_address(const std::string& text) {
   }
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || port > 65535) return std::nullopt;
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || port > 65535)
+    return std::nullopt;
   a.port = static_cast<std::uint16_t>(port);
   boost::system::error_code bad;
   asio::ip::make_address(a.host, bad);
@@ -72,7 +73,8 @@ std::string MetricsHttpServer::listen(const HttpAddress& address) {
     return "cannot serve metrics on " + shown + ": " + ec.message();
   }
   asio::co_spawn(io_, accept_loop(), logged("the metrics listener (metrics are no longer served)"));
-  spdlog::info("serving metrics on http://{}/metrics", host_and_port(address.host, port()));  // the bound port, also for :0
+  spdlog::info("serving metrics on http://{}/metrics",
+               host_and_port(address.host, port()));  // the bound port, also for :0
   return {};
 }
 

@@ -30,7 +30,8 @@ void Monitor::measure_instances() {
   auto running = supervisor_.running_instances();
   if (running.empty()) return;
   std::vector<TreeRoot> roots;
-  for (const auto& inst : running) roots.push_back({inst->pid(), inst->unit(), inst->app().spec.max_memory_restart > 0});
+  for (const auto& inst : running)
+    roots.push_back({inst->pid(), inst->unit(), inst->app().spec.max_memory_restart > 0});
   auto usage = sampler_.sample(roots);
   for (std::size_t i = 0; i < running.size(); ++i) {
     const TreeUsage& tree = usage[i];
@@ -65,7 +66,8 @@ json Monitor::snapshot() const {
       {"memory", self_rss_},
       {"cpu", self_cpu_.percent()},
       {"cpu_seconds", cpu_seconds(self_cpu_.ticks())},
-      {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_).count()},
+      {"uptime_ms",
+       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at_).count()},
   };
   return {{"interval_ms", interval_.count()}, {"daemon", daemon}, {"processes", supervisor_.list()}};
 }

@@ -5,9 +5,9 @@
 #pragma once
 
 #include "process/proc_table.h"
+#include "process/usage_sampler.h"
 #include "rpc/rpc_connection.h"
 #include "supervise/supervisor.h"
-#include "process/usage_sampler.h"
 
 #include <nlohmann/json.hpp>
 

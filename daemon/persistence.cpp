@@ -25,7 +25,8 @@ json save_apps(const Supervisor& supervisor, const StateStore& store, bool force
 boost::asio::awaitable<json> resurrect_apps(Supervisor& supervisor, const StateStore& store, bool first_boot_ok) {
   auto loaded = store.load();
   if (loaded.missing && first_boot_ok)
-    co_return json{{"path", store.dump_path().string()}, {"warnings", json::array()}, {"apps", json::array()}, {"missing", true}};
+    co_return json{
+        {"path", store.dump_path().string()}, {"warnings", json::array()}, {"apps", json::array()}, {"missing", true}};
   if (!loaded.error.empty()) throw rpc::Error(rpc::kDumpFailed, loaded.error);
   for (const auto& w : loaded.warnings) spdlog::warn("{}", w);
   json rows = co_await supervisor.restore(std::move(loaded.entries));

@@ -16,10 +16,14 @@ std::string escape_label_value(const std::string& value) {
   std::string out;
   out.reserve(value.size());
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -96,26 +100,35 @@ std::string prometheus_text(const json& snapshot) {
     double scale;
   };
   const PerInstance per_instance[] = {
-      {{"pmd_instance_cpu_percent", "gauge", "CPU use of the instance's process tree, in percent of one CPU."}, "cpu", 1},
+      {{"pmd_instance_cpu_percent", "gauge", "CPU use of the instance's process tree, in percent of one CPU."},
+       "cpu",
+       1},
       {{"pmd_instance_cpu_seconds_total", "counter", "CPU time of the instance's live processes."}, "cpu_seconds", 1},
       {{"pmd_instance_memory_bytes", "gauge", "Resident memory of the instance's process tree."}, "memory", 1},
-      {{"pmd_instance_memory_limit_bytes", "gauge", "The instance's max_memory_restart (0: no limit)."}, "memory_limit", 1},
+      {{"pmd_instance_memory_limit_bytes", "gauge", "The instance's max_memory_restart (0: no limit)."},
+       "memory_limit",
+       1},
       {{"pmd_instance_processes", "gauge", "Processes in the instance's tree (0 when not running)."}, "processes", 1},
       {{"pmd_instance_restarts_total", "counter", "Restarts of the instance, for any reason."}, "restarts", 1},
       {{"pmd_instance_memory_restarts_total", "counter", "Restarts of the instance for passing max_memory_restart."},
-       "memory_restarts", 1},
-      {{"pmd_instance_uptime_seconds", "gauge", "Seconds since the instance's current process started (0 when not running)."},
-       "uptime_ms", 0.001},
+       "memory_restarts",
+       1},
+      {{"pmd_instance_uptime_seconds", "gauge",
+        "Seconds since the instance's current process started (0 when not running)."},
+       "uptime_ms",
+       0.001},
   };
   for (const auto& metric : per_instance) {
     w.family(metric.family);
-    for (const auto& p : processes) w.sample(metric.family.name, instance_labels(p), p.value(metric.field, 0.0) * metric.scale);
+    for (const auto& p : processes)
+      w.sample(metric.family.name, instance_labels(p), p.value(metric.field, 0.0) * metric.scale);
   }
   w.family({"pmd_instance_status", "gauge", "1 for the instance's current status, 0 for the others."});
   for (const auto& p : processes)
     for (InstanceState state : kAllInstanceStates) {
       const std::string status = state_name(state);
-      w.sample("pmd_instance_status", instance_labels(p) + ",status=\"" + status + "\"", p.value("status", "") == status ? 1 : 0);
+      w.sample("pmd_instance_status", instance_labels(p) + ",status=\"" + status + "\"",
+               p.value("status", "") == status ? 1 : 0);
     }
   return w.text();
 }

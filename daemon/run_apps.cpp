@@ -17,10 +17,12 @@ RunApps apps_to_run(const RunRequest& request) {
   RunApps out;
   const Env starter_env = config::current_environment();
   std::error_code ec;
-  if (config::ecosystem_format(request.target) != config::EcosystemFormat::kNone && fs::is_regular_file(request.target, ec)) {
+  if (config::ecosystem_format(request.target) != config::EcosystemFormat::kNone &&
+      fs::is_regular_file(request.target, ec)) {
     if (!request.instances.empty() || !request.name.empty() || !request.args.empty())
-      out.errors.push_back("-i, --name and arguments apply to a script; with an ecosystem file, set instances, name and "
-                           "args in the file");
+      out.errors.push_back(
+          "-i, --name and arguments apply to a script; with an ecosystem file, set instances, name and "
+          "args in the file");
     config::LoadOptions options;
     options.env_name = request.env_name;
     options.only = request.only;
@@ -30,16 +32,20 @@ RunApps apps_to_run(const RunRequest& request) {
     for (const auto& e : loaded.errors) out.errors.push_back(e.format());
     out.apps = std::move(loaded.apps);
   } else {
-    if (!request.only.empty()) out.errors.push_back("--only selects apps of an ecosystem file; " + request.target + " is not one");
+    if (!request.only.empty())
+      out.errors.push_back("--only selects apps of an ecosystem file; " + request.target + " is not one");
     config::StartOptions options;
     options.script = request.target;
     options.args = request.args;
     options.env_name = request.env_name;
     if (!request.instances.empty()) options.values["instances"] = request.instances;
     if (!request.name.empty()) options.values["name"] = request.name;
-    auto built = config::spec_from_start_options(options, config::Starter{starter_env, fs::current_path(ec)}, &out.warnings);
-    if (auto* error = std::get_if<std::string>(&built)) out.errors.push_back(*error);
-    else out.apps.push_back(std::get<AppSpec>(std::move(built)));
+    auto built =
+        config::spec_from_start_options(options, config::Starter{starter_env, fs::current_path(ec)}, &out.warnings);
+    if (auto* error = std::get_if<std::string>(&built))
+      out.errors.push_back(*error);
+    else
+      out.apps.push_back(std::get<AppSpec>(std::move(built)));
   }
   for (auto& spec : out.apps) {
     if (spec.out_file.empty()) spec.out_file = "/dev/null";
@@ -64,7 +70,8 @@ std::optional<int> container_exit_status(const json& instance_list) {
       const int signo = parse_signal(last["signal"].get<std::string>()).value_or(0);
       // The signals a stop sends (kill_signal, then SIGKILL) end a clean stop; a crash by any
       // other signal (SIGSEGV, SIGABRT...) is a failure.
-      const bool stop_signal = signo == SIGINT || signo == SIGTERM || signo == SIGKILL || signo == SIGHUP || signo == SIGQUIT;
+      const bool stop_signal =
+          signo == SIGINT || signo == SIGTERM || signo == SIGKILL || signo == SIGHUP || signo == SIGQUIT;
       if (status == "errored" || !stop_signal) failure = 128 + signo;
     } else if (last["code"].is_number_integer() && last["code"].get<int>() != 0) {
       failure = last["code"].get<int>();

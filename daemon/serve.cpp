@@ -2,28 +2,28 @@
 #include "serve.h"
 #include "loop/detached.h"
 
-#include "process/child_reaper.h"
 #include "daemon_process.h"
 #include "jsonrpc.h"
 #include "methods.h"
 #include "monitor.h"
 #include "persistence.h"
 #include "pmd_version.h"
+#include "process/child_reaper.h"
 #include "prometheus_text.h"
 #include "rpc/rpc_server.h"
 #include "run_apps.h"
 #include "service_notifier.h"
-#include "store/state_store.h"
 #include "signals.h"
+#include "store/state_store.h"
 #include "supervise/supervisor.h"
 #include "write_fully.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include <unistd.h>
 
@@ -99,11 +99,14 @@ int serve(const ServeOptions& options, int ready_fd) {
     shutting_down = true;
     exit_status = status;
     notifier.notify("STOPPING=1\nSTATUS=stopping every app");
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      spdlog::info("stopping every app before exiting");
-      co_await supervisor.stop_all();
-      close_and_stop();
-    }, logged("stopping every app", close_and_stop));
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          spdlog::info("stopping every app before exiting");
+          co_await supervisor.stop_all();
+          close_and_stop();
+        },
+        logged("stopping every app", close_and_stop));
   };
   methods = make_method_table(supervisor, monitor, store, options.autosave, [&] {
     notifier.notify("STOPPING=1");
@@ -125,15 +128,21 @@ int serve(const ServeOptions& options, int ready_fd) {
   if (options.serve_socket) write_pid_file(paths.pid_file);
 
   if (options.container) {
-    supervisor.echo_logs([prefix = options.prefix_lines](const std::string& app, const LogRecord& r) { print_line(app, r, prefix); });
+    supervisor.echo_logs(
+        [prefix = options.prefix_lines](const std::string& app, const LogRecord& r) { print_line(app, r, prefix); });
     for (const auto& spec : options.run_apps) {
       try {
         supervisor.start(spec);
       } catch (const rpc::Error& e) {
         std::string error = e.what();
         // Nothing half-started: the apps already running are stopped before exiting.
-        asio::co_spawn(io, [&]() -> asio::awaitable<void> { co_await supervisor.stop_all(); io.stop(); },
-                       logged("stopping the apps already started", [&io] { io.stop(); }));
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+              co_await supervisor.stop_all();
+              io.stop();
+            },
+            logged("stopping the apps already started", [&io] { io.stop(); }));
         io.run();
         return fail(error);
       }
@@ -160,25 +169,31 @@ int serve(const ServeOptions& options, int ready_fd) {
     }
   });
 
-  if (options.serve_socket) spdlog::info("pmd {} serving {} (pid {})", kVersion, paths.socket.string(), ::getpid());
-  else spdlog::info("pmd {} running {} app(s) (pid {}, no control socket)", kVersion, options.run_apps.size(), ::getpid());
+  if (options.serve_socket)
+    spdlog::info("pmd {} serving {} (pid {})", kVersion, paths.socket.string(), ::getpid());
+  else
+    spdlog::info("pmd {} running {} app(s) (pid {}, no control socket)", kVersion, options.run_apps.size(), ::getpid());
   report_ready(ready_fd, {});
 
   // The service manager hears READY=1 only once the socket serves and the saved apps are back.
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    if (options.resurrect) {
-      try {
-        json result = co_await resurrect_apps(supervisor, store, true);
-        std::size_t failed = 0;
-        for (const auto& row : result["apps"]) failed += row.value("action", "") == "failed";
-        if (failed > 0) spdlog::error("resurrect: {} of {} app(s) failed to start", failed, result["apps"].size());
-        if (result.value("missing", false)) spdlog::info("nothing to resurrect: no dump yet (save the apps with `pmctl save`)");
-      } catch (const rpc::Error& e) {
-        spdlog::error("resurrect: {}", e.what());
-      }
-    }
-    notifier.notify("READY=1\nSTATUS=supervising " + std::to_string(supervisor.list().size()) + " process(es)");
-  }, logged("resurrecting the saved apps", [&] { notifier.notify("READY=1\nSTATUS=resurrect failed; see pmd.log"); }));
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        if (options.resurrect) {
+          try {
+            json result = co_await resurrect_apps(supervisor, store, true);
+            std::size_t failed = 0;
+            for (const auto& row : result["apps"]) failed += row.value("action", "") == "failed";
+            if (failed > 0) spdlog::error("resurrect: {} of {} app(s) failed to start", failed, result["apps"].size());
+            if (result.value("missing", false))
+              spdlog::info("nothing to resurrect: no dump yet (save the apps with `pmctl save`)");
+          } catch (const rpc::Error& e) {
+            spdlog::error("resurrect: {}", e.what());
+          }
+        }
+        notifier.notify("READY=1\nSTATUS=supervising " + std::to_string(supervisor.list().size()) + " process(es)");
+      },
+      logged("resurrecting the saved apps", [&] { notifier.notify("READY=1\nSTATUS=resurrect failed; see pmd.log"); }));
 
   io.run();
 

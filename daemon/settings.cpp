@@ -43,8 +43,10 @@ ParsedSettings parse_settings(std::string_view text, const std::string& file) {
     if (key == "autosave") {
       auto v = scalar("true or false");
       if (!v) return out;
-      if (*v == "true" || *v == "yes" || *v == "on") out.settings.autosave = true;
-      else if (*v == "false" || *v == "no" || *v == "off") out.settings.autosave = false;
+      if (*v == "true" || *v == "yes" || *v == "on")
+        out.settings.autosave = true;
+      else if (*v == "false" || *v == "no" || *v == "off")
+        out.settings.autosave = false;
       else {
         out.error = where + ": autosave must be true or false, not '" + *v + "'";
         return out;
@@ -59,8 +61,10 @@ ParsedSettings parse_settings(std::string_view text, const std::string& file) {
       out.settings.sample_interval = *v;
     } else {
       std::string warning = where + ": unknown setting '" + key + "' ignored";
-      if (auto near = nearest_name(key, kKeys)) warning += " (did you mean '" + *near + "'?)";
-      else warning += " (known: autosave, metrics, sample_interval)";
+      if (auto near = nearest_name(key, kKeys))
+        warning += " (did you mean '" + *near + "'?)";
+      else
+        warning += " (known: autosave, metrics, sample_interval)";
       out.warnings.push_back(warning);
     }
   }

@@ -22,17 +22,24 @@ LogSettings log_settings_for(const AppSpec& spec) {
 }
 
 nlohmann::json log_record_view(const LogRecord& r, const std::string& app) {
-  return {{"time", r.unix_ms}, {"app", app},  {"id", r.id}, {"instance", r.instance},
-          {"stream", r.is_stderr ? "err" : "out"}, {"text", r.text}};
+  return {{"time", r.unix_ms},
+          {"app", app},
+          {"id", r.id},
+          {"instance", r.instance},
+          {"stream", r.is_stderr ? "err" : "out"},
+          {"text", r.text}};
 }
 
 const std::shared_ptr<const std::string>& FollowedLine::notification() const {
-  if (!encoded_) encoded_ = std::make_shared<const std::string>(rpc::encode_notification("log", log_record_view(record_, app_)));
+  if (!encoded_)
+    encoded_ = std::make_shared<const std::string>(rpc::encode_notification("log", log_record_view(record_, app_)));
   return encoded_;
 }
 
-AppLog::AppLog(std::string app_name, LogSettings settings) : app_name_(std::move(app_name)), settings_(std::move(settings)) {
-  if (!settings_.log_file.empty()) combined_ = std::make_unique<LogFile>(settings_.log_file, settings_.rotation, settings_.owner);
+AppLog::AppLog(std::string app_name, LogSettings settings)
+    : app_name_(std::move(app_name)), settings_(std::move(settings)) {
+  if (!settings_.log_file.empty())
+    combined_ = std::make_unique<LogFile>(settings_.log_file, settings_.rotation, settings_.owner);
 }
 
 std::string AppLog::path_for(const std::string& base, int id) const {
@@ -57,7 +64,9 @@ AppLog::Files& AppLog::files_for(int id) {
 
 void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view text, bool continues) {
   LogRecord record;
-  record.unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  record.unix_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   record.id = id;
   record.instance = instance;
   record.is_stderr = is_stderr;
@@ -102,7 +111,9 @@ void AppLog::reconfigure(LogSettings settings) {
   settings_ = std::move(settings);
   if (files_changed) files_.clear();
   if (combined_changed || files_changed)
-    combined_ = settings_.log_file.empty() ? nullptr : std::make_unique<LogFile>(settings_.log_file, settings_.rotation, settings_.owner);
+    combined_ = settings_.log_file.empty()
+                    ? nullptr
+                    : std::make_unique<LogFile>(settings_.log_file, settings_.rotation, settings_.owner);
 }
 
 void AppLog::reopen_all() {
@@ -165,7 +176,8 @@ std::string AppLog::err_path(int id) const { return path_for(settings_.error_fil
 std::string AppLog::error() const {
   auto describe = [](const LogFile& f) {
     std::string e = f.error();
-    if (f.dropped_lines() > 0) e += (e.empty() ? "" : "; ") + std::to_string(f.dropped_lines()) + " lines dropped from " + f.path();
+    if (f.dropped_lines() > 0)
+      e += (e.empty() ? "" : "; ") + std::to_string(f.dropped_lines()) + " lines dropped from " + f.path();
     return e;
   };
   for (const auto& [id, f] : files_) {

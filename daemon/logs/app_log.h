@@ -3,10 +3,10 @@
 // followers of `pmctl logs -f`. Lines arrive whole from the instances' line splitters.
 #pragma once
 
-#include "process/app_credentials.h"
 #include "app_spec.h"
 #include "logs/log_file.h"
 #include "logs/log_format.h"
+#include "process/app_credentials.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,9 +21,9 @@
 namespace pmd {
 
 struct LogSettings {
-  std::string out_file;    // resolved paths; "/dev/null" discards
+  std::string out_file;  // resolved paths; "/dev/null" discards
   std::string error_file;
-  std::string log_file;    // combined stdout+stderr; "" = none
+  std::string log_file;       // combined stdout+stderr; "" = none
   bool per_instance = false;  // one pair of files per instance: name-out-<id>.log
   LogStyle style;
   RotationPolicy rotation;

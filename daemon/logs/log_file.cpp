@@ -44,8 +44,10 @@ void LogFile::rotate() {
   const auto suffix = [](int n) { return "." + std::to_string(n); };
   file_.remove_suffix(suffix(rotation_.retain));
   for (int i = rotation_.retain - 1; i >= 1; --i) file_.rename_suffix(suffix(i), suffix(i + 1));
-  if (rotation_.retain > 0) file_.rename_suffix("", suffix(1));
-  else file_.remove_suffix("");
+  if (rotation_.retain > 0)
+    file_.rename_suffix("", suffix(1));
+  else
+    file_.remove_suffix("");
   file_.close();
   fd_ = -1;
   open();

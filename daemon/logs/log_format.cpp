@@ -26,7 +26,12 @@ std::string format_timestamp(std::string_view pattern, std::int64_t unix_ms) {
   // Longest tokens first, so "YYYY" is not read as two "YY".
   const std::array<std::pair<std::string_view, std::string>, 22> tokens{{
       {"YYYY", std::to_string(tm.tm_year + 1900)},
-      {"SSS", [&] { char b[16]; std::snprintf(b, sizeof b, "%03d", millis); return std::string(b); }()},
+      {"SSS",
+       [&] {
+         char b[16];
+         std::snprintf(b, sizeof b, "%03d", millis);
+         return std::string(b);
+       }()},
       {"YY", two((tm.tm_year + 1900) % 100)},
       {"MM", two(tm.tm_mon + 1)},
       {"DD", two(tm.tm_mday)},

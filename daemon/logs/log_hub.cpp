@@ -30,14 +30,16 @@ json LogHub::recent(const std::vector<LogSource>& sources, std::size_t lines) co
   for (const auto& [log, ids] : sources)
     for (auto& r : log->tail(lines))
       if (ids.empty() || std::find(ids.begin(), ids.end(), r.id) != ids.end()) recent.emplace_back(r, log->app_name());
-  std::stable_sort(recent.begin(), recent.end(), [](const auto& a, const auto& b) { return a.first.unix_ms < b.first.unix_ms; });
+  std::stable_sort(recent.begin(), recent.end(),
+                   [](const auto& a, const auto& b) { return a.first.unix_ms < b.first.unix_ms; });
   if (recent.size() > lines) recent.erase(recent.begin(), recent.end() - static_cast<std::ptrdiff_t>(lines));
   json out = json::array();
   for (auto& [r, app] : recent) out.push_back(log_record_view(r, app));
   return out;
 }
 
-void LogHub::follow(const std::vector<LogSource>& sources, bool later_apps, const std::shared_ptr<RpcConnection>& connection) {
+void LogHub::follow(const std::vector<LogSource>& sources, bool later_apps,
+                    const std::shared_ptr<RpcConnection>& connection) {
   // One count of missed lines per connection, whichever app they came from.
   auto missed = std::make_shared<std::uint64_t>(0);
   for (const auto& source : sources) follow_app(source, connection, missed);
@@ -49,7 +51,8 @@ void LogHub::follow_app(const LogSource& source, const std::shared_ptr<RpcConnec
   std::weak_ptr<RpcConnection> weak = connection;
   AppLog::Follower follower;
   follower.deliver = [weak, missed, only_ids = source.only_ids](const FollowedLine& line) {
-    if (!only_ids.empty() && std::find(only_ids.begin(), only_ids.end(), line.record().id) == only_ids.end()) return true;
+    if (!only_ids.empty() && std::find(only_ids.begin(), only_ids.end(), line.record().id) == only_ids.end())
+      return true;
     auto c = weak.lock();
     if (!c || c->closed()) return true;  // unsubscribed when the connection's close runs
     if (!c->stream_has_room()) return false;
@@ -83,10 +86,10 @@ void LogHub::echo_to(Echo echo) {
 
 void LogHub::subscribe_echo(AppLog& log) const {
   log.subscribe({[echo = echo_, app = log.app_name()](const FollowedLine& l) {
-                           echo(app, l.record());
-                           return true;
-                         },
-                         {}});
+                   echo(app, l.record());
+                   return true;
+                 },
+                 {}});
 }
 
 void LogHub::reopen_all() {

@@ -14,7 +14,9 @@ namespace pmd {
 
 class AsyncEvent {
  public:
-  explicit AsyncEvent(boost::asio::io_context& io) : timer_(io) { timer_.expires_at(boost::asio::steady_timer::time_point::max()); }
+  explicit AsyncEvent(boost::asio::io_context& io) : timer_(io) {
+    timer_.expires_at(boost::asio::steady_timer::time_point::max());
+  }
 
   /// Wakes every coroutine currently waiting.
   void notify_all() { timer_.cancel(); }

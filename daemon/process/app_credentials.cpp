@@ -15,7 +15,8 @@ namespace pmd {
 namespace {
 
 bool all_digits(const std::string& s) {
-  return !s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+  return !s.empty() && s.size() < 10 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 // The raw system call: glibc's setgroups() changes every thread of the process (and is not
@@ -33,14 +34,16 @@ std::variant<AppCredentials, std::string> app_credentials(const AppSpec& spec) {
   gid_t gid = ::getegid();
   std::string user_name;
   if (!spec.user.empty()) {
-    const passwd* pw = all_digits(spec.user) ? ::getpwuid(static_cast<uid_t>(std::stoul(spec.user))) : ::getpwnam(spec.user.c_str());
+    const passwd* pw =
+        all_digits(spec.user) ? ::getpwuid(static_cast<uid_t>(std::stoul(spec.user))) : ::getpwnam(spec.user.c_str());
     if (!pw && !all_digits(spec.user)) return "user '" + spec.user + "' does not exist on this machine";
     uid = pw ? pw->pw_uid : static_cast<uid_t>(std::stoul(spec.user));
     gid = pw ? pw->pw_gid : gid;
     if (pw) user_name = pw->pw_name;
   }
   if (!spec.group.empty()) {
-    const group* gr = all_digits(spec.group) ? ::getgrgid(static_cast<gid_t>(std::stoul(spec.group))) : ::getgrnam(spec.group.c_str());
+    const group* gr = all_digits(spec.group) ? ::getgrgid(static_cast<gid_t>(std::stoul(spec.group)))
+                                             : ::getgrnam(spec.group.c_str());
     if (!gr && !all_digits(spec.group)) return "group '" + spec.group + "' does not exist on this machine";
     gid = gr ? gr->gr_gid : static_cast<gid_t>(std::stoul(spec.group));
   }

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -81,7 +81,7 @@ std::unique_ptr<CgroupTree> CgroupTree::create() {
   remove_stale_subtrees(mount + own);
   std::string base = mount + own + "/pmd-" + std::to_string(::getpid());
   if (::mkdir(base.c_str(), 0755) != 0 && errno != EEXIST) return nullptr;
-  struct stat st{};
+  struct stat st {};
   if (::stat((base + "/cgroup.kill").c_str(), &st) != 0) {
     ::rmdir(base.c_str());
     return nullptr;

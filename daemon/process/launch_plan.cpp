@@ -3,15 +3,15 @@
 
 #include "interpreter.h"
 
-#include "process/app_credentials.h"
 #include "executable_lookup.h"
+#include "process/app_credentials.h"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 
 namespace pmd {
 
@@ -36,7 +36,6 @@ Env instance_environment(const AppSpec& spec, const InstanceIdentity& who) {
   env["PMD_INSTANCE"] = std::to_string(who.number);
   return env;
 }
-
 
 bool is_node_app(const AppSpec& spec) { return config::is_node_interpreter(spec.interpreter); }
 

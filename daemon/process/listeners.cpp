@@ -2,8 +2,8 @@
 #include "process/listeners.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -56,9 +56,12 @@ std::optional<ListenAddress> cluster_address(const AppSpec& spec) {
     return address;
   }
   std::optional<int> port;
-  if (spec.port > 0) port = spec.port;
-  else if (auto declared = spec.env.find("PORT"); declared != spec.env.end()) port = parse_port(declared->second);
-  else if (auto inherited = spec.base_env.find("PORT"); inherited != spec.base_env.end()) port = parse_port(inherited->second);
+  if (spec.port > 0)
+    port = spec.port;
+  else if (auto declared = spec.env.find("PORT"); declared != spec.env.end())
+    port = parse_port(declared->second);
+  else if (auto inherited = spec.base_env.find("PORT"); inherited != spec.base_env.end())
+    port = parse_port(inherited->second);
   if (!port) return std::nullopt;
   address.port = *port;
   return address;
@@ -70,12 +73,13 @@ std::variant<ClusterSocket, std::string> bind_unix(const ListenAddress& address,
   const std::string& path = address.path;
   ActingAs as(owner);
   sockaddr_un addr{};
-  if (path.size() >= sizeof addr.sun_path) return "cannot listen on " + path + ": the path is too long for a unix socket";
+  if (path.size() >= sizeof addr.sun_path)
+    return "cannot listen on " + path + ": the path is too long for a unix socket";
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return std::string("cannot create a unix socket: ") + std::strerror(errno);
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       ::close(fd);
@@ -118,8 +122,10 @@ std::variant<ClusterSocket, std::string> bind_tcp(const ListenAddress& address, 
       addr.sin6_family = AF_INET6;
       addr.sin6_port = htons(static_cast<uint16_t>(port));
       addr.sin6_addr = in6addr_any;
-      if (!any && ::inet_pton(AF_INET6, host.c_str(), &addr.sin6_addr) != 1) return "cannot listen on " + host + ": not an address";
-      if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 511) == 0) return ClusterSocket{fd, address};
+      if (!any && ::inet_pton(AF_INET6, host.c_str(), &addr.sin6_addr) != 1)
+        return "cannot listen on " + host + ": not an address";
+      if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 511) == 0)
+        return ClusterSocket{fd, address};
       error = errno;
       ::close(fd);
       fd = -1;
@@ -139,7 +145,8 @@ std::variant<ClusterSocket, std::string> bind_tcp(const ListenAddress& address, 
       ::close(fd);
       return "cannot listen on " + host + ": not an address";
     }
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 511) == 0) return ClusterSocket{fd, address};
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 511) == 0)
+      return ClusterSocket{fd, address};
     error = errno;
     ::close(fd);
   } else {

@@ -32,13 +32,12 @@ std::shared_ptr<NodeIpcChannel> NodeIpcChannel::create(asio::io_context& io) {
   return std::shared_ptr<NodeIpcChannel>(new NodeIpcChannel(io, fds[0], fds[1]));
 }
 
-NodeIpcChannel::NodeIpcChannel(asio::io_context& io, int parent_fd, int child_fd) : socket_(io, parent_fd), child_fd_(child_fd) {
+NodeIpcChannel::NodeIpcChannel(asio::io_context& io, int parent_fd, int child_fd)
+    : socket_(io, parent_fd), child_fd_(child_fd) {
   socket_.non_blocking(true);
 }
 
-NodeIpcChannel::~NodeIpcChannel() {
-  child_end_passed();
-}
+NodeIpcChannel::~NodeIpcChannel() { child_end_passed(); }
 
 void NodeIpcChannel::child_end_passed() {
   if (child_fd_ >= 0) ::close(child_fd_);

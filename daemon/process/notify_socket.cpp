@@ -38,7 +38,8 @@ NotifySocket::NotifySocket(boost::asio::io_context& io, Handler handler) : socke
   std::memcpy(addr.sun_path + 1, name.data(), name.size());  // sun_path[0] = 0: abstract
   auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
   int on = 1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
     int err = errno;
     ::close(fd);
     throw std::system_error(err, std::generic_category(), "notify socket");
@@ -73,7 +74,8 @@ void NotifySocket::drain() {
     }
     const ucred* sender = nullptr;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) sender = reinterpret_cast<const ucred*>(CMSG_DATA(c));
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+        sender = reinterpret_cast<const ucred*>(CMSG_DATA(c));
       // Nobody passes fds to us on purpose (FDSTORE is not supported): close any we received.
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
         std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <string>
 #include <cstdlib>
+#include <string>
 #include <unordered_map>
 
 namespace pmd {
@@ -95,7 +95,8 @@ std::string read_environment(pid_t pid) {
   if (fd < 0) return {};
   std::string env;
   char buf[16384];
-  for (ssize_t n; env.size() < (1 << 20) && (n = ::read(fd, buf, sizeof buf)) > 0;) env.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; env.size() < (1 << 20) && (n = ::read(fd, buf, sizeof buf)) > 0;)
+    env.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
   return env;
 }

@@ -23,14 +23,14 @@ class NodeIpcChannel;
 
 /// One launch as exec'd.
 struct LaunchedProcess {
-  pid_t pid = -1;       // also its process group
-  int stdout_fd = -1;   // read ends, O_CLOEXEC, owned by the instance from now on
+  pid_t pid = -1;      // also its process group
+  int stdout_fd = -1;  // read ends, O_CLOEXEC, owned by the instance from now on
   int stderr_fd = -1;
-  std::string cgroup;   // its own cgroup, when pmd can make them
-  std::string unit;     // its PMD_UNIT marker, inherited by everything it starts
+  std::string cgroup;                   // its own cgroup, when pmd can make them
+  std::string unit;                     // its PMD_UNIT marker, inherited by everything it starts
   std::shared_ptr<NodeIpcChannel> ipc;  // Node apps: the channel (process.send), else null
-  bool node = false;          // a Node app
-  bool node_preload = false;  // it got pmd's preload (so its listen() is seen)
+  bool node = false;                    // a Node app
+  bool node_preload = false;            // it got pmd's preload (so its listen() is seen)
 };
 
 /// Everything of one launch a signal must reach.
@@ -56,7 +56,7 @@ class ProcessOps {
   /// Execs instance `who` of `spec`, inheriting `socket` (fd -1: none). An error sentence if it
   /// could not be exec'd.
   virtual std::variant<LaunchedProcess, std::string> launch(const AppSpec& spec, const InstanceIdentity& who,
-                                                           const ClusterSocket& socket) = 0;
+                                                            const ClusterSocket& socket) = 0;
   /// `on_exit` gets the wait status once `pid` is reaped.
   virtual void watch_exit(pid_t pid, std::function<void(int wait_status)> on_exit) = 0;
   virtual void forget(pid_t pid) = 0;

@@ -45,9 +45,7 @@ void close_quietly(int fd) {
 
 }  // namespace
 
-void remember_child_rlimits() {
-  g_have_child_nofile = ::getrlimit(RLIMIT_NOFILE, &g_child_nofile) == 0;
-}
+void remember_child_rlimits() { g_have_child_nofile = ::getrlimit(RLIMIT_NOFILE, &g_child_nofile) == 0; }
 
 std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req) {
   std::vector<char*> argv, envp;
@@ -151,9 +149,9 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req)
     ::waitpid(pid, nullptr, 0);
     close_quietly(out[0]);
     close_quietly(err[0]);
-    std::string what = failure.step == kChdir ? "cannot enter " + req.cwd
+    std::string what = failure.step == kChdir        ? "cannot enter " + req.cwd
                        : failure.step == kSwitchUser ? "cannot switch to uid " + std::to_string(req.uid)
-                       : failure.step == kExec ? "cannot execute " + req.executable
+                       : failure.step == kExec       ? "cannot execute " + req.executable
                                                : std::string("cannot start the process (") + kSteps[failure.step] + ")";
     return what + ": " + std::strerror(failure.err);
   }

@@ -11,22 +11,22 @@
 namespace pmd {
 
 struct SpawnRequest {
-  std::string executable;          // absolute path given to execve
-  std::vector<std::string> argv;   // argv[0] is what `ps` shows
-  std::vector<std::string> envp;   // "KEY=VALUE"
+  std::string executable;         // absolute path given to execve
+  std::vector<std::string> argv;  // argv[0] is what `ps` shows
+  std::vector<std::string> envp;  // "KEY=VALUE"
   std::string cwd;
-  std::vector<int> pass_fds;       // inherited at fd 3, 4, ... with LISTEN_FDS/LISTEN_PID (systemd's protocol)
-  std::vector<int> extra_fds;      // inherited right after them, not counted in LISTEN_FDS (an IPC channel)
-  int cgroup_procs_fd = -1;        // the child moves itself into this cgroup (its cgroup.procs) first
-  bool switch_user = false;        // run as uid/gid with these supplementary groups
+  std::vector<int> pass_fds;   // inherited at fd 3, 4, ... with LISTEN_FDS/LISTEN_PID (systemd's protocol)
+  std::vector<int> extra_fds;  // inherited right after them, not counted in LISTEN_FDS (an IPC channel)
+  int cgroup_procs_fd = -1;    // the child moves itself into this cgroup (its cgroup.procs) first
+  bool switch_user = false;    // run as uid/gid with these supplementary groups
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;
 };
 
 struct SpawnedProcess {
-  pid_t pid = -1;         // also its process group and session id (setsid)
-  int stdout_fd = -1;     // read ends, O_CLOEXEC, owned by the caller
+  pid_t pid = -1;      // also its process group and session id (setsid)
+  int stdout_fd = -1;  // read ends, O_CLOEXEC, owned by the caller
   int stderr_fd = -1;
 };
 

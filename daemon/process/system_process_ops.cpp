@@ -54,7 +54,8 @@ void find_escapees(ProcessTree& tree) {
   std::unordered_map<pid_t, pid_t> group_of;
   for (const auto& e : table) {
     group_of[e.pid] = e.pgid;
-    if (!tree.unit.empty() && e.ppid == daemon && e.pid != tree.main && environment_value(e.pid, "PMD_UNIT") == tree.unit)
+    if (!tree.unit.empty() && e.ppid == daemon && e.pid != tree.main &&
+        environment_value(e.pid, "PMD_UNIT") == tree.unit)
       roots.push_back(e.pid);
   }
   auto found = descendants_of(table, roots);
@@ -112,7 +113,9 @@ std::variant<LaunchedProcess, std::string> SystemProcessOps::launch(const AppSpe
   return launched;
 }
 
-void SystemProcessOps::watch_exit(pid_t pid, std::function<void(int)> on_exit) { reaper_.watch(pid, std::move(on_exit)); }
+void SystemProcessOps::watch_exit(pid_t pid, std::function<void(int)> on_exit) {
+  reaper_.watch(pid, std::move(on_exit));
+}
 
 void SystemProcessOps::forget(pid_t pid) { reaper_.forget(pid); }
 
@@ -121,7 +124,8 @@ void SystemProcessOps::signal(ProcessTree& tree, int signo) {
   // The cgroup holds everything the launch started, whatever it did to hide; without one, the
   // processes outside the group are looked for (and remembered for the SIGKILL that may follow).
   if (!tree.cgroup.empty()) {
-    if (signo == SIGKILL) cgroup_kill(tree.cgroup);
+    if (signo == SIGKILL)
+      cgroup_kill(tree.cgroup);
     else
       for (pid_t p : cgroup_pids(tree.cgroup)) ::kill(p, signo);
     return;

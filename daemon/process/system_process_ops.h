@@ -20,7 +20,7 @@ class SystemProcessOps : public ProcessOps {
   SystemProcessOps(boost::asio::io_context& io, ChildReaper& reaper, std::string notify_socket);
 
   std::variant<LaunchedProcess, std::string> launch(const AppSpec& spec, const InstanceIdentity& who,
-                                                   const ClusterSocket& socket) override;
+                                                    const ClusterSocket& socket) override;
   void watch_exit(pid_t pid, std::function<void(int wait_status)> on_exit) override;
   void forget(pid_t pid) override;
   void signal(ProcessTree& tree, int signo) override;

@@ -8,7 +8,8 @@
 // - the memory of idle processes under a memory limit is still read every round, from
 //   /proc/<pid>/statm (~1.5 us);
 // - a new instance's main process is opened directly, and /proc is listed (costly: the kernel
-//   builds a dentry per pid) only every few rounds to find the processes apps start themselves. A process is ours when its parent
+//   builds a dentry per pid) only every few rounds to find the processes apps start themselves. A process is ours when
+//   its parent
 // chain reaches an instance's main process, or when its parent is pmd itself (the child
 // subreaper adopts double-forked orphans) and its environment carries that launch's PMD_UNIT.
 #pragma once
@@ -20,8 +21,8 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -33,7 +34,7 @@ std::optional<std::uint64_t> parse_statm_rss_pages(std::string_view text);
 
 struct TreeRoot {
   pid_t pid = 0;
-  std::string unit;  // the launch's PMD_UNIT marker; empty if it has none
+  std::string unit;             // the launch's PMD_UNIT marker; empty if it has none
   bool memory_watched = false;  // under a memory limit: memory is read every round
 };
 
@@ -67,10 +68,10 @@ class UsageSampler {
     int statm_fd = -1;  // /proc/<pid>/statm, opened once memory is watched
     ProcEntry entry;    // as of the last stat read
     std::uint64_t rss_bytes = 0;
-    CpuMeter cpu;       // over the interval between its last two stat reads
-    bool idle = false;  // no CPU used between its last two stat reads
+    CpuMeter cpu;                 // over the interval between its last two stat reads
+    bool idle = false;            // no CPU used between its last two stat reads
     bool memory_watched = false;  // its tree is under a memory limit
-    std::string unit;   // read from its environment when pmd adopted it
+    std::string unit;             // read from its environment when pmd adopted it
   };
 
   enum class Read { kNothing, kMemory, kAll };

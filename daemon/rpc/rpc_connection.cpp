@@ -28,10 +28,13 @@ void RpcConnection::enqueue(SharedMessage message, bool stream) {
   wake_.notify_all();
 }
 
-void RpcConnection::send(std::string message) { enqueue(std::make_shared<const std::string>(std::move(message)), false); }
+void RpcConnection::send(std::string message) {
+  enqueue(std::make_shared<const std::string>(std::move(message)), false);
+}
 
 bool RpcConnection::stream_has_room(std::size_t bytes) const {
-  return !closed_ && queued_bytes_ + bytes <= kMaxStreamBacklog && total_stream_bytes_ + bytes <= kMaxTotalStreamBacklog;
+  return !closed_ && queued_bytes_ + bytes <= kMaxStreamBacklog &&
+         total_stream_bytes_ + bytes <= kMaxTotalStreamBacklog;
 }
 
 bool RpcConnection::send_stream(const SharedMessage& message) {
@@ -42,7 +45,9 @@ bool RpcConnection::send_stream(const SharedMessage& message) {
   return true;
 }
 
-bool RpcConnection::send_stream(std::string message) { return send_stream(std::make_shared<const std::string>(std::move(message))); }
+bool RpcConnection::send_stream(std::string message) {
+  return send_stream(std::make_shared<const std::string>(std::move(message)));
+}
 
 asio::awaitable<void> RpcConnection::wait_until_drained() {
   auto self = shared_from_this();
@@ -50,8 +55,10 @@ asio::awaitable<void> RpcConnection::wait_until_drained() {
 }
 
 void RpcConnection::on_close(std::function<void()> callback) {
-  if (closed_) callback();
-  else on_close_.push_back(std::move(callback));
+  if (closed_)
+    callback();
+  else
+    on_close_.push_back(std::move(callback));
 }
 
 void RpcConnection::drop_queue() {

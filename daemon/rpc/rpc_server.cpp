@@ -5,12 +5,12 @@
 #include "jsonrpc.h"
 #include "line_framer.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -78,11 +78,13 @@ asio::awaitable<void> RpcServer::serve(stream_protocol::socket socket) {
   asio::co_spawn(io_, connection->write_loop(), logged("writing to a client", [connection] { connection->close(); }));
   ucred peer{};
   socklen_t len = sizeof peer;
-  if (::getsockopt(connection->socket().native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || peer.uid != ::geteuid()) {
-    spdlog::warn("refused a client of uid {} (pid {}): this daemon serves uid {} only", peer.uid, peer.pid, ::geteuid());
-    connection->send(rpc::encode_error(nullptr, rpc::kPermissionDenied,
-                                       "permission denied: this pmd belongs to uid " + std::to_string(::geteuid()) +
-                                           " (use your own PMD_HOME)"));
+  if (::getsockopt(connection->socket().native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 ||
+      peer.uid != ::geteuid()) {
+    spdlog::warn("refused a client of uid {} (pid {}): this daemon serves uid {} only", peer.uid, peer.pid,
+                 ::geteuid());
+    connection->send(rpc::encode_error(
+        nullptr, rpc::kPermissionDenied,
+        "permission denied: this pmd belongs to uid " + std::to_string(::geteuid()) + " (use your own PMD_HOME)"));
     // Read (and ignore) what the peer sent until it hangs up, at most a moment: closing with its
     // request unread would reset the connection before it reads why it was refused.
     asio::steady_timer deadline(io_, std::chrono::seconds(2));
@@ -102,14 +104,15 @@ asio::awaitable<void> RpcServer::serve(stream_protocol::socket socket) {
   std::array<char, 64 * 1024> buf;
   while (!connection->closed()) {
     boost::system::error_code ec;
-    std::size_t n = co_await connection->socket().async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    std::size_t n =
+        co_await connection->socket().async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;  // EOF or reset; a partial message is simply dropped with the connection
     framer.feed(std::string_view(buf.data(), n));
     for (auto frame = framer.next(); frame.kind != LineFramer::Frame::Kind::kNone; frame = framer.next()) {
       if (frame.kind == LineFramer::Frame::Kind::kOversized) {
-        connection->send(rpc::encode_error(nullptr, rpc::kInvalidRequest,
-                                           "invalid request: message larger than " +
-                                               std::to_string(rpc::kMaxMessageBytes >> 20) + " MiB"));
+        connection->send(rpc::encode_error(
+            nullptr, rpc::kInvalidRequest,
+            "invalid request: message larger than " + std::to_string(rpc::kMaxMessageBytes >> 20) + " MiB"));
         continue;
       }
       if (frame.line.find_first_not_of(" \t") == std::string::npos) continue;  // blank keep-alive lines
@@ -123,7 +126,8 @@ asio::awaitable<void> RpcServer::serve(stream_protocol::socket socket) {
   connection->close();
 }
 
-asio::awaitable<std::string> RpcServer::handle_line(const std::string& line, const std::shared_ptr<RpcConnection>& connection) {
+asio::awaitable<std::string> RpcServer::handle_line(const std::string& line,
+                                                    const std::shared_ptr<RpcConnection>& connection) {
   json id = nullptr;
   bool is_notification = false;
   std::string method_name = "a request";

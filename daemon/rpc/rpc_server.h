@@ -29,7 +29,8 @@ class RpcServer {
   void start_accepting();
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::local::stream_protocol::socket socket);
-  boost::asio::awaitable<std::string> handle_line(const std::string& line, const std::shared_ptr<RpcConnection>& connection);
+  boost::asio::awaitable<std::string> handle_line(const std::string& line,
+                                                  const std::shared_ptr<RpcConnection>& connection);
 
   boost::asio::io_context& io_;
   const MethodTable& methods_;

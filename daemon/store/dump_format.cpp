@@ -16,13 +16,37 @@ namespace {
 
 // Set by a login, a terminal or a shell for that session only; an app that read one of these at
 // boot would see a session that no longer exists (an SSH agent socket, a display, a runtime dir).
-constexpr std::array kSessionVariables = {
-    "TERM", "COLORTERM", "DISPLAY", "WAYLAND_DISPLAY", "WINDOWID", "OLDPWD", "PWD", "SHLVL", "_",
-    "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "TMUX", "TMUX_PANE", "STY", "WINDOW", "GPG_TTY",
-    "LINES", "COLUMNS", "PS1", "PROMPT_COMMAND", "MAIL", "HISTFILE", "INVOCATION_ID", "JOURNAL_STREAM",
-    "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "PMD_UNIT"};
-constexpr std::array kSessionPrefixes = {"SSH_", "XDG_SESSION_", "TERM_PROGRAM", "SUDO_", "VTE_", "KONSOLE_",
-                                         "GNOME_TERMINAL_", "ITERM_", "WT_", "LC_TERMINAL"};
+constexpr std::array kSessionVariables = {"TERM",
+                                          "COLORTERM",
+                                          "DISPLAY",
+                                          "WAYLAND_DISPLAY",
+                                          "WINDOWID",
+                                          "OLDPWD",
+                                          "PWD",
+                                          "SHLVL",
+                                          "_",
+                                          "XDG_RUNTIME_DIR",
+                                          "DBUS_SESSION_BUS_ADDRESS",
+                                          "TMUX",
+                                          "TMUX_PANE",
+                                          "STY",
+                                          "WINDOW",
+                                          "GPG_TTY",
+                                          "LINES",
+                                          "COLUMNS",
+                                          "PS1",
+                                          "PROMPT_COMMAND",
+                                          "MAIL",
+                                          "HISTFILE",
+                                          "INVOCATION_ID",
+                                          "JOURNAL_STREAM",
+                                          "NOTIFY_SOCKET",
+                                          "LISTEN_FDS",
+                                          "LISTEN_PID",
+                                          "LISTEN_FDNAMES",
+                                          "PMD_UNIT"};
+constexpr std::array kSessionPrefixes = {"SSH_",     "XDG_SESSION_",    "TERM_PROGRAM", "SUDO_", "VTE_",
+                                         "KONSOLE_", "GNOME_TERMINAL_", "ITERM_",       "WT_",   "LC_TERMINAL"};
 
 }  // namespace
 
@@ -39,7 +63,8 @@ Env without_session_variables(const Env& env) {
   return out;
 }
 
-std::string encode_dump(const std::vector<DumpEntry>& entries, std::string_view pmd_version, std::string_view saved_at) {
+std::string encode_dump(const std::vector<DumpEntry>& entries, std::string_view pmd_version,
+                        std::string_view saved_at) {
   json apps = json::array();
   for (const auto& entry : entries) {
     AppSpec spec = entry.spec;
@@ -61,9 +86,11 @@ std::variant<std::vector<DumpEntry>, DumpError> decode_dump(std::string_view tex
     return damaged("it is not a pmd dump (no \"format\" and \"apps\")");
   const int format = dump["format"].get<int>();
   if (format > kDumpFormat) {
-    return DumpError{DumpError::kTooNew, "it was written by pmd " + (dump["pmd_version"].is_string() ? dump["pmd_version"].get<std::string>() : "?") +
-                                             " in dump format " + std::to_string(format) + ", newer than this pmd reads (" +
-                                             std::to_string(kDumpFormat) + "): upgrade pmd, or save again with this one"};
+    return DumpError{DumpError::kTooNew,
+                     "it was written by pmd " +
+                         (dump["pmd_version"].is_string() ? dump["pmd_version"].get<std::string>() : "?") +
+                         " in dump format " + std::to_string(format) + ", newer than this pmd reads (" +
+                         std::to_string(kDumpFormat) + "): upgrade pmd, or save again with this one"};
   }
   std::vector<DumpEntry> entries;
   std::vector<std::string> names;

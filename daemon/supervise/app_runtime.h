@@ -2,9 +2,9 @@
 // listening sockets (one shared socket in cluster mode, or one per slot with reuseport).
 #pragma once
 
-#include "process/app_credentials.h"
-#include "logs/app_log.h"
 #include "app_spec.h"
+#include "logs/app_log.h"
+#include "process/app_credentials.h"
 #include "process/listeners.h"
 
 #include <chrono>

@@ -9,12 +9,12 @@
 #include "signals.h"
 #include "units.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -25,11 +25,11 @@
 namespace pmd {
 
 namespace asio = boost::asio;
-using nlohmann::json;
-using std::chrono::milliseconds;
 using lifecycle::Action;
 using lifecycle::Event;
 using lifecycle::Phase;
+using nlohmann::json;
+using std::chrono::milliseconds;
 
 namespace {
 
@@ -48,7 +48,8 @@ struct Instance::OutputPipes {
   std::uint64_t generation;
 };
 
-Instance::Instance(asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app, InstanceIdentity who)
+Instance::Instance(asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app,
+                   InstanceIdentity who)
     : io_(io), ops_(std::move(ops)), app_(std::move(app)), who_(who), timer_(ops_->make_timer()), changed_(io) {}
 
 Instance::~Instance() {
@@ -165,9 +166,10 @@ Instance::Answer Instance::spawn() {
   // A reader that fails counts its pipe as closed, or the launch could never finish.
   for (const bool is_stderr : {false, true})
     asio::co_spawn(io_, read_pipe(pipes_, is_stderr),
-                   logged("app " + spec.name + " [id " + std::to_string(who_.id) + "] reading its output", [weak, gen = generation_] {
-                     if (auto self = weak.lock()) self->on_pipe_closed(gen);
-                   }));
+                   logged("app " + spec.name + " [id " + std::to_string(who_.id) + "] reading its output",
+                          [weak, gen = generation_] {
+                            if (auto self = weak.lock()) self->on_pipe_closed(gen);
+                          }));
   ops_->watch_exit(p.pid, [weak](int status) {
     if (auto self = weak.lock()) self->on_exit(status);
   });
@@ -208,15 +210,16 @@ void Instance::clean_up() {
   if (ipc_) ipc_->close();
   ipc_.reset();
   crash_ = Crash{last_exit_.value_or(policy::ExitStatus{}),
-                 std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_), {}};
+                 std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_),
+                 {}};
   cpu_percent_ = 0;
   memory_bytes_ = 0;
 }
 
 Instance::Answer Instance::consult_policy() {
   const auto& s = app_->spec;
-  policy::RestartSettings settings{s.autorestart, s.max_restarts, s.min_uptime, s.restart_delay,
-                                   s.exp_backoff_restart_delay, s.stop_exit_codes};
+  policy::RestartSettings settings{
+      s.autorestart, s.max_restarts, s.min_uptime, s.restart_delay, s.exp_backoff_restart_delay, s.stop_exit_codes};
   auto decision = policy::decide_after_exit(settings, crash_.exit, crash_.uptime, history_);
   history_ = decision.history;
   restart_delay_ = decision.delay;
@@ -259,8 +262,10 @@ void Instance::on_exit(int wait_status) {
   last_exit_at_ = std::chrono::system_clock::now();
   // The main process is gone; if something of its tree still holds the output, the table stops
   // the leftovers and bounds the wait for EOF.
-  if (pipes_ && pipes_->open > 0) handle(Event::kExitedOutputOpen);
-  else handle(Event::kExited);
+  if (pipes_ && pipes_->open > 0)
+    handle(Event::kExitedOutputOpen);
+  else
+    handle(Event::kExited);
 }
 
 void Instance::on_pipe_closed(std::uint64_t generation) {
@@ -301,8 +306,8 @@ asio::awaitable<std::string> Instance::wait_ready() {
   while (state() == InstanceState::kLaunching) co_await changed_.wait();
   if (state() == InstanceState::kOnline && !ready_timed_out_) co_return std::string{};
   if (state() == InstanceState::kOnline)
-    co_return "it did not signal readiness (" + policy::awaited_signal_name(readiness_.signal) + ") within listen_timeout " +
-        units::format_duration(readiness_.deadline);
+    co_return "it did not signal readiness (" + policy::awaited_signal_name(readiness_.signal) +
+        ") within listen_timeout " + units::format_duration(readiness_.deadline);
   if (last_exit_ && !is_running()) co_return "it exited with " + last_exit_->describe() + " before it was ready";
   co_return "it is " + std::string(state_name(state())) + " (" + status_reason_ + ")";
 }
@@ -334,7 +339,8 @@ void Instance::record_usage(double cpu_percent, std::uint64_t cpu_ticks, std::ui
 void Instance::on_ipc_message(std::uint64_t generation, const json& message) {
   if (generation != generation_) return;
   // process.send('ready'), as PM2's wait_ready expects it.
-  if (message == "ready" && readiness_.signal == policy::ReadySignal::kMessage) become_ready("said ready (process.send)");
+  if (message == "ready" && readiness_.signal == policy::ReadySignal::kMessage)
+    become_ready("said ready (process.send)");
   // An app's messages are its own business: anything of another shape is ignored.
   const json* kind = message.is_object() && message.contains("pmd") ? &message["pmd"] : nullptr;
   if (kind && *kind == "listen") answer_listen_request(message);
@@ -366,7 +372,8 @@ void Instance::answer_listen_request(const json& request) {
       ipc_->send(reply);
       return;
     }
-    spdlog::info("app {} listens on {}: pmd bound it and shares it among the instances", app_->spec.name, wanted.describe());
+    spdlog::info("app {} listens on {}: pmd bound it and shares it among the instances", app_->spec.name,
+                 wanted.describe());
   }
   if (!(app_->listener.address == wanted)) {
     // One shared address per app; a second server (an admin port) binds its own as usual.
@@ -388,12 +395,13 @@ void Instance::answer_listen_request(const json& request) {
   ipc_->send_handle(reply, fd);
 }
 
-
 asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr) {
   auto self = shared_from_this();
   auto& stream = is_stderr ? pipes->err : pipes->out;
   auto& lines = is_stderr ? pipes->err_lines : pipes->out_lines;
-  auto write = [&](std::string_view line, bool continues) { app_->log.write_line(who_.id, who_.number, is_stderr, line, continues); };
+  auto write = [&](std::string_view line, bool continues) {
+    app_->log.write_line(who_.id, who_.number, is_stderr, line, continues);
+  };
   std::array<char, 16 * 1024> buf;
   for (;;) {
     boost::system::error_code ec;
@@ -404,6 +412,5 @@ asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bo
   lines.finish(write);
   on_pipe_closed(pipes->generation);
 }
-
 
 }  // namespace pmd

@@ -7,10 +7,10 @@
 
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
 
-#include "supervise/app_runtime.h"
 #include "loop/async_event.h"
-#include "supervise/instance_table.h"
 #include "process/process_ops.h"
+#include "supervise/app_runtime.h"
+#include "supervise/instance_table.h"
 #include "supervise/readiness.h"
 #include "supervise/restart_policy.h"
 
@@ -41,7 +41,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   static constexpr std::chrono::milliseconds kDrainDeadline{1000};
 
   /// `ops` is shared: an instance may outlive its supervisor in a coroutine frame at shutdown.
-  Instance(boost::asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app, InstanceIdentity who);
+  Instance(boost::asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app,
+           InstanceIdentity who);
   ~Instance();
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;

@@ -32,7 +32,8 @@ Step ignore(Phase same) { return Step{same, {}, true}; }
 // No process: only a start (or, while waiting, the delay or a stop) moves it.
 Step from_down(Phase p, Event e) {
   switch (e) {
-    case E::kStart: return p == P::kWaitingRestart ? go(P::kSpawning, A::kCancelTimer, A::kSpawn) : go(P::kSpawning, A::kSpawn);
+    case E::kStart:
+      return p == P::kWaitingRestart ? go(P::kSpawning, A::kCancelTimer, A::kSpawn) : go(P::kSpawning, A::kSpawn);
     case E::kStop: return p == P::kWaitingRestart ? go(P::kStopped, A::kCancelTimer) : ignore(p);
     case E::kRestartDelay: return p == P::kWaitingRestart ? go(P::kRespawning, A::kCountRestart, A::kSpawn) : ignore(p);
     case E::kRestartFor:  // nothing runs to be replaced
@@ -110,7 +111,8 @@ Step from_running(Phase p, Event e) {
     case E::kStop: return go(P::kStopping, A::kSignalStop, A::kArmKillDeadline);
     // Only an online process is replaced for its memory: a launching one has not settled yet.
     case E::kRestartFor:
-      return launching ? ignore(p) : go(P::kStoppingToRestart, A::kCountMemoryRestart, A::kSignalStop, A::kArmKillDeadline);
+      return launching ? ignore(p)
+                       : go(P::kStoppingToRestart, A::kCountMemoryRestart, A::kSignalStop, A::kArmKillDeadline);
     case E::kReady: return launching ? go(P::kOnline, A::kCancelTimer) : ignore(p);
     case E::kReadyDeadline: return launching ? go(P::kOnline) : ignore(p);
     case E::kExited: return go(P::kExited, A::kCleanUp, A::kConsultPolicy);
@@ -157,7 +159,7 @@ Step from_stopping(Phase p, Event e) {
       return go(restart ? P::kDrainingToRestart : P::kDrainingToStop);
     case E::kRestartFor:  // going down already
     case E::kOutputClosed:
-    case E::kReady:       // too late to matter
+    case E::kReady:  // too late to matter
     case E::kReadyDeadline:
     case E::kSpawned:
     case E::kSpawnedReady:

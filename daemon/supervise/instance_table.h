@@ -16,8 +16,8 @@ namespace pmd {
 /// What `list` shows, as PM2 spells it (several phases share one).
 enum class InstanceState { kLaunching, kOnline, kStopping, kStopped, kWaitingRestart, kErrored };
 inline constexpr InstanceState kAllInstanceStates[] = {InstanceState::kLaunching,      InstanceState::kOnline,
-                                                      InstanceState::kStopping,       InstanceState::kStopped,
-                                                      InstanceState::kWaitingRestart, InstanceState::kErrored};
+                                                       InstanceState::kStopping,       InstanceState::kStopped,
+                                                       InstanceState::kWaitingRestart, InstanceState::kErrored};
 const char* state_name(InstanceState state);
 
 namespace lifecycle {
@@ -42,7 +42,7 @@ enum class Phase : std::uint8_t {
   kKillingToRestart,
   // The main process exited but something of its tree still holds the output pipes: those are
   // stopped like the app would be, and the pipes are given up after a drain deadline.
-  kDraining,           // it exited by itself; then the restart policy decides
+  kDraining,  // it exited by itself; then the restart policy decides
   kDrainingToStop,
   kDrainingToRestart,
 };
@@ -76,20 +76,20 @@ inline constexpr int kEventCount = 17;
 
 enum class Action : std::uint8_t {
   kNone,
-  kSpawn,              // exec the app; answers kSpawned, kSpawnedReady or kSpawnFailed
-  kSignalStop,         // kill_signal to the tree (or the 'shutdown' message)
-  kSignalLeftovers,    // kill_signal to what is left of the tree after the main process exited
-  kKillTree,           // SIGKILL to the tree
-  kArmReadyDeadline,   // each arm replaces the armed timer
+  kSpawn,             // exec the app; answers kSpawned, kSpawnedReady or kSpawnFailed
+  kSignalStop,        // kill_signal to the tree (or the 'shutdown' message)
+  kSignalLeftovers,   // kill_signal to what is left of the tree after the main process exited
+  kKillTree,          // SIGKILL to the tree
+  kArmReadyDeadline,  // each arm replaces the armed timer
   kArmKillDeadline,
   kArmDrainDeadline,
   kArmRestartDelay,
   kCancelTimer,
-  kCloseOutput,        // stop waiting for EOF (answers kOutputClosed)
-  kCleanUp,            // the launch is over: leftovers killed, cgroup, pipes, channel released
+  kCloseOutput,  // stop waiting for EOF (answers kOutputClosed)
+  kCleanUp,      // the launch is over: leftovers killed, cgroup, pipes, channel released
   kCountRestart,
   kCountMemoryRestart,
-  kConsultPolicy,      // the restart policy decides; answers kPolicyRestart, kPolicyStop or kPolicyGiveUp
+  kConsultPolicy,  // the restart policy decides; answers kPolicyRestart, kPolicyStop or kPolicyGiveUp
 };
 
 struct Step {

@@ -21,7 +21,8 @@ long long unix_ms(std::chrono::system_clock::time_point t) {
 json Instance::view(bool detailed) const {
   const auto& s = app_->spec;
   const bool running = is_running();
-  auto uptime = running ? std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_).count() : 0;
+  auto uptime =
+      running ? std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_).count() : 0;
   json v = {
       {"id", who_.id},
       {"name", s.name},
@@ -72,7 +73,8 @@ json Instance::view(bool detailed) const {
   v["settings"] = settings;
   json history = json::array();
   for (const auto& t : transitions_)
-    history.push_back({{"at", unix_ms(t.at)}, {"from", state_name(t.from)}, {"to", state_name(t.to)}, {"reason", t.reason}});
+    history.push_back(
+        {{"at", unix_ms(t.at)}, {"from", state_name(t.from)}, {"to", state_name(t.to)}, {"reason", t.reason}});
   v["transitions"] = history;
   return v;
 }

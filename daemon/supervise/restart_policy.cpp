@@ -53,9 +53,9 @@ Decision decide_after_exit(const RestartSettings& s, const ExitStatus& exit, mil
   d.history.unstable_restarts = unstable ? history.unstable_restarts + 1 : 0;
   if (d.history.unstable_restarts > s.max_restarts) {
     d.action = Action::kGiveUp;
-    d.reason = how + "; it ended " + std::to_string(d.history.unstable_restarts) + " times in a row within min_uptime " +
-               units::format_duration(s.min_uptime) + ", over max_restarts " + std::to_string(s.max_restarts) +
-               "; giving up until you restart it";
+    d.reason = how + "; it ended " + std::to_string(d.history.unstable_restarts) +
+               " times in a row within min_uptime " + units::format_duration(s.min_uptime) + ", over max_restarts " +
+               std::to_string(s.max_restarts) + "; giving up until you restart it";
     return d;
   }
 
@@ -64,7 +64,8 @@ Decision decide_after_exit(const RestartSettings& s, const ExitStatus& exit, mil
     if (history.last_backoff.count() == 0 || uptime >= kBackoffResetUptime) {
       delay = s.exp_backoff_restart_delay;
     } else {
-      auto grown = static_cast<long long>(std::llround(static_cast<double>(history.last_backoff.count()) * kBackoffFactor));
+      auto grown =
+          static_cast<long long>(std::llround(static_cast<double>(history.last_backoff.count()) * kBackoffFactor));
       delay = std::min(milliseconds(grown), std::max(kMaxBackoffDelay, s.exp_backoff_restart_delay));
     }
     d.history.last_backoff = delay;

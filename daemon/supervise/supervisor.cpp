@@ -3,14 +3,14 @@
 #include "loop/detached.h"
 
 #include "jsonrpc.h"
-#include "process/listeners.h"
 #include "nearest_name.h"
+#include "process/listeners.h"
 #include "process/proc_table.h"
 #include "process/system_process_ops.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -23,14 +23,14 @@ using nlohmann::json;
 
 namespace {
 
-
 std::string default_log_path(const HomePaths& paths, const std::string& name, const char* kind) {
   return (paths.logs_dir / (name + "-" + kind + ".log")).string();
 }
 
 }  // namespace
 
-Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths paths) : Supervisor(io, std::move(paths), nullptr) {
+Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths paths)
+    : Supervisor(io, std::move(paths), nullptr) {
   // The processes get the notify socket's address, known once it is bound.
   ops_ = std::make_shared<SystemProcessOps>(io, reaper, notify_.address());
 }
@@ -38,7 +38,8 @@ Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths path
 Supervisor::Supervisor(asio::io_context& io, HomePaths paths, std::shared_ptr<ProcessOps> ops)
     : io_(io),
       paths_(std::move(paths)),
-      notify_(io, [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); }),
+      notify_(io,
+              [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); }),
       ops_(std::move(ops)) {}
 
 std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who) {
@@ -90,9 +91,12 @@ std::vector<std::shared_ptr<Instance>> Supervisor::resolve(const std::string& ta
   std::string message = "no app named '" + target + "'";
   std::vector<std::string> names;
   for (const auto& app : apps_) names.push_back(app.runtime->spec.name);
-  if (auto nearest = nearest_name(target, names)) message += " (did you mean '" + *nearest + "'?)";
-  else if (apps_.empty()) message += " (no apps are running; start one with `pmctl start`)";
-  else message += " (see `pmctl list`)";
+  if (auto nearest = nearest_name(target, names))
+    message += " (did you mean '" + *nearest + "'?)";
+  else if (apps_.empty())
+    message += " (no apps are running; start one with `pmctl start`)";
+  else
+    message += " (see `pmctl list`)";
   throw rpc::Error(rpc::kAppNotFound, message);
 }
 
@@ -155,7 +159,8 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool updat
   after.erase("base_env");
   const bool changed = before != after || (update_env && spec.base_env != current.base_env);
   if (!changed && mode == ApplyMode::kIfChanged) {
-    bool all_up = std::all_of(app->instances.begin(), app->instances.end(), [](const auto& i) { return i->is_running(); });
+    bool all_up =
+        std::all_of(app->instances.begin(), app->instances.end(), [](const auto& i) { return i->is_running(); });
     if (all_up) co_return json{{"name", name}, {"action", "unchanged"}, {"instances", views(app->instances)}};
     json started = co_await start_existing(name);
     co_return json{{"name", name}, {"action", "started"}, {"instances", started}};
@@ -176,7 +181,8 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool updat
     for (const auto& inst : app->instances) numbers.push_back(inst->identity().number);
     std::string failure;
     try {
-      co_await roll_app(name, numbers, 1, changed ? "reloaded with the new configuration" : "reloaded by request", progress);
+      co_await roll_app(name, numbers, 1, changed ? "reloaded with the new configuration" : "reloaded by request",
+                        progress);
     } catch (const rpc::Error& e) {
       failure = e.what();
     }
@@ -188,7 +194,8 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool updat
       }
       throw rpc::Error(rpc::kReloadAborted, failure);
     }
-    if (wanted != static_cast<int>(find_app(name)->instances.size())) co_await set_instance_count(name, wanted, progress);
+    if (wanted != static_cast<int>(find_app(name)->instances.size()))
+      co_await set_instance_count(name, wanted, progress);
     app = find_app(name);
     co_return json{{"name", name}, {"action", "reloaded"}, {"instances", views(app->instances)}};
   }
@@ -196,15 +203,18 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool updat
   // Restart: stop what runs on the old spec, then switch specs and relaunch on the new one.
   app->epoch = ++epoch_counter_;
   auto instances = app->instances;
-  co_await stop_and_wait(instances, mode == ApplyMode::kRestart ? "restarting by request" : "restarting: the app's port changed");
+  co_await stop_and_wait(instances,
+                         mode == ApplyMode::kRestart ? "restarting by request" : "restarting: the app's port changed");
   app = find_app(name);  // the registry may have changed while we waited
   if (!app) throw rpc::Error(rpc::kAppNotFound, "app '" + name + "' was deleted during the restart");
   // A cluster app keeps its socket across the restart unless its port changed.
   auto address = cluster_address(spec);
-  const bool rebind = address.value_or(ListenAddress{}) != app->runtime->listener.address || spec.balance != app->runtime->spec.balance;
+  const bool rebind =
+      address.value_or(ListenAddress{}) != app->runtime->listener.address || spec.balance != app->runtime->spec.balance;
   if (rebind) {
     app->runtime->spec.balance = spec.balance;
-    if (auto error = app->runtime->use_address(address); !error.empty()) throw rpc::Error(rpc::kSpawnFailed, name + ": " + error);
+    if (auto error = app->runtime->use_address(address); !error.empty())
+      throw rpc::Error(rpc::kSpawnFailed, name + ": " + error);
   }
   app->runtime->log.reconfigure(log_settings_for(spec));
   app->runtime->spec = std::move(spec);
@@ -215,7 +225,8 @@ asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool updat
   std::string first_error;
   for (auto& inst : app->instances) {
     inst->reset_restart_history();
-    auto error = inst->launch(mode == ApplyMode::kRestart ? "restarted by request" : "restarted with the new configuration");
+    auto error =
+        inst->launch(mode == ApplyMode::kRestart ? "restarted by request" : "restarted with the new configuration");
     if (!error.empty() && first_error.empty()) first_error = error;
   }
   if (!first_error.empty()) throw rpc::Error(rpc::kSpawnFailed, name + ": " + first_error);
@@ -391,7 +402,8 @@ json Supervisor::logs(const std::string& target, std::size_t lines, bool follow,
                       const std::shared_ptr<RpcConnection>& connection) {
   // Which apps, and which instance ids of them when the target is an id.
   auto instances = resolve(target);
-  const bool whole_apps = target == "all" || !std::all_of(target.begin(), target.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  const bool whole_apps = target == "all" || !std::all_of(target.begin(), target.end(),
+                                                          [](unsigned char c) { return std::isdigit(c) != 0; });
   std::vector<LogSource> sources;
   for (auto& app : apps_) {
     std::vector<int> ids;

@@ -5,14 +5,14 @@
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
 
 #include "app_spec.h"
-#include "store/dump_format.h"
-#include "process/child_reaper.h"
-#include "supervise/instance.h"
 #include "logs/log_hub.h"
-#include "process/process_ops.h"
 #include "paths.h"
+#include "process/child_reaper.h"
 #include "process/notify_socket.h"
+#include "process/process_ops.h"
 #include "rpc/rpc_connection.h"
+#include "store/dump_format.h"
+#include "supervise/instance.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -60,8 +60,8 @@ class Supervisor {
   /// a replacement that exits or is not ready within listen_timeout is stopped and the reload
   /// aborts (rpc::Error kReloadAborted) with the old instances serving. Fork-mode apps cannot
   /// share a port, so their instances are restarted one after another, each waited on until ready.
-  boost::asio::awaitable<nlohmann::json> reload(const std::string& target, int parallel, const std::optional<Env>& new_base_env,
-                                                Progress progress);
+  boost::asio::awaitable<nlohmann::json> reload(const std::string& target, int parallel,
+                                                const std::optional<Env>& new_base_env, Progress progress);
   /// Sets the number of instances of app `name`: "4", "+2" or "-1". New instances take the
   /// lowest free numbers and are waited on until ready; scaling down stops the highest numbers.
   boost::asio::awaitable<nlohmann::json> scale(const std::string& name, const std::string& how, Progress progress);
@@ -113,8 +113,8 @@ class Supervisor {
     std::vector<std::shared_ptr<Instance>> instances;  // one per instance number
     std::vector<std::shared_ptr<Instance>> incoming;   // replacements not yet ready
     std::vector<std::shared_ptr<Instance>> retiring;   // replaced, still draining
-    std::uint64_t epoch = 0;  // renewed when a verb changes the app under a reload's feet
-    bool busy = false;        // a reload or scale is under way
+    std::uint64_t epoch = 0;                           // renewed when a verb changes the app under a reload's feet
+    bool busy = false;                                 // a reload or scale is under way
   };
 
   /// Marks the app busy for the scope of a reload or scale (throws kAppBusy if it already is).
@@ -141,10 +141,12 @@ class Supervisor {
   /// Cluster apps: replacements for the instances numbered `batch` start next to them; each
   /// ready one takes its slot and the old one drains. Empty on success, else the first failure.
   boost::asio::awaitable<std::string> replace_batch(const std::string& name, const std::vector<int>& batch,
-                                                    std::uint64_t epoch, const std::string& reason, const Progress& progress);
+                                                    std::uint64_t epoch, const std::string& reason,
+                                                    const Progress& progress);
   /// Fork-mode apps: the instances numbered `batch` stop, start again, and are waited on.
   boost::asio::awaitable<std::string> restart_batch(const std::string& name, const std::vector<int>& batch,
-                                                    std::uint64_t epoch, const std::string& reason, const Progress& progress);
+                                                    std::uint64_t epoch, const std::string& reason,
+                                                    const Progress& progress);
   /// Starts a replacement for `old` and registers it as incoming.
   Swap start_replacement(App& app, const std::shared_ptr<Instance>& old, const std::string& reason);
   /// Puts a ready replacement in its slot and asks the old instance to drain.
@@ -175,7 +177,7 @@ class Supervisor {
   HomePaths paths_;
   NotifySocket notify_;
   std::shared_ptr<ProcessOps> ops_;  // shared with the instances
-  std::vector<App> apps_;  // in creation order
+  std::vector<App> apps_;            // in creation order
   LogHub log_hub_;
   int next_id_ = 0;
   std::uint64_t epoch_counter_ = 0;

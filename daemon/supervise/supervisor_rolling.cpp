@@ -11,9 +11,9 @@
 #include "process/proc_table.h"
 #include "units.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cctype>
@@ -26,7 +26,6 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 namespace {
-
 
 std::string label(const std::string& name, int number) { return name + " #" + std::to_string(number); }
 
@@ -58,7 +57,8 @@ Supervisor::BusyGuard::~BusyGuard() {
   if (App* app = sup_.find_app(name_)) app->busy = false;
 }
 
-Supervisor::Swap Supervisor::start_replacement(App& app, const std::shared_ptr<Instance>& old, const std::string& reason) {
+Supervisor::Swap Supervisor::start_replacement(App& app, const std::shared_ptr<Instance>& old,
+                                               const std::string& reason) {
   Swap swap{old, make_instance(app.runtime, old->identity()), -1, {}};
   swap.error = swap.fresh->launch(reason);
   swap.fresh_pid = swap.fresh->pid();
@@ -113,8 +113,8 @@ asio::awaitable<std::string> Supervisor::replace_batch(const std::string& name, 
       if (app) forget(app->incoming, swap.fresh);
       if (swap.fresh_pid > 0) abandoned.push_back(swap.fresh);
       if (!still_wanted) continue;
-      std::string what = who + ": the replacement " + (swap.fresh_pid > 0 ? "(" + fresh_pid + ") " : "") + "failed: " +
-                         swap.error + "; pid " + std::to_string(swap.old->pid()) + " keeps serving";
+      std::string what = who + ": the replacement " + (swap.fresh_pid > 0 ? "(" + fresh_pid + ") " : "") +
+                         "failed: " + swap.error + "; pid " + std::to_string(swap.old->pid()) + " keeps serving";
       swap.old->set_reload_error(what);
       if (progress) progress(what);
       if (failure.empty()) failure = what;
@@ -123,7 +123,8 @@ asio::awaitable<std::string> Supervisor::replace_batch(const std::string& name, 
     const pid_t old_pid = swap.old->pid();
     swap_in(*app, swap, reason, false);
     if (progress)
-      progress(who + ": pid " + std::to_string(old_pid) + " -> " + fresh_pid + " (" + swap.fresh->readiness_note() + ")");
+      progress(who + ": pid " + std::to_string(old_pid) + " -> " + fresh_pid + " (" + swap.fresh->readiness_note() +
+               ")");
   }
   for (auto& inst : abandoned) inst->request_stop(still_wanted ? "replacement failed; stopped" : "reload interrupted");
   for (auto& inst : abandoned) co_await inst->wait_until_down();
@@ -185,8 +186,10 @@ asio::awaitable<void> Supervisor::roll_app(const std::string& name, const std::v
     std::vector<int> batch(numbers.begin() + static_cast<std::ptrdiff_t>(first),
                            numbers.begin() + static_cast<std::ptrdiff_t>(std::min(first + step, numbers.size())));
     // (No co_await inside ?: here: GCC 12 evaluates both arms of such a conditional.)
-    if (side_by_side) failure = co_await replace_batch(name, batch, epoch, reason, progress);
-    else failure = co_await restart_batch(name, batch, epoch, reason, progress);
+    if (side_by_side)
+      failure = co_await replace_batch(name, batch, epoch, reason, progress);
+    else
+      failure = co_await restart_batch(name, batch, epoch, reason, progress);
   }
   co_await wait_retired(name);
   if (!failure.empty()) throw rpc::Error(rpc::kReloadAborted, failure);
@@ -203,15 +206,16 @@ asio::awaitable<void> Supervisor::wait_retired(const std::string& name) {
     });
 }
 
-asio::awaitable<json> Supervisor::reload(const std::string& target, int parallel, const std::optional<Env>& new_base_env,
-                                         Progress progress) {
+asio::awaitable<json> Supervisor::reload(const std::string& target, int parallel,
+                                         const std::optional<Env>& new_base_env, Progress progress) {
   auto instances = resolve(target);
   // Which apps, in registry order, and which of their instance numbers.
   std::vector<std::pair<std::string, std::vector<int>>> plan;
   for (auto& app : apps_) {
     std::vector<int> numbers;
     for (auto& inst : app.instances)
-      if (std::find(instances.begin(), instances.end(), inst) != instances.end()) numbers.push_back(inst->identity().number);
+      if (std::find(instances.begin(), instances.end(), inst) != instances.end())
+        numbers.push_back(inst->identity().number);
     if (!numbers.empty()) plan.emplace_back(app.runtime->spec.name, numbers);
   }
   json done = json::array();
@@ -257,7 +261,8 @@ asio::awaitable<json> Supervisor::scale(const std::string& target, const std::st
     throw rpc::Error(rpc::kInvalidParams, "cannot scale " + name + " to " + std::to_string(wanted) +
                                               " instances; to stop every instance use `pmctl stop " + name + "`");
   if (wanted > kMaxInstances)
-    throw rpc::Error(rpc::kInvalidParams, "cannot scale " + name + " beyond " + std::to_string(kMaxInstances) + " instances");
+    throw rpc::Error(rpc::kInvalidParams,
+                     "cannot scale " + name + " beyond " + std::to_string(kMaxInstances) + " instances");
   BusyGuard busy(*this, name);
   co_await set_instance_count(name, wanted, progress);
   co_return json{{"name", name}, {"from", current}, {"to", wanted}, {"instances", views(find_app(name)->instances)}};
@@ -291,8 +296,8 @@ asio::awaitable<void> Supervisor::set_instance_count(const std::string& name, in
         note = error + "; treated as online";
         error.clear();
       }
-      std::string line = error.empty() ? who + ": started pid " + std::to_string(inst->pid()) + " (" + note + ")"
-                                       : who + ": " + error;
+      std::string line =
+          error.empty() ? who + ": started pid " + std::to_string(inst->pid()) + " (" + note + ")" : who + ": " + error;
       if (!error.empty() && failure.empty()) failure = line;
       if (progress) progress(line);
     }
@@ -305,8 +310,9 @@ asio::awaitable<void> Supervisor::set_instance_count(const std::string& name, in
               [](const auto& a, const auto& b) { return a->identity().number > b->identity().number; });
     by_number.resize(static_cast<std::size_t>(current - wanted));
     if (app->runtime->reuseport() && !kernel_migrates_queued_connections() && progress)
-      progress("note: net.ipv4.tcp_migrate_req is 0, so connections queued on a closing reuseport slot can be reset; "
-               "`sysctl -w net.ipv4.tcp_migrate_req=1` makes the kernel hand them to the other instances");
+      progress(
+          "note: net.ipv4.tcp_migrate_req is 0, so connections queued on a closing reuseport slot can be reset; "
+          "`sysctl -w net.ipv4.tcp_migrate_req=1` makes the kernel hand them to the other instances");
     for (auto& inst : by_number) {
       forget(app->instances, inst);
       app->retiring.push_back(inst);
@@ -321,7 +327,8 @@ asio::awaitable<void> Supervisor::set_instance_count(const std::string& name, in
   }
 }
 
-asio::awaitable<void> Supervisor::replace_for_memory(std::string name, std::shared_ptr<Instance> inst, std::string reason) {
+asio::awaitable<void> Supervisor::replace_for_memory(std::string name, std::shared_ptr<Instance> inst,
+                                                     std::string reason) {
   App* app = find_app(name);
   if (!app || app->busy) co_return;
   BusyGuard busy(*this, name);
@@ -336,7 +343,8 @@ asio::awaitable<void> Supervisor::replace_for_memory(std::string name, std::shar
       co_await swap.fresh->wait_until_down();
     }
     if (still_there) {
-      spdlog::warn("app {} [id {}]: its replacement failed ({}); restarting it in place", name, inst->identity().id, swap.error);
+      spdlog::warn("app {} [id {}]: its replacement failed ({}); restarting it in place", name, inst->identity().id,
+                   swap.error);
       inst->restart_for(reason);
     }
     co_return;

@@ -2,8 +2,8 @@
 // up mid-line, saying nothing, or belonging to another user. Each gets the proper JSON-RPC error
 // (or nothing), and the daemon keeps serving everyone else.
 #include "daemon_fixture.h"
-#include "skip.h"
 #include "jsonrpc.h"
+#include "skip.h"
 
 #include <catch2/catch.hpp>
 
@@ -84,7 +84,9 @@ class RawClient {
   std::string buffer_;
 };
 
-int error_code(const json& reply) { return reply.is_object() && reply.contains("error") ? reply["error"]["code"].get<int>() : 0; }
+int error_code(const json& reply) {
+  return reply.is_object() && reply.contains("error") ? reply["error"]["code"].get<int>() : 0;
+}
 
 // The daemon's resident memory, from /proc.
 std::size_t rss_bytes(pid_t pid) {
@@ -112,26 +114,31 @@ TEST_CASE("malformed requests get JSON-RPC errors and the daemon keeps serving",
   CHECK(reply["id"].is_null());
   check_still_serving(d);
 
-  c.send(R"({"jsonrpc":"2.0","id":1,"method":"teleport","params":{}})" "\n");
+  c.send(R"({"jsonrpc":"2.0","id":1,"method":"teleport","params":{}})"
+         "\n");
   reply = c.read_reply();
   CHECK(error_code(reply) == pmd::rpc::kMethodNotFound);
   CHECK(reply["id"] == 1);
   CHECK_THAT(reply["error"]["message"].get<std::string>(), Catch::Contains("teleport") && Catch::Contains("ping"));
 
-  c.send(R"({"jsonrpc":"2.0","id":2,"method":"stop","params":{}})" "\n");
+  c.send(R"({"jsonrpc":"2.0","id":2,"method":"stop","params":{}})"
+         "\n");
   reply = c.read_reply();
   CHECK(error_code(reply) == pmd::rpc::kInvalidParams);
   CHECK_THAT(reply["error"]["message"].get<std::string>(), Catch::Contains("target"));
 
-  c.send(R"({"jsonrpc":"2.0","id":3,"method":"start","params":{"spec":{"name":"x","script":"relative.js"}}})" "\n");
+  c.send(R"({"jsonrpc":"2.0","id":3,"method":"start","params":{"spec":{"name":"x","script":"relative.js"}}})"
+         "\n");
   reply = c.read_reply();
   CHECK(error_code(reply) == pmd::rpc::kInvalidParams);
 
-  c.send(R"({"id":4,"method":"ping"})" "\n");
+  c.send(R"({"id":4,"method":"ping"})"
+         "\n");
   CHECK(error_code(c.read_reply()) == pmd::rpc::kInvalidRequest);
 
   // The same connection still works after all of that.
-  c.send(R"({"jsonrpc":"2.0","id":5,"method":"ping"})" "\n");
+  c.send(R"({"jsonrpc":"2.0","id":5,"method":"ping"})"
+         "\n");
   reply = c.read_reply();
   CHECK(reply["id"] == 5);
   CHECK(reply["result"]["pong"] == true);
@@ -146,7 +153,8 @@ TEST_CASE("an oversized line is refused without buffering it, and the stream res
   json reply = c.read_reply();
   CHECK(error_code(reply) == pmd::rpc::kInvalidRequest);
   CHECK_THAT(reply["error"]["message"].get<std::string>(), Catch::Contains("larger than 1 MiB"));
-  c.send(R"({"jsonrpc":"2.0","id":9,"method":"ping"})" "\n");
+  c.send(R"({"jsonrpc":"2.0","id":9,"method":"ping"})"
+         "\n");
   CHECK(c.read_reply()["id"] == 9);
   check_still_serving(d);
 }
@@ -157,11 +165,13 @@ TEST_CASE("a request nested 100,000 deep is refused and the daemon lives", "[bad
   RawClient c(d.home() / "pmd.sock");
   REQUIRE(c.connected());
   const std::size_t depth = 100'000;
-  c.send(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":)" + std::string(depth, '[') + std::string(depth, ']') + "}}\n");
+  c.send(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":)" + std::string(depth, '[') +
+         std::string(depth, ']') + "}}\n");
   json reply = c.read_reply();
   CHECK(error_code(reply) == pmd::rpc::kInvalidRequest);
   CHECK_THAT(reply["error"]["message"].get<std::string>(), Catch::Contains("nested deeper than 64"));
-  c.send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})" "\n");
+  c.send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})"
+         "\n");
   CHECK(c.read_reply()["id"] == 2);
   check_still_serving(d);
 }
@@ -200,9 +210,9 @@ TEST_CASE("durations and counts near the integer limits are refused, not wrapped
     c.send(pmd::rpc::encode_request(1, "start", json{{"spec", spec}}));
     return c.read_reply();
   };
-  for (const json& extra : {json{{"kill_timeout", INT64_MAX}}, json{{"kill_timeout", 1e30}}, json{{"min_uptime", UINT64_MAX}},
-                            json{{"listen_timeout", 2'592'000'001LL}}, json{{"instances", 4294967297LL}},
-                            json{{"max_restarts", -1}}, json{{"port", 65536}}}) {
+  for (const json& extra : {json{{"kill_timeout", INT64_MAX}}, json{{"kill_timeout", 1e30}},
+                            json{{"min_uptime", UINT64_MAX}}, json{{"listen_timeout", 2'592'000'001LL}},
+                            json{{"instances", 4294967297LL}}, json{{"max_restarts", -1}}, json{{"port", 65536}}}) {
     json reply = start_with(extra);
     INFO(extra.dump() << " -> " << reply.dump());
     CHECK(error_code(reply) == pmd::rpc::kInvalidParams);
@@ -249,7 +259,8 @@ TEST_CASE("another user is refused, by file permissions and by the peer uid chec
   as_nobody.as_uid = *nobody;
   auto r = d.pmctl({"list"}, as_nobody);
   if (r.exit_code == 127)
-    PMD_SKIP(pmd::test::Need::kOtherUser, "the build tree is not reachable by uid " + std::to_string(*nobody) + " (e.g. under /root)");
+    PMD_SKIP(pmd::test::Need::kOtherUser,
+             "the build tree is not reachable by uid " + std::to_string(*nobody) + " (e.g. under /root)");
   CHECK(r.exit_code == 3);
   CHECK_THAT(r.err, Catch::Contains("permission denied"));
 
@@ -264,7 +275,8 @@ TEST_CASE("another user is refused, by file permissions and by the peer uid chec
   check_still_serving(d);
 }
 
-TEST_CASE("a client that pipelines requests and never reads is held back, and its memory is returned", "[bad-input][abuse]") {
+TEST_CASE("a client that pipelines requests and never reads is held back, and its memory is returned",
+          "[bad-input][abuse]") {
   Daemon d;
   REQUIRE(d.pmctl({"start", "/bin/sleep", "--name", "many", "-i", "20", "--force", "--", "1000"}).exit_code == 0);
   const std::size_t before = rss_bytes(d.pid());
@@ -280,14 +292,17 @@ TEST_CASE("a client that pipelines requests and never reads is held back, and it
   const std::size_t during = rss_bytes(d.pid());
   INFO("rss before " << before << ", while held back " << during << " after " << sent_batches << " batches of 100");
   CHECK(sent_batches < 200);  // the daemon stopped reading
-  if (PMD_TEST_SANITIZED) WARN("sanitized build: the daemon's memory is not bounded by these figures; not checked");
-  else CHECK(during < before + (24u << 20));
+  if (PMD_TEST_SANITIZED)
+    WARN("sanitized build: the daemon's memory is not bounded by these figures; not checked");
+  else
+    CHECK(during < before + (24u << 20));
   check_still_serving(d);
   c.close();
   if (!PMD_TEST_SANITIZED) CHECK(wait_until([&] { return rss_bytes(d.pid()) < before + (8u << 20); }, 5s));
 }
 
-TEST_CASE("100 followers that never read cost bounded memory during a flood, and list stays quick", "[bad-input][abuse]") {
+TEST_CASE("100 followers that never read cost bounded memory during a flood, and list stays quick",
+          "[bad-input][abuse]") {
   Daemon d;
   std::vector<std::unique_ptr<RawClient>> followers;
   RunOptions env;
@@ -301,16 +316,21 @@ TEST_CASE("100 followers that never read cost bounded memory during a flood, and
   }
   REQUIRE(d.pmctl({"start", fixture("flood.sh").string(), "--no-autorestart", "--", "x"}, env).exit_code == 0);
   std::size_t peak = 0;
-  REQUIRE(wait_until([&] {
-    peak = std::max(peak, rss_bytes(d.pid()));
-    return d.instance("flood")["status"] == "stopped";
-  }, 60s));
+  REQUIRE(wait_until(
+      [&] {
+        peak = std::max(peak, rss_bytes(d.pid()));
+        return d.instance("flood")["status"] == "stopped";
+      },
+      60s));
   INFO("rss before " << before << ", peak during the flood " << peak);
   // Each line is encoded once and shared; all followers together hold at most 32 MiB of backlog.
-  if (PMD_TEST_SANITIZED) WARN("sanitized build: the daemon's memory is not bounded by these figures; not checked");
-  else CHECK(peak < before + (64u << 20));
-  CHECK(std::count(std::istreambuf_iterator<char>(*std::make_unique<std::ifstream>(d.home() / "logs" / "flood-out.log")),
-                   std::istreambuf_iterator<char>(), '\n') == 50000);
+  if (PMD_TEST_SANITIZED)
+    WARN("sanitized build: the daemon's memory is not bounded by these figures; not checked");
+  else
+    CHECK(peak < before + (64u << 20));
+  CHECK(
+      std::count(std::istreambuf_iterator<char>(*std::make_unique<std::ifstream>(d.home() / "logs" / "flood-out.log")),
+                 std::istreambuf_iterator<char>(), '\n') == 50000);
   check_still_serving(d);
 
   // A follower that catches up is taken back and told how many lines it skipped meanwhile.
@@ -330,15 +350,16 @@ TEST_CASE("100 followers that never read cost bounded memory during a flood, and
   CHECK(delivered > 0);
   // New lines (a ticker, about 10 a second): the first one it takes comes after the count of
   // those it skipped, ticks it skipped before being taken back included.
-  REQUIRE(d.pmctl({"start", "/bin/sh", "--name", "ticker", "--", "-c", "while :; do echo tick; sleep 0.1; done"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", "/bin/sh", "--name", "ticker", "--", "-c", "while :; do echo tick; sleep 0.1; done"})
+              .exit_code == 0);
   // Read until a tick arrives after the count: every flood line queued for it came before.
   reader.set_read_timeout(10s);
   for (json m = reader.read_reply(); !m.is_null() && !(told && ticked); m = reader.read_reply()) take(m);
   INFO("flood lines delivered " << delivered << ", told missed " << told_missed);
   CHECK(told);
   CHECK(ticked);
-  CHECK(delivered + told_missed >= 50000);         // every line of the flood: delivered, or counted
-  CHECK(delivered + told_missed <= 50000 + 100);   // ... and no more than ten seconds of ticks besides
+  CHECK(delivered + told_missed >= 50000);        // every line of the flood: delivered, or counted
+  CHECK(delivered + told_missed <= 50000 + 100);  // ... and no more than ten seconds of ticks besides
   followers.clear();
   if (!PMD_TEST_SANITIZED) CHECK(wait_until([&] { return rss_bytes(d.pid()) < before + (16u << 20); }, 5s));
 }

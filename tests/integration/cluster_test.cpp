@@ -33,8 +33,10 @@ TEST_CASE("instances of an unmodified Node app share one port through pmd's sock
   const int port = free_port();
   RunOptions env;
   env.env["PORT"] = std::to_string(port);
-  auto r = d.pmctl({"start", (std::filesystem::path(PMD_TEST_FIXTURES_DIR) / ".." / ".." / "examples" / "hello-server.js").string(),
-                    "--name", "web", "-i", "2"}, env);
+  auto r = d.pmctl(
+      {"start", (std::filesystem::path(PMD_TEST_FIXTURES_DIR) / ".." / ".." / "examples" / "hello-server.js").string(),
+       "--name", "web", "-i", "2"},
+      env);
   REQUIRE(r.exit_code == 0);
   CHECK(r.err.empty());  // no cluster warning: the port is known
   // Both bound "their" port: without the shared socket the second would die of EADDRINUSE.
@@ -52,7 +54,9 @@ TEST_CASE("instances of an unmodified Node app share one port through pmd's sock
   CHECK(all_online(d, "web", 2));
 
   // A second app on the same port is refused at start, naming the port, and nothing is registered.
-  auto clash = d.pmctl({"start", (std::filesystem::path(PMD_TEST_FIXTURES_DIR) / "hello.js").string(), "--name", "clash", "-i", "2"}, env);
+  auto clash = d.pmctl(
+      {"start", (std::filesystem::path(PMD_TEST_FIXTURES_DIR) / "hello.js").string(), "--name", "clash", "-i", "2"},
+      env);
   CHECK(clash.exit_code == 1);
   CHECK_THAT(clash.err, Catch::Contains("port " + std::to_string(port) + " is already in use"));
   CHECK(d.list().size() == 2);
@@ -66,7 +70,8 @@ TEST_CASE("any program that speaks LISTEN_FDS serves the shared socket, across r
   Daemon d;
   const int port = free_port();
   auto server = (bin_dir() / "listen_fds_server").string();
-  auto r = d.pmctl({"start", server, "--name", "native", "-i", "2", "--exec-mode", "cluster", "--port", std::to_string(port)});
+  auto r = d.pmctl(
+      {"start", server, "--name", "native", "-i", "2", "--exec-mode", "cluster", "--port", std::to_string(port)});
   REQUIRE(r.exit_code == 0);
   REQUIRE(wait_until([&] { return all_online(d, "native", 2); }));
   std::set<std::string> answers;
@@ -100,7 +105,8 @@ TEST_CASE("a unix socket path in listen is shared like a port and removed with t
   // An unmodified Node app that calls listen(path) gets the shared socket through the preload.
   RunOptions env;
   env.env["SOCKET_PATH"] = path;
-  r = d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2", "--listen", path, "--listen-timeout", "30s"},
+  r = d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2", "--listen", path,
+               "--listen-timeout", "30s"},
               env);
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
@@ -111,7 +117,8 @@ TEST_CASE("a unix socket path in listen is shared like a port and removed with t
 
 TEST_CASE("scale up: an instance silent past listen_timeout is online, as at start", "[cluster]") {
   Daemon d;
-  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "quiet", "-i", "1", "--listen-timeout", "300ms"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "quiet", "-i", "1", "--listen-timeout", "300ms"})
+              .exit_code == 0);
   auto r = d.pmctl({"scale", "quiet", "2"});
   CHECK(r.exit_code == 0);
   CHECK((r.out + r.err).find("treated as online") != std::string::npos);

@@ -82,16 +82,24 @@ std::string pid_in_namespace(pid_t pid) {
 
 TEST_CASE("pmd run prints each app's lines with its prefix and exits with the apps' status", "[container]") {
   const fs::path dir = make_temp_home();
-  write_text(dir / "job.json", json{{"apps", {{{"name", "job"}, {"script", fixture("exit_with.sh").string()}, {"args", {"3"}},
-                                                {"autorestart", false}}}}}.dump());
+  write_text(
+      dir / "job.json",
+      json{{"apps",
+            {{{"name", "job"}, {"script", fixture("exit_with.sh").string()}, {"args", {"3"}}, {"autorestart", false}}}}}
+          .dump());
   auto r = run_command({pmd_path(), "run", (dir / "job.json").string()});
   CHECK(r.exit_code == 3);
   CHECK(r.out.find("job-0 | exiting with 3\n") != std::string::npos);
   CHECK(r.err.find("every app has exited; pmd exits with status 3") != std::string::npos);
 
   // The same app succeeding: status 0; --raw drops the prefix; no files left in /tmp.
-  write_text(dir / "ok.json", json{{"apps", {{{"name", "ok"}, {"script", fixture("exit_with.sh").string()}, {"args", {"0"}},
-                                               {"autorestart", false}, {"instances", 2}}}}}.dump());
+  write_text(dir / "ok.json", json{{"apps",
+                                    {{{"name", "ok"},
+                                      {"script", fixture("exit_with.sh").string()},
+                                      {"args", {"0"}},
+                                      {"autorestart", false},
+                                      {"instances", 2}}}}}
+                                  .dump());
   auto ok = run_command({pmd_path(), "run", "start", (dir / "ok.json").string(), "--raw"});  // pm2-runtime's spelling
   CHECK(ok.exit_code == 0);
   CHECK(ok.out == "exiting with 0\nexiting with 0\n");
@@ -123,7 +131,8 @@ TEST_CASE("pmd run of a script with -i runs that many instances — bad input st
   auto bad_flag = run_command({pmd_path(), "run", fixture("hello.js").string()}, tmp);
   CHECK(bad_flag.exit_code == 2);
   CHECK(fs::is_empty(dir / "tmp"));
-  write_text(dir / "broken.json", R"({"apps": [{"name": "a", "script": ")" + fixture("hello.js").string() + R"(", "instances": "lots"}]})");
+  write_text(dir / "broken.json",
+             R"({"apps": [{"name": "a", "script": ")" + fixture("hello.js").string() + R"(", "instances": "lots"}]})");
   auto broken = run_command({pmd_path(), "run", (dir / "broken.json").string()});
   CHECK(broken.exit_code == 1);
   CHECK(broken.err.find("instances") != std::string::npos);
@@ -138,8 +147,10 @@ TEST_CASE("as PID 1, pmd run reaps adopted orphans and stops the apps gracefully
              "#!/bin/sh\nfor i in 1 2 3 4 5 6 7 8 9 10; do sh -c 'sleep 0.05 &'; done\n"
              "sleep 0.3  # the orphans have exited by now: reaped, or zombies\necho orphans made\nexec sleep 1000\n");
   fs::permissions(dir / "orphans.sh", fs::perms::owner_all);
-  write_text(dir / "apps.json", json{{"apps", {{{"name", "web"}, {"script", fixture("hello.js").string()}},
-                                              {{"name", "orphans"}, {"script", (dir / "orphans.sh").string()}}}}}.dump());
+  write_text(dir / "apps.json", json{{"apps",
+                                      {{{"name", "web"}, {"script", fixture("hello.js").string()}},
+                                       {{"name", "orphans"}, {"script", (dir / "orphans.sh").string()}}}}}
+                                    .dump());
   // A new pid namespace with its own /proc; inside a chroot, / is no mount point and its
   // propagation cannot be changed, so leave it as it is there.
   std::vector<std::string> unshare = {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc"};
@@ -181,7 +192,8 @@ TEST_CASE("as PID 1, pmd run reaps adopted orphans and stops the apps gracefully
 TEST_CASE("pmd run with a PMD_HOME also serves pmctl — stopping every app ends it", "[container]") {
   const fs::path dir = make_temp_home();
   const fs::path home = dir / "home";
-  Background run({pmd_path(), "run", fixture("hello.js").string(), "--name", "api"}, dir, {{"PMD_HOME", home.string()}});
+  Background run({pmd_path(), "run", fixture("hello.js").string(), "--name", "api"}, dir,
+                 {{"PMD_HOME", home.string()}});
   RunOptions o;
   o.env["PMD_HOME"] = home.string();
   const std::string pmctl = (bin_dir() / "pmctl").string();

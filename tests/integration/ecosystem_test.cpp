@@ -21,13 +21,19 @@ std::string yaml_file(const std::string& front_greeting) {
   const std::string hello = fixture("hello.js").string();
   return "apps:\n"
          "  - name: front\n"
-         "    script: " + hello + "\n"
+         "    script: " +
+         hello +
+         "\n"
          "    env:\n"
-         "      GREETING: " + front_greeting + "\n"
+         "      GREETING: " +
+         front_greeting +
+         "\n"
          "    env_production:\n"
          "      PORT: 8443\n"
          "  - name: back\n"
-         "    script: " + hello + "\n"
+         "    script: " +
+         hello +
+         "\n"
          "    args: --mode 'back end'\n"
          "    env:\n"
          "      GREETING: back\n";
@@ -37,9 +43,15 @@ std::string js_file(const std::string& front_greeting) {
   return "const path = require('path');\n"
          "module.exports = {\n"
          "  apps: [\n"
-         "    { name: 'front', script: " + json(fixture("hello.js").string()).dump() + ",\n"
-         "      env: { GREETING: '" + front_greeting + "' }, env_production: { PORT: 8443 } },\n"
-         "    { name: 'back', script: path.join(" + json(fixture("").string()).dump() + ", 'hello.js'),\n"
+         "    { name: 'front', script: " +
+         json(fixture("hello.js").string()).dump() +
+         ",\n"
+         "      env: { GREETING: '" +
+         front_greeting +
+         "' }, env_production: { PORT: 8443 } },\n"
+         "    { name: 'back', script: path.join(" +
+         json(fixture("").string()).dump() +
+         ", 'hello.js'),\n"
          "      args: ['--mode', 'back end'], env: { GREETING: 'back' } },\n"
          "  ],\n"
          "};\n";
@@ -97,7 +109,8 @@ TEST_CASE("ecosystem files start, filter, select env and reload only what change
 TEST_CASE("a broken ecosystem file starts nothing and says where it is wrong", "[ecosystem]") {
   Daemon d;
   auto file = d.home() / "process.yml";
-  write(file, "apps:\n  - name: api\n    script: " + fixture("hello.js").string() + "\n    instaces: 2\n    max_memory_restart: 1,5G\n");
+  write(file, "apps:\n  - name: api\n    script: " + fixture("hello.js").string() +
+                  "\n    instaces: 2\n    max_memory_restart: 1,5G\n");
   auto r = d.pmctl({"start", file.string()});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("process.yml:4:5: app 0 (api): instaces: unknown key; did you mean `instances`?"));
@@ -109,15 +122,21 @@ TEST_CASE("a broken ecosystem file starts nothing and says where it is wrong", "
   CHECK(config.exit_code == 1);
   auto errors = json::parse(config.out)["errors"];
   REQUIRE(errors.size() == 2);
-  CHECK(errors[0] == json{{"file", file.string()}, {"line", 4}, {"column", 5}, {"app_index", 0}, {"key", "instaces"},
-                          {"kind", "unknown_key"}, {"message", "unknown key; did you mean `instances`?"}});
+  CHECK(errors[0] == json{{"file", file.string()},
+                          {"line", 4},
+                          {"column", 5},
+                          {"app_index", 0},
+                          {"key", "instaces"},
+                          {"kind", "unknown_key"},
+                          {"message", "unknown key; did you mean `instances`?"}});
 }
 
 TEST_CASE("pmctl config shows the normalized apps and starts nothing", "[ecosystem]") {
   Daemon d;
   auto file = d.home() / "pm2.json";
-  write(file, "// PM2 reads JSON as JavaScript\n{apps: [{name: 'api', script: " + json(fixture("hello.js").string()).dump() +
-                  ", instances: 2, max_memory_restart: '300M', min_uptime: '10s', env: {PORT: 3000},}]}\n");
+  write(file,
+        "// PM2 reads JSON as JavaScript\n{apps: [{name: 'api', script: " + json(fixture("hello.js").string()).dump() +
+            ", instances: 2, max_memory_restart: '300M', min_uptime: '10s', env: {PORT: 3000},}]}\n");
   auto r = d.pmctl({"config", file.string(), "--json"});
   REQUIRE(r.exit_code == 0);
   auto app = json::parse(r.out)["apps"].at(0);
@@ -137,7 +156,8 @@ TEST_CASE("pmctl config shows the normalized apps and starts nothing", "[ecosyst
 TEST_CASE("hostile ecosystem files get a positioned error from pmctl, never an abort", "[ecosystem][hostile]") {
   // Each of these aborted `pmctl config --json` (SIGABRT) or was started by `pmctl start`.
   Daemon d;
-  const std::filesystem::path hostile = std::filesystem::path(PMD_TEST_SOURCE_DIR) / "tests/unit/ecosystem_corpus/hostile";
+  const std::filesystem::path hostile =
+      std::filesystem::path(PMD_TEST_SOURCE_DIR) / "tests/unit/ecosystem_corpus/hostile";
   for (const char* name : {"invalid-utf8.yml", "huge-number.json", "alias-bomb.yml", "deep.json"}) {
     const std::string file = (hostile / name).string();
     INFO(name);

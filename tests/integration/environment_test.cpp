@@ -21,7 +21,9 @@ TEST_CASE("the app sees the starter's env, --env-var on top, and PM2's identity 
   shell.env["PORT"] = "4000";
   shell.env["GREETING"] = "from the shell";
   shell.cwd = "/tmp";
-  auto r = d.pmctl({"start", fixture("hello.js").string(), "--name", "envy", "--env-var", "GREETING=declared", "--", "one", "two words"}, shell);
+  auto r = d.pmctl({"start", fixture("hello.js").string(), "--name", "envy", "--env-var", "GREETING=declared", "--",
+                    "one", "two words"},
+                   shell);
   REQUIRE(r.exit_code == 0);
   REQUIRE(wait_until([&] { return reports(d, "envy").size() == 1; }));
   json seen = reports(d, "envy").front();

@@ -6,12 +6,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -147,7 +147,8 @@ TEST_CASE("a socket served by another user is refused by its peer uid before any
   FakeDaemon fake(home / "pmd.sock", *nobody);
   auto r = pmctl_with_secret(home, {"start", "/bin/sleep", "--", "60"});
   CHECK(r.exit_code != 0);
-  CHECK_THAT(r.err, Catch::Contains("runs as uid " + std::to_string(*nobody)) && Catch::Contains("refusing to send it anything"));
+  CHECK_THAT(r.err, Catch::Contains("runs as uid " + std::to_string(*nobody)) &&
+                        Catch::Contains("refusing to send it anything"));
   CHECK(fake.bytes_received() == 0);
   fs::remove_all(home);
 }

@@ -43,7 +43,8 @@ std::string check_flood(const std::string& text, int instances) {
   }
   for (int i = 0; i < instances; ++i)
     if (next[i] != kLinesPerInstance)
-      return "instance " + std::to_string(i) + " has " + std::to_string(next[i]) + " lines, expected " + std::to_string(kLinesPerInstance);
+      return "instance " + std::to_string(i) + " has " + std::to_string(next[i]) + " lines, expected " +
+             std::to_string(kLinesPerInstance);
   return {};
 }
 
@@ -86,7 +87,9 @@ TEST_CASE("two instances flooding a merged log: every line once, whole, in order
   Daemon d;
   RunOptions env;
   env.env["FLOOD_LINES"] = std::to_string(kLinesPerInstance);
-  REQUIRE(d.pmctl({"start", fixture("flood.sh").string(), "-i", "2", "--merge-logs", "--no-autorestart"}, env).exit_code == 0);
+  REQUIRE(
+      d.pmctl({"start", fixture("flood.sh").string(), "-i", "2", "--merge-logs", "--no-autorestart"}, env).exit_code ==
+      0);
   REQUIRE(wait_until([&] { return all_stopped(d, "flood"); }, 60s));
   CHECK(check_flood(read_file(d.home() / "logs" / "flood-out.log"), 2) == "");
 }
@@ -95,8 +98,10 @@ TEST_CASE("rotation while flooding loses nothing: rotated files plus the current
   Daemon d;
   RunOptions env;
   env.env["FLOOD_LINES"] = std::to_string(kLinesPerInstance);
-  REQUIRE(d.pmctl({"start", fixture("flood.sh").string(), "-i", "2", "--merge-logs", "--no-autorestart", "--log-max-size",
-                   "256K", "--log-retain", "1000"}, env).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("flood.sh").string(), "-i", "2", "--merge-logs", "--no-autorestart",
+                   "--log-max-size", "256K", "--log-retain", "1000"},
+                  env)
+              .exit_code == 0);
   REQUIRE(wait_until([&] { return all_stopped(d, "flood"); }, 60s));
   const fs::path base = d.home() / "logs" / "flood-out.log";
   std::string all;
@@ -125,7 +130,8 @@ TEST_CASE("pmctl logs shows recent lines, prefixed, and follows new ones live", 
   // stdout and stderr are separate pipes: lines keep their order within a stream, not across.
   auto recent = d.pmctl({"logs", "talk", "--nostream", "--lines", "3"});
   CHECK(recent.exit_code == 0);
-  for (const char* line : {"0|talk | first\n", "0|talk | second\n", "0|talk | third\n"}) CHECK_THAT(recent.out, Catch::Contains(line));
+  for (const char* line : {"0|talk | first\n", "0|talk | second\n", "0|talk | third\n"})
+    CHECK_THAT(recent.out, Catch::Contains(line));
   CHECK(recent.out.find("first") < recent.out.find("third"));
   CHECK(d.pmctl({"logs", "talk", "--nostream", "--lines", "3", "--err"}).out == "0|talk | second\n");
   CHECK(d.pmctl({"logs", "talk", "--nostream", "--lines", "3", "--out"}).out == "0|talk | first\n0|talk | third\n");

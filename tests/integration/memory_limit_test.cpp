@@ -12,7 +12,8 @@ using namespace pmd::test;
 
 TEST_CASE("a leaking app is restarted when its memory passes max_memory_restart", "[memory]") {
   Daemon d;
-  REQUIRE(d.pmctl({"start", fixture("leak.js").string(), "--max-memory-restart", "120M", "--max-restarts", "1"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("leak.js").string(), "--max-memory-restart", "120M", "--max-restarts", "1"})
+              .exit_code == 0);
   pid_t first = d.instance("leak")["pid"].get<pid_t>();
   REQUIRE(wait_until([&] { return d.instance("leak")["memory_restarts"].get<int>() >= 2; }, 60s));
   auto v = d.describe("leak");
@@ -30,7 +31,8 @@ TEST_CASE("a stop during a memory restart wins: the app stays stopped, pmd shuts
   Daemon d;
   RunOptions slow_to_stop;
   slow_to_stop.env["IGNORE_SIGINT"] = "1";
-  REQUIRE(d.pmctl({"start", fixture("leak.js").string(), "--max-memory-restart", "100M", "--kill-timeout", "2s"}, slow_to_stop)
+  REQUIRE(d.pmctl({"start", fixture("leak.js").string(), "--max-memory-restart", "100M", "--kill-timeout", "2s"},
+                  slow_to_stop)
               .exit_code == 0);
   // The memory restart is under way: SIGINT sent, ignored, SIGKILL due after kill_timeout.
   REQUIRE(wait_until([&] { return d.instance("leak")["status"] == "stopping"; }, 30s));
@@ -98,8 +100,8 @@ TEST_CASE("instances max counts the CPUs pmctl may use (taskset -c 0 gives one i
   Daemon d;
   RunOptions options;
   options.env["PMD_HOME"] = d.home().string();
-  auto r = run_command({"/usr/bin/taskset", "-c", "0", (bin_dir() / "pmctl").string(), "start", fixture("hello.js").string(),
-                        "--name", "pinned", "-i", "max"},
+  auto r = run_command({"/usr/bin/taskset", "-c", "0", (bin_dir() / "pmctl").string(), "start",
+                        fixture("hello.js").string(), "--name", "pinned", "-i", "max"},
                        options);
   REQUIRE(r.exit_code == 0);
   int pinned = 0;

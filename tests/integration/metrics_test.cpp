@@ -1,9 +1,9 @@
 // pmctl metrics and pmd --metrics: real figures of real processes, valid Prometheus text (a
 // strict parser always, and Prometheus's own promtool where it is installed).
 #include "daemon_fixture.h"
-#include "skip.h"
 #include "http_client.h"
 #include "prometheus_parser.h"
+#include "skip.h"
 
 #include <catch2/catch.hpp>
 
@@ -50,7 +50,8 @@ std::string body_of(const std::string& response) {
 
 TEST_CASE("pmctl metrics: every instance's figures and the daemon's, as valid Prometheus text", "[metrics]") {
   Daemon d;
-  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web", "-i", "2", "--max-memory-restart", "500M"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web", "-i", "2", "--max-memory-restart", "500M"})
+              .exit_code == 0);
   // Once sampled, the memory is that of a real Node process.
   REQUIRE(wait_until([&] { return d.instance("web")["memory"].get<std::uint64_t>() > (5u << 20); }));
   auto r = d.pmctl({"metrics"});
@@ -94,7 +95,8 @@ TEST_CASE("the sampling interval is configurable", "[metrics]") {
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, (d.home() / "pmd.sock").c_str(), sizeof addr.sun_path - 1);
   REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  const std::string request = R"({"jsonrpc":"2.0","id":1,"method":"monit.subscribe","params":{"lines":0}})" "\n";
+  const std::string request = R"({"jsonrpc":"2.0","id":1,"method":"monit.subscribe","params":{"lines":0}})"
+                              "\n";
   REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
   const auto start = std::chrono::steady_clock::now();
   int samples = 0;

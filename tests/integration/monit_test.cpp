@@ -48,7 +48,8 @@ TEST_CASE("pmctl monit shows every instance live, follows the selection, redraws
   REQUIRE(::access(kTmux, X_OK) == 0);  // a test dependency: scripts/install-deps.sh installs tmux
   Daemon d;
   REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "alpha"}).exit_code == 0);
-  REQUIRE(d.pmctl({"start", fixture("leak.js").string(), "--name", "beta", "--max-memory-restart", "150M"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("leak.js").string(), "--name", "beta", "--max-memory-restart", "150M"}).exit_code ==
+          0);
   TmuxPane pane(d, 120, 30);
 
   // Both instances, live figures, the first one selected with its app's log lines.

@@ -28,15 +28,15 @@ struct Playground {
   const std::string secret_text = "ssh-ed25519 AAAA the-real-key root@host\n";
 
   explicit Playground(uid_t user) {
-    fs::permissions(base, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
-                              fs::perms::others_exec);
+    fs::permissions(base, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
     std::ofstream(secret) << secret_text;
     fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
     fs::create_directory(user_dir);
     REQUIRE(::chown(user_dir.c_str(), user, user) == 0);
     fs::create_directory(root_dir);
-    fs::permissions(root_dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
-                                  fs::perms::others_exec);
+    fs::permissions(root_dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                  fs::perms::others_read | fs::perms::others_exec);
   }
   ~Playground() {
     std::error_code ignored;
@@ -112,8 +112,8 @@ TEST_CASE("rotation renames as the app's user, and root's own log directories st
   const fs::path log = p.user_dir / "rot.log";
   const std::string plant = "for n in 1 2 3; do ln -s '" + p.secret.string() + "' '" + log.string() +
                             ".'$n; done; while :; do echo 0123456789012345678901234567890123456789; sleep 0.01; done";
-  REQUIRE(d.pmctl({"start", "/bin/sh", "--name", "rotor", "--user", "nobody", "--output", log.string(), "--log-max-size",
-                   "1K", "--log-retain", "3", "--", "-c", plant},
+  REQUIRE(d.pmctl({"start", "/bin/sh", "--name", "rotor", "--user", "nobody", "--output", log.string(),
+                   "--log-max-size", "1K", "--log-retain", "3", "--", "-c", plant},
                   at_root)
               .exit_code == 0);
   REQUIRE(wait_until([&] { return fs::is_regular_file(fs::symlink_status(fs::path(log.string() + ".3"))); }));

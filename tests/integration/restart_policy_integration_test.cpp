@@ -16,7 +16,8 @@ TEST_CASE("an app that exits at once ends errored after max_restarts", "[restart
   CHECK(v["pid"].is_null());
   CHECK(v["last_exit"]["code"] == 1);
   const std::string reason = v["reason"];
-  CHECK_THAT(reason, Catch::Contains("exit code 1") && Catch::Contains("4 times in a row") && Catch::Contains("max_restarts 3"));
+  CHECK_THAT(reason, Catch::Contains("exit code 1") && Catch::Contains("4 times in a row") &&
+                         Catch::Contains("max_restarts 3"));
   // It stays down until a person acts, and its output reached the logs, stdout and stderr apart.
   CHECK(d.instance("crasher")["status"] == "errored");
   CHECK_THAT(read_file(d.home() / "logs" / "crasher-out.log"), Catch::Contains("crashing now"));
@@ -30,8 +31,11 @@ TEST_CASE("an app that exits at once ends errored after max_restarts", "[restart
 
 TEST_CASE("stop_exit_codes and --no-autorestart leave the app stopped", "[restart]") {
   Daemon d;
-  REQUIRE(d.pmctl({"start", fixture("exit_with.sh").string(), "--name", "clean", "--stop-exit-codes", "0", "--", "0"}).exit_code == 0);
-  REQUIRE(d.pmctl({"start", fixture("exit_with.sh").string(), "--name", "once", "--no-autorestart", "--", "3"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("exit_with.sh").string(), "--name", "clean", "--stop-exit-codes", "0", "--", "0"})
+              .exit_code == 0);
+  REQUIRE(
+      d.pmctl({"start", fixture("exit_with.sh").string(), "--name", "once", "--no-autorestart", "--", "3"}).exit_code ==
+      0);
   REQUIRE(d.wait_status("clean", "stopped"));
   REQUIRE(d.wait_status("once", "stopped"));
   CHECK_THAT(d.describe("clean")["reason"].get<std::string>(), Catch::Contains("stop_exit_codes"));
@@ -66,7 +70,8 @@ TEST_CASE("restart keeps the name and id and gives a new pid", "[restart]") {
 TEST_CASE("the daemon's fd count stays flat over many restarts", "[restart]") {
   Daemon d;
   // min-uptime 0: no run counts as unstable, so it restarts forever at the minimum delay.
-  REQUIRE(d.pmctl({"start", fixture("crash_at_once.sh").string(), "--name", "loop", "--min-uptime", "0"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("crash_at_once.sh").string(), "--name", "loop", "--min-uptime", "0"}).exit_code ==
+          0);
   REQUIRE(wait_until([&] { return d.instance("loop")["restarts"].get<int>() >= 10; }, 30s));
   int fds_early = count_open_fds(d.pid());
   REQUIRE(wait_until([&] { return d.instance("loop")["restarts"].get<int>() >= 60; }, 60s));

@@ -34,7 +34,9 @@ int count_instances(const Daemon& d, const std::string& name, const std::string&
 
 // Two apps saved: `web` with 2 instances online, `worker` stopped.
 void start_and_save_two_apps(const Daemon& d) {
-  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web", "-i", "2", "--exec-mode", "fork", "--merge-logs"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web", "-i", "2", "--exec-mode", "fork",
+                   "--merge-logs"})
+              .exit_code == 0);
   REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "worker"}).exit_code == 0);
   REQUIRE(d.pmctl({"stop", "worker"}).exit_code == 0);
   auto saved = d.pmctl({"save"});
@@ -47,12 +49,17 @@ void start_and_save_two_apps(const Daemon& d) {
 TEST_CASE("save writes a private dump of every app — the previous one becomes the backup", "[save]") {
   Daemon d;
   RunOptions shell;
-  shell.env = {{"GREETING", "kept"}, {"SSH_AUTH_SOCK", "/tmp/agent.sock"}, {"TERM", "xterm"}, {"XDG_SESSION_ID", "7"},
-               {"OLDPWD", "/root"}, {"SHLVL", "2"}, {"DISPLAY", ":0"}};
-  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web", "-i", "2", "--exec-mode", "fork", "--merge-logs"}, shell).exit_code == 0);
+  shell.env = {{"GREETING", "kept"}, {"SSH_AUTH_SOCK", "/tmp/agent.sock"},
+               {"TERM", "xterm"},    {"XDG_SESSION_ID", "7"},
+               {"OLDPWD", "/root"},  {"SHLVL", "2"},
+               {"DISPLAY", ":0"}};
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web", "-i", "2", "--exec-mode", "fork",
+                   "--merge-logs"},
+                  shell)
+              .exit_code == 0);
   REQUIRE(d.pmctl({"save"}).exit_code == 0);
   const fs::path dump = d.home() / "dump.json";
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(dump.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   CHECK_FALSE(fs::exists(d.home() / "dump.json.bak"));
@@ -82,7 +89,10 @@ TEST_CASE("pmd --resurrect brings the saved apps back as they were: instances, s
   Daemon d;
   RunOptions shell;
   shell.env = {{"GREETING", "from the saving shell"}, {"SSH_AUTH_SOCK", "/tmp/agent.sock"}};
-  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web", "-i", "2", "--exec-mode", "fork", "--merge-logs"}, shell).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web", "-i", "2", "--exec-mode", "fork",
+                   "--merge-logs"},
+                  shell)
+              .exit_code == 0);
   REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "worker"}).exit_code == 0);
   REQUIRE(d.pmctl({"stop", "worker"}).exit_code == 0);
   REQUIRE(d.pmctl({"save"}).exit_code == 0);
@@ -231,7 +241,8 @@ TEST_CASE("save on a full disk says so and keeps the previous dump whole", "[sav
     {
       std::ofstream filler(mount_point / "filler", std::ios::binary);
       const std::string block(4096, 'x');
-      while (filler.write(block.data(), block.size()) && filler.flush()) {}
+      while (filler.write(block.data(), block.size()) && filler.flush()) {
+      }
     }
     REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "api"}).exit_code == 0);
     auto r = d.pmctl({"save"});

@@ -18,7 +18,8 @@ TEST_CASE("start refuses what cannot run, with a clear message and nothing regis
   const std::vector<Case> cases = {
       {{"start", "/no/such/app.js"}, "script not found: /no/such/app.js"},
       {{"start", fixture("not_executable.bin").string()}, "not executable"},
-      {{"start", fixture("hello.js").string(), "--interpreter", "no-such-runtime"}, "interpreter not found: 'no-such-runtime'"},
+      {{"start", fixture("hello.js").string(), "--interpreter", "no-such-runtime"},
+       "interpreter not found: 'no-such-runtime'"},
       {{"start", fixture("hello.js").string(), "--name", "12"}, "bad --name"},
       {{"start", fixture("hello.js").string(), "--kill-timeout", "later"}, "bad --kill-timeout"},
   };
@@ -36,9 +37,7 @@ TEST_CASE("an exec failure inside the daemon is reported and leaves nothing behi
   // The file is executable when pmctl checks it, but its interpreter line points nowhere, so
   // execve fails in the child: the daemon must report that, not a half-started app.
   auto script = d.home() / "broken";
-  {
-    std::ofstream(script) << "#!/no/such/interpreter\n";
-  }
+  { std::ofstream(script) << "#!/no/such/interpreter\n"; }
   ::chmod(script.c_str(), 0755);
   auto r = d.pmctl({"start", script.string()});
   CHECK(r.exit_code == 1);

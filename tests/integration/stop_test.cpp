@@ -21,11 +21,13 @@ std::vector<pid_t> read_pids(const std::filesystem::path& file) {
 
 TEST_CASE("an app ignoring SIGINT and SIGTERM is killed after kill_timeout", "[stop]") {
   Daemon d;
-  REQUIRE(d.pmctl({"start", fixture("ignore_stop_signals.sh").string(), "--name", "stubborn", "--kill-timeout", "300"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("ignore_stop_signals.sh").string(), "--name", "stubborn", "--kill-timeout", "300"})
+              .exit_code == 0);
   REQUIRE(d.wait_status("stubborn", "online"));
   pid_t pid = d.instance("stubborn")["pid"].get<pid_t>();
   // Wait for the trap to be installed (the first line of output) before asking it to stop.
-  REQUIRE(wait_until([&] { return read_file(d.home() / "logs" / "stubborn-out.log").find("ignoring") != std::string::npos; }));
+  REQUIRE(wait_until(
+      [&] { return read_file(d.home() / "logs" / "stubborn-out.log").find("ignoring") != std::string::npos; }));
 
   auto stop = d.pmctl({"stop", "stubborn"});
   CHECK(stop.exit_code == 0);
@@ -39,7 +41,8 @@ TEST_CASE("an app ignoring SIGINT and SIGTERM is killed after kill_timeout", "[s
 TEST_CASE("a cooperative app stops gracefully on SIGINT", "[stop]") {
   Daemon d;
   REQUIRE(d.pmctl({"start", fixture("hello.js").string()}).exit_code == 0);
-  REQUIRE(wait_until([&] { return read_file(d.home() / "logs" / "hello-out.log").find("\"pid\"") != std::string::npos; }));
+  REQUIRE(
+      wait_until([&] { return read_file(d.home() / "logs" / "hello-out.log").find("\"pid\"") != std::string::npos; }));
   REQUIRE(d.pmctl({"stop", "hello"}).exit_code == 0);
   CHECK_THAT(read_file(d.home() / "logs" / "hello-out.log"), Catch::Contains("graceful shutdown"));
   auto v = d.describe("hello");
@@ -54,7 +57,9 @@ TEST_CASE("stop and delete leave no process of the tree, grandchildren included"
       auto pids_file = d.home() / ("pids-" + verb);
       RunOptions with_pids;
       with_pids.env["PIDS_FILE"] = pids_file.string();
-      REQUIRE(d.pmctl({"start", fixture("forks_grandchildren.sh").string(), "--name", "tree", "--kill-timeout", "300"}, with_pids).exit_code == 0);
+      REQUIRE(d.pmctl({"start", fixture("forks_grandchildren.sh").string(), "--name", "tree", "--kill-timeout", "300"},
+                      with_pids)
+                  .exit_code == 0);
       REQUIRE(wait_until([&] { return read_pids(pids_file).size() == 5; }));
       pid_t main_pid = d.instance("tree")["pid"].get<pid_t>();
       auto pids = read_pids(pids_file);
@@ -80,7 +85,9 @@ TEST_CASE("SIGTERM to pmd stops every app gracefully, then pmd exits 0", "[stop]
   REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "b"}).exit_code == 0);
   // Both have installed their SIGINT handler once they have printed their report.
   for (const char* app : {"a", "b"})
-    REQUIRE(wait_until([&] { return read_file(d.home() / "logs" / (std::string(app) + "-out.log")).find("\"pid\"") != std::string::npos; }));
+    REQUIRE(wait_until([&] {
+      return read_file(d.home() / "logs" / (std::string(app) + "-out.log")).find("\"pid\"") != std::string::npos;
+    }));
   pid_t a = d.instance("a")["pid"].get<pid_t>();
   pid_t b = d.instance("b")["pid"].get<pid_t>();
   CHECK(d.terminate() == 0);
@@ -91,7 +98,8 @@ TEST_CASE("SIGTERM to pmd stops every app gracefully, then pmd exits 0", "[stop]
   CHECK_FALSE(std::filesystem::exists(d.home() / "pmd.sock"));
 }
 
-TEST_CASE("where cgroups v2 are usable, a daemon that hid from everything else is stopped with its app", "[stop][cgroup]") {
+TEST_CASE("where cgroups v2 are usable, a daemon that hid from everything else is stopped with its app",
+          "[stop][cgroup]") {
   Daemon d;
   auto pids_file = d.home() / "pids";
   RunOptions with_pids;
@@ -102,7 +110,8 @@ TEST_CASE("where cgroups v2 are usable, a daemon that hid from everything else i
   auto v = d.describe("hider");
   if (v["cgroup"].is_null()) {
     ::kill(hidden, SIGKILL);
-    PMD_SKIP(pmd::test::Need::kCgroup2, "no usable cgroup v2 here (pmd falls back to process groups, /proc and PMD_UNIT)");
+    PMD_SKIP(pmd::test::Need::kCgroup2,
+             "no usable cgroup v2 here (pmd falls back to process groups, /proc and PMD_UNIT)");
   }
   // The hidden daemon is in the launch's cgroup.
   CHECK_THAT(read_file("/proc/" + std::to_string(hidden) + "/cgroup"),

@@ -40,16 +40,18 @@ class NotifyReceiver {
   /// Waits for a message containing `field` (e.g. "READY=1"); returns it, or "" at the deadline.
   std::string wait_for(const std::string& field, std::chrono::milliseconds deadline = 20s) {
     std::string found;
-    wait_until([&] {
-      char buf[4096];
-      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) return false;
-      std::string message(buf, static_cast<std::size_t>(n));
-      received.push_back(message);
-      if (("\n" + message + "\n").find("\n" + field + "\n") == std::string::npos) return false;
-      found = message;
-      return true;
-    }, deadline);
+    wait_until(
+        [&] {
+          char buf[4096];
+          ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+          if (n <= 0) return false;
+          std::string message(buf, static_cast<std::size_t>(n));
+          received.push_back(message);
+          if (("\n" + message + "\n").find("\n" + field + "\n") == std::string::npos) return false;
+          found = message;
+          return true;
+        },
+        deadline);
     return found;
   }
 
@@ -78,11 +80,14 @@ void write_text(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("under a service manager pmd says READY=1 only once the saved apps are up, and STOPPING=1 on stop", "[systemd]") {
+TEST_CASE("under a service manager pmd says READY=1 only once the saved apps are up, and STOPPING=1 on stop",
+          "[systemd]") {
   Daemon d;
   RunOptions slow;
   slow.env["READY_DELAY_MS"] = "1500";
-  REQUIRE(d.pmctl({"start", fixture("ready_when_told.js").string(), "--name", "slow", "--wait-ready", "--listen-timeout", "10s"}, slow)
+  REQUIRE(d.pmctl({"start", fixture("ready_when_told.js").string(), "--name", "slow", "--wait-ready",
+                   "--listen-timeout", "10s"},
+                  slow)
               .exit_code == 0);
   REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "hello"}).exit_code == 0);
   REQUIRE(wait_until([&] { return json_reports(d, "hello").size() == 1; }));
@@ -162,7 +167,8 @@ TEST_CASE("every unit pmctl startup makes passes systemd-analyze verify", "[syst
   fs::remove_all(dir);
 }
 
-TEST_CASE("pmctl startup --root installs and enables the unit in an image offline, and unstartup undoes it", "[systemd]") {
+TEST_CASE("pmctl startup --root installs and enables the unit in an image offline, and unstartup undoes it",
+          "[systemd]") {
   const fs::path image = make_temp_home();
   const std::string pmctl = (bin_dir() / "pmctl").string();
   auto installed = run_command({pmctl, "startup", "systemd", "--root", image.string()});

@@ -52,7 +52,12 @@ std::string describe_failures(const LoadReport& r) {
 // Waits until the load has seen `more` further answers (so each step happens under load).
 void let_load_run(const HttpLoad& load, std::uint64_t more) {
   const auto start = load.snapshot().ok + load.snapshot().failed;
-  REQUIRE(wait_until([&] { auto s = load.snapshot(); return s.ok + s.failed >= start + more; }, 30s));
+  REQUIRE(wait_until(
+      [&] {
+        auto s = load.snapshot();
+        return s.ok + s.failed >= start + more;
+      },
+      30s));
 }
 
 // Starts a 2-instance cluster of a Node fixture with PORT=port (and `extra` variables); all online.
@@ -85,7 +90,8 @@ void reload_and_scale_under_load(Daemon& d, const std::string& name, int port, i
     let_load_run(load, 100);
     // The old instances closed their connections; the clients now talk to the new ones.
     auto bodies = load.snapshot().bodies;
-    CHECK(std::any_of(after.begin(), after.end(), [&](int pid) { return bodies.count("pid " + std::to_string(pid) + "\n") > 0; }));
+    CHECK(std::any_of(after.begin(), after.end(),
+                      [&](int pid) { return bodies.count("pid " + std::to_string(pid) + "\n") > 0; }));
   }
   for (auto [count, expect] : {std::pair{"4", 4}, {"-3", 1}, {"+1", 2}}) {
     auto r = d.pmctl({"scale", name, count});
@@ -107,7 +113,7 @@ TEST_CASE("a LISTEN_FDS server is reloaded and scaled under load without one fai
   const int port = free_port();
   auto server = (bin_dir() / "graceful_http_server").string();
   auto r = d.pmctl(with_patience({"start", server, "--name", "native", "-i", "2", "--exec-mode", "cluster", "--port",
-                                   std::to_string(port), "--env-var", "SAY_READY=1"}));
+                                  std::to_string(port), "--env-var", "SAY_READY=1"}));
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   REQUIRE(online_count(d, "native") == 2);  // start waited for READY=1
@@ -115,22 +121,26 @@ TEST_CASE("a LISTEN_FDS server is reloaded and scaled under load without one fai
   reload_and_scale_under_load(d, "native", port, 5);
 }
 
-TEST_CASE("an unmodified Node http app is reloaded and scaled under load without one failed request", "[cluster][reload][node]") {
+TEST_CASE("an unmodified Node http app is reloaded and scaled under load without one failed request",
+          "[cluster][reload][node]") {
   Daemon d;
   const int port = free_port();
   start_node_cluster(d, "http_server.js", "web", port);
-  CHECK_THAT(d.describe("web")["readiness"]["became_ready"].get<std::string>(), Catch::Contains("listening on the shared socket"));
+  CHECK_THAT(d.describe("web")["readiness"]["became_ready"].get<std::string>(),
+             Catch::Contains("listening on the shared socket"));
   reload_and_scale_under_load(d, "web", port, 5);
 }
 
-TEST_CASE("an Express-style app.listen(PORT, cb) is reloaded under load without one failed request", "[cluster][reload][node]") {
+TEST_CASE("an Express-style app.listen(PORT, cb) is reloaded under load without one failed request",
+          "[cluster][reload][node]") {
   Daemon d;
   const int port = free_port();
   start_node_cluster(d, "express_style.js", "express", port);
   reload_and_scale_under_load(d, "express", port, 2);
 }
 
-TEST_CASE("a reload whose new version crashes at start aborts and the old instances keep serving", "[cluster][reload][node]") {
+TEST_CASE("a reload whose new version crashes at start aborts and the old instances keep serving",
+          "[cluster][reload][node]") {
   Daemon d;
   const int port = free_port();
   const auto broken_marker = d.home() / "broken";
@@ -142,7 +152,8 @@ TEST_CASE("a reload whose new version crashes at start aborts and the old instan
   auto r = d.pmctl({"reload", "web"});
   INFO(r.out << r.err);
   CHECK(r.exit_code != 0);
-  CHECK_THAT(r.err, Catch::Contains("reload aborted") && Catch::Contains("exited with exit code 1 before it was ready") &&
+  CHECK_THAT(r.err, Catch::Contains("reload aborted") &&
+                        Catch::Contains("exited with exit code 1 before it was ready") &&
                         Catch::Contains("keeps serving"));
   CHECK(pids_of(d, "web") == before);  // nothing replaced, nothing lost
   CHECK(online_count(d, "web") == 2);
@@ -162,8 +173,8 @@ TEST_CASE("a replacement that never signals readiness within listen_timeout abor
   const int port = free_port();
   auto server = (bin_dir() / "graceful_http_server").string();
   // wait_ready without SAY_READY: the app never says READY=1.
-  auto r = d.pmctl({"start", server, "--name", "silent", "-i", "2", "--exec-mode", "cluster", "--port", std::to_string(port),
-                    "--wait-ready", "--listen-timeout", "500ms"});
+  auto r = d.pmctl({"start", server, "--name", "silent", "-i", "2", "--exec-mode", "cluster", "--port",
+                    std::to_string(port), "--wait-ready", "--listen-timeout", "500ms"});
   REQUIRE(r.exit_code == 0);
   auto before = pids_of(d, "silent");
   auto reload = d.pmctl({"reload", "silent"});
@@ -173,12 +184,14 @@ TEST_CASE("a replacement that never signals readiness within listen_timeout abor
   CHECK_THAT(http_get(port), Catch::Contains("pid "));
 }
 
-TEST_CASE("wait_ready waits for process.send('ready') and shutdown_with_message stops over the IPC channel", "[readiness][node]") {
+TEST_CASE("wait_ready waits for process.send('ready') and shutdown_with_message stops over the IPC channel",
+          "[readiness][node]") {
   Daemon d;
   RunOptions env;
   env.env["READY_DELAY_MS"] = "400";
-  auto r = d.pmctl({"start", fixture("ready_when_told.js").string(), "--name", "told", "--wait-ready", "--shutdown-with-message",
-                    "--kill-timeout", "5000"}, env);
+  auto r = d.pmctl({"start", fixture("ready_when_told.js").string(), "--name", "told", "--wait-ready",
+                    "--shutdown-with-message", "--kill-timeout", "5000"},
+                   env);
   INFO(r.out << r.err << d.log_tail());
   REQUIRE(r.exit_code == 0);
   auto v = d.describe("told");
@@ -209,15 +222,17 @@ TEST_CASE("a Node app with its port written in the code is shared, reloaded and 
   reload_and_scale_under_load(d, "fixed", port, 2);
 }
 
-TEST_CASE("in cluster mode a leaking instance is replaced, ready first, without one failed request", "[cluster][memory][node]") {
+TEST_CASE("in cluster mode a leaking instance is replaced, ready first, without one failed request",
+          "[cluster][memory][node]") {
   Daemon d;
   const int port = free_port();
   RunOptions env;
   env.env["PORT"] = std::to_string(port);
   // (max_memory_restart comes on the command line, so not through start_node_cluster.)
   REQUIRE(d.pmctl(with_patience({"start", fixture("leaky_http_server.js").string(), "--name", "leaky", "-i", "2",
-                                  "--max-memory-restart", "120M"}),
-                  env).exit_code == 0);
+                                 "--max-memory-restart", "120M"}),
+                  env)
+              .exit_code == 0);
   auto first = pids_of(d, "leaky");
   HttpLoad load(port, 4);
   auto memory_restarts = [&] {
@@ -243,7 +258,7 @@ TEST_CASE("balance reuseport gives each instance its own socket, balanced by the
   const int port = free_port();
   auto server = (bin_dir() / "graceful_http_server").string();
   auto r = d.pmctl(with_patience({"start", server, "--name", "native", "-i", "4", "--exec-mode", "cluster", "--port",
-                                   std::to_string(port), "--balance", "reuseport", "--env-var", "SAY_READY=1"}));
+                                  std::to_string(port), "--balance", "reuseport", "--env-var", "SAY_READY=1"}));
   INFO(r.out << r.err << d.log_tail());
   REQUIRE(r.exit_code == 0);
   REQUIRE(online_count(d, "native") == 4);

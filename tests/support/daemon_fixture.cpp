@@ -49,7 +49,8 @@ Daemon::Daemon(std::vector<std::string> pmd_args, std::filesystem::path home) : 
 }
 
 void Daemon::restart(std::vector<std::string> pmd_args) {
-  if (int status = terminate(); status != 0) FAIL("pmd exited with status " << status << " on SIGTERM:\n" << log_tail());
+  if (int status = terminate(); status != 0)
+    FAIL("pmd exited with status " << status << " on SIGTERM:\n" << log_tail());
   launch(std::move(pmd_args));
 }
 
@@ -122,10 +123,12 @@ nlohmann::json Daemon::describe(const std::string& target) const {
 }
 
 bool Daemon::wait_status(const std::string& name, const std::string& status, std::chrono::milliseconds deadline) const {
-  return wait_until([&] {
-    auto v = instance(name);
-    return !v.is_null() && v["status"] == status;
-  }, deadline);
+  return wait_until(
+      [&] {
+        auto v = instance(name);
+        return !v.is_null() && v["status"] == status;
+      },
+      deadline);
 }
 
 std::vector<nlohmann::json> json_reports(const Daemon& d, const std::string& app) {

@@ -29,7 +29,7 @@ class FakeProcessOps : public ProcessOps {
   ~FakeProcessOps() override;
 
   std::variant<LaunchedProcess, std::string> launch(const AppSpec& spec, const InstanceIdentity& who,
-                                                   const ClusterSocket& socket) override;
+                                                    const ClusterSocket& socket) override;
   void watch_exit(pid_t pid, std::function<void(int wait_status)> on_exit) override;
   void forget(pid_t pid) override;
   void signal(ProcessTree& tree, int signo) override;

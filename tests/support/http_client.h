@@ -23,9 +23,9 @@ std::string http_get_unix(const std::string& socket_path);
 
 struct LoadReport {
   std::uint64_t ok = 0;
-  std::uint64_t failed = 0;                   // refused, reset, cut short, timed out, not 200
+  std::uint64_t failed = 0;                     // refused, reset, cut short, timed out, not 200
   std::map<std::string, std::uint64_t> bodies;  // answer body -> how many times (the servers put their pid there)
-  std::vector<std::string> first_failures;    // what went wrong, the first few times
+  std::vector<std::string> first_failures;      // what went wrong, the first few times
 };
 
 /// `connections` clients, each sending GET / over keep-alive as fast as answers come (with a

@@ -44,7 +44,8 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
     int devnull = ::open("/dev/null", O_RDONLY);
     ::dup2(devnull, 0);
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) _exit(126);
-    if (options.as_uid && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(*options.as_uid) != 0)) _exit(125);
+    if (options.as_uid && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(*options.as_uid) != 0))
+      _exit(125);
     ::execve(args[0], args.data(), envp.data());
     _exit(127);
   }
@@ -59,7 +60,8 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
+      if (n > 0)
+        (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
       else {
         ::close(fds[i].fd);
         fds[i].fd = -1;
@@ -130,7 +132,8 @@ std::vector<pid_t> pids_with_cmdline(const std::vector<std::string>& needles) {
     std::string cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
     std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
     if (!process_alive(pid)) continue;
-    bool all = std::all_of(needles.begin(), needles.end(), [&](const std::string& n) { return cmdline.find(n) != std::string::npos; });
+    bool all = std::all_of(needles.begin(), needles.end(),
+                           [&](const std::string& n) { return cmdline.find(n) != std::string::npos; });
     if (all) found.push_back(pid);
   }
   return found;

@@ -69,7 +69,9 @@ PromExposition parse_prometheus_text(const std::string& text) {
   int number = 0;
   for (std::string line; std::getline(in, line);) {
     ++number;
-    auto fail = [&](const std::string& what) { throw std::runtime_error("line " + std::to_string(number) + ": " + what + ": " + line); };
+    auto fail = [&](const std::string& what) {
+      throw std::runtime_error("line " + std::to_string(number) + ": " + what + ": " + line);
+    };
     if (line.empty()) continue;
     if (line[0] == '#') {
       std::istringstream words(line.substr(1));
@@ -114,9 +116,12 @@ PromExposition parse_prometheus_text(const std::string& text) {
           if (c == '"') break;
           if (c == '\\') {
             if (++i >= line.size()) fail("dangling backslash");
-            if (line[i] == 'n') value += '\n';
-            else if (line[i] == '\\' || line[i] == '"') value += line[i];
-            else fail("bad escape in label value");
+            if (line[i] == 'n')
+              value += '\n';
+            else if (line[i] == '\\' || line[i] == '"')
+              value += line[i];
+            else
+              fail("bad escape in label value");
           } else {
             value += c;
           }
@@ -124,8 +129,10 @@ PromExposition parse_prometheus_text(const std::string& text) {
         ++i;  // closing quote
         if (s.labels.count(label)) fail("label '" + label + "' twice");
         s.labels[label] = value;
-        if (i < line.size() && line[i] == ',') ++i;
-        else if (i < line.size() && line[i] != '}') fail("expected , or } after a label");
+        if (i < line.size() && line[i] == ',')
+          ++i;
+        else if (i < line.size() && line[i] != '}')
+          fail("expected , or } after a label");
       }
       if (i >= line.size()) fail("unterminated label set");
       ++i;
@@ -148,7 +155,8 @@ PromExposition parse_prometheus_text(const std::string& text) {
       current_family = family;
     }
     if (out.types.count(family) && out.types[family] == "counter" && family.size() < 6) fail("counter name too short");
-    if (out.types.count(family) && out.types[family] == "counter" && family.compare(family.size() - 6, 6, "_total") != 0)
+    if (out.types.count(family) && out.types[family] == "counter" &&
+        family.compare(family.size() - 6, 6, "_total") != 0)
       fail("counter " + family + " does not end in _total");
     std::string key = s.name + "{";
     for (const auto& [k, v] : s.labels) key += k + "=" + v + ",";

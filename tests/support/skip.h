@@ -31,8 +31,8 @@ bool all_skipped();
 
 }  // namespace pmd::test
 
-#define PMD_SKIP(need, why)                  \
-  do {                                       \
-    ::pmd::test::skip_test((need), (why));   \
-    return;                                  \
+#define PMD_SKIP(need, why)                \
+  do {                                     \
+    ::pmd::test::skip_test((need), (why)); \
+    return;                                \
   } while (false)

@@ -1,6 +1,6 @@
 // The app spec on the wire: round trip and validation of what arrives from clients.
-#include "app_normalizer.h"
 #include "app_spec.h"
+#include "app_normalizer.h"
 #include "app_spec_fields.h"
 #include "jsonrpc.h"
 
@@ -8,8 +8,8 @@
 
 #include <algorithm>
 
-using pmd::AppSpec;
 using nlohmann::json;
+using pmd::AppSpec;
 
 namespace {
 AppSpec sample() {
@@ -47,11 +47,21 @@ TEST_CASE("bad specs are refused with the field named", "[spec]") {
     }
     FAIL("accepted a bad spec");
   };
-  json relative = j; relative["script"] = "server.js"; refused(relative, "script");
-  json typed = j; typed["args"] = "--port 80"; refused(typed, "args");
-  json negative = j; negative["kill_timeout"] = -1; refused(negative, "kill_timeout");
-  json noname = j; noname["name"] = ""; refused(noname, "name");
-  json zero = j; zero["instances"] = 0; refused(zero, "instances");
+  json relative = j;
+  relative["script"] = "server.js";
+  refused(relative, "script");
+  json typed = j;
+  typed["args"] = "--port 80";
+  refused(typed, "args");
+  json negative = j;
+  negative["kill_timeout"] = -1;
+  refused(negative, "kill_timeout");
+  json noname = j;
+  noname["name"] = "";
+  refused(noname, "name");
+  json zero = j;
+  zero["instances"] = 0;
+  refused(zero, "instances");
 }
 
 TEST_CASE("app names that would be ambiguous as targets are refused", "[spec]") {
@@ -89,7 +99,8 @@ TEST_CASE("bounds hold for numbers as they arrive on the wire (non-negative ones
   };
   CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("instances":0)")), Catch::Contains("instances"));
   CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("kill_signal":0)")), Catch::Contains("kill_signal"));
-  CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("kill_timeout":18446744073709551615)")), Catch::Contains("30 days"));
+  CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("kill_timeout":18446744073709551615)")),
+                    Catch::Contains("30 days"));
   CHECK_THROWS_WITH(pmd::app_spec_from_json(parsed(R"("min_uptime":-1)")), Catch::Contains("min_uptime"));
   CHECK(pmd::app_spec_from_json(parsed(R"("instances":3,"kill_timeout":2592000000)")).instances == 3);
 }

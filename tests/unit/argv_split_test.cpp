@@ -9,7 +9,8 @@ using Words = std::vector<std::string>;
 
 TEST_CASE("words, quotes and backslashes split as a shell would", "[argv]") {
   CHECK(std::get<Words>(split_command_line("run start")) == Words{"run", "start"});
-  CHECK(std::get<Words>(split_command_line("  -a   'b c'  \"d \\\"e\\\"\" f\\ g ")) == Words{"-a", "b c", "d \"e\"", "f g"});
+  CHECK(std::get<Words>(split_command_line("  -a   'b c'  \"d \\\"e\\\"\" f\\ g ")) ==
+        Words{"-a", "b c", "d \"e\"", "f g"});
   CHECK(std::get<Words>(split_command_line("--x=''")) == Words{"--x="});
   CHECK(std::get<Words>(split_command_line("")).empty());
   CHECK(std::get<std::string>(split_command_line("'open")) == "unterminated single quote in \"'open\"");

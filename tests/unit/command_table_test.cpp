@@ -81,7 +81,8 @@ TEST_CASE("the README shows every command of the table", "[command_table]") {
   }
 }
 
-TEST_CASE("names and aliases are unique, and each command that talks to the daemon names its method", "[command_table]") {
+TEST_CASE("names and aliases are unique, and each command that talks to the daemon names its method",
+          "[command_table]") {
   std::set<std::string> seen;
   for (const Command& c : command_table()) {
     CHECK(seen.insert(c.name).second);

@@ -12,7 +12,8 @@
 TEST_CASE("an exception escaping a detached coroutine is logged and the call site goes on its own way", "[detached]") {
   std::ostringstream captured;
   auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured)));
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured)));
   int went_on = 0;
   auto handler = pmd::logged("reading app api's output", [&] { ++went_on; });
   handler(nullptr);  // finished normally

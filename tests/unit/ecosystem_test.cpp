@@ -3,8 +3,8 @@
 #include "app_normalizer.h"
 #include "cpu_budget.h"
 #include "ecosystem_file.h"
-#include "process/launch_plan.h"
 #include "lenient_json.h"
+#include "process/launch_plan.h"
 #include "yaml_document.h"
 
 #include <catch2/catch.hpp>
@@ -84,15 +84,15 @@ TEST_CASE("YAML with anchors and merge keys, --env merges env_<NAME> over env", 
   CHECK(web.script == (kCorpus / "app.js").string());
   CHECK(web.interpreter == "node");
   CHECK(web.cwd == kCorpus.string());
-  CHECK(web.max_restarts == 5);                 // merged from the anchor
-  CHECK(web.kill_timeout.count() == 3000);      // "3s"
-  CHECK(web.instances == 4);                    // max = usable CPUs
-  CHECK(web.exec_mode == "cluster");            // instances on a node app, as PM2 decides
+  CHECK(web.max_restarts == 5);             // merged from the anchor
+  CHECK(web.kill_timeout.count() == 3000);  // "3s"
+  CHECK(web.instances == 4);                // max = usable CPUs
+  CHECK(web.exec_mode == "cluster");        // instances on a node app, as PM2 decides
   CHECK(web.env.at("NODE_ENV") == "production");
-  CHECK(web.env.at("PORT") == "3000");          // numbers reach the app as strings
+  CHECK(web.env.at("PORT") == "3000");  // numbers reach the app as strings
   CHECK(web.base_env.at("SHELL_VAR") == "from the shell");
   const auto& tool = n.apps[1];
-  CHECK(tool.kill_timeout.count() == 500);      // explicit key beats the merged one
+  CHECK(tool.kill_timeout.count() == 500);  // explicit key beats the merged one
   CHECK(tool.interpreter.empty());
   CHECK(tool.exec_mode == "fork");
   // env_production missing on `tool`: a warning, not an error. (web's cluster mode has PORT.)
@@ -117,7 +117,7 @@ TEST_CASE("a top-level array and a single app object are both accepted", "[ecosy
   auto array = std::get<Value>(parse_lenient_json(R"([{"script": "app.js"}, {"script": "tool"}])"));
   auto n = normalize_document(array, ctx, {});
   REQUIRE(n.apps.size() == 2);
-  CHECK(n.apps[0].name == "app");   // default name: base name without the last extension
+  CHECK(n.apps[0].name == "app");  // default name: base name without the last extension
   CHECK(n.apps[1].name == "tool");
   auto single = std::get<Value>(parse_lenient_json(R"({"script": "worker.py", "name": "w"})"));
   auto one = normalize_document(single, ctx, {});
@@ -133,7 +133,8 @@ TEST_CASE("JavaScript ecosystem files are evaluated by node", "[ecosystem][node]
   auto n = load("ecosystem.config.js", o);
   // The second app has a typo: reported with the line found in the JS text.
   REQUIRE(n.errors.size() == 1);
-  CHECK(shown(n.errors[0]) == "ecosystem.config.js:17:7: app 1 (jobs): instaces: unknown key; did you mean `instances`?");
+  CHECK(shown(n.errors[0]) ==
+        "ecosystem.config.js:17:7: app 1 (jobs): instaces: unknown key; did you mean `instances`?");
   REQUIRE(n.apps.size() == 1);
   const auto& api = n.apps[0];
   CHECK(api.script == (kCorpus / "app.js").string());
@@ -144,7 +145,8 @@ TEST_CASE("JavaScript ecosystem files are evaluated by node", "[ecosystem][node]
   CHECK(only_app(load("default.config.mjs", o)).name == "esm-default");
   CHECK(only_app(load("named.config.mjs", o)).name == "esm-named");
   auto thrown = load("throws.config.js", o);
-  CHECK_THAT(first_error(thrown), Catch::Contains("node could not load it") && Catch::Contains("DATABASE_URL is missing"));
+  CHECK_THAT(first_error(thrown),
+             Catch::Contains("node could not load it") && Catch::Contains("DATABASE_URL is missing"));
   o.starter_env["PATH"] = "/nonexistent";
   auto no_node = load("ecosystem.config.js", o);
   CHECK_THAT(first_error(no_node), Catch::Contains("node is not on PATH") && Catch::Contains("JSON or YAML"));
@@ -152,13 +154,14 @@ TEST_CASE("JavaScript ecosystem files are evaluated by node", "[ecosystem][node]
 
 TEST_CASE("syntax errors name the file, line and column", "[ecosystem]") {
   auto y = load("broken.yml");
-  CHECK_THAT(first_error(y), Catch::StartsWith("broken.yml:4:") );
+  CHECK_THAT(first_error(y), Catch::StartsWith("broken.yml:4:"));
   auto j = std::get<Diagnostic>(parse_lenient_json("{\n  apps: [\n    {name: 'x' script: 'a'}\n  ]\n}"));
   CHECK(j.pos.line == 3);
   CHECK(j.pos.column == 16);
   CHECK(j.message == "expected ',' or '}' after the value of \"name\", found 's'");
   CHECK(std::get<Diagnostic>(parse_lenient_json("{\"a\": 'unterminated}")).message == "unterminated string");
-  CHECK(std::get<Diagnostic>(parse_lenient_json("{a: nope}")).message == "expected a value, found 'nope' (strings need quotes)");
+  CHECK(std::get<Diagnostic>(parse_lenient_json("{a: nope}")).message ==
+        "expected a value, found 'nope' (strings need quotes)");
   auto missing = load("no-such-file.yml");
   CHECK(first_error(missing) == "no-such-file.yml: no such file");
 }
@@ -169,21 +172,26 @@ TEST_CASE("every error of a file is reported, each with what is accepted", "[eco
   for (const auto& e : n.errors) messages.push_back(shown(e));
   CHECK(n.apps.empty());
   CHECK(messages == std::vector<std::string>{
-      "errors.json:6:20: app 0 (one): instances: expects a number, \"max\", 0 (= max) or -n (= max - n), got \"lots\"",
-      "errors.json:7:29: app 0 (one): max_memory_restart: \"1,5G\" is not a size (expected bytes, or digits with K, M or G in powers of 1024: \"300M\", \"1.5G\")",
-      "errors.json:8:21: app 0 (one): min_uptime: \"soon\" is not a duration (expected milliseconds, or a number with ms, s, m or h: 500, \"10s\", \"2m\")",
-      "errors.json:9:22: app 0 (one): autorestart: expects true or false, got \"maybe\"",
-      "errors.json:10:7: app 0 (one): instaces: unknown key; did you mean `instances`?",
-      "errors.json:14:5: app 1 (two): script: every app needs a script (the file or command to run)",
-      "errors.json:19:17: app 2 (three): script: script not found: missing.js (looked for " + (kCorpus / "missing.js").string() + " and on PATH)",
-      "errors.json:20:20: app 2 (three): exec_mode: expects \"fork\" or \"cluster\" (or fork_mode, cluster_mode), got \"turbo\"",
-  });
+                        "errors.json:6:20: app 0 (one): instances: expects a number, \"max\", 0 (= max) or -n (= max - "
+                        "n), got \"lots\"",
+                        "errors.json:7:29: app 0 (one): max_memory_restart: \"1,5G\" is not a size (expected bytes, or "
+                        "digits with K, M or G in powers of 1024: \"300M\", \"1.5G\")",
+                        "errors.json:8:21: app 0 (one): min_uptime: \"soon\" is not a duration (expected milliseconds, "
+                        "or a number with ms, s, m or h: 500, \"10s\", \"2m\")",
+                        "errors.json:9:22: app 0 (one): autorestart: expects true or false, got \"maybe\"",
+                        "errors.json:10:7: app 0 (one): instaces: unknown key; did you mean `instances`?",
+                        "errors.json:14:5: app 1 (two): script: every app needs a script (the file or command to run)",
+                        "errors.json:19:17: app 2 (three): script: script not found: missing.js (looked for " +
+                            (kCorpus / "missing.js").string() + " and on PATH)",
+                        "errors.json:20:20: app 2 (three): exec_mode: expects \"fork\" or \"cluster\" (or fork_mode, "
+                        "cluster_mode), got \"turbo\"",
+                    });
   std::vector<std::string> warnings;
   for (const auto& w : n.warnings) warnings.push_back(shown(w));
   CHECK(warnings == std::vector<std::string>{
-      "errors.json:11:7: app 0 (one): frobnicate: unknown key, ignored",
-      "errors.json:12:7: app 0 (one): watch: accepted but not supported by pmd yet; it has no effect",
-  });
+                        "errors.json:11:7: app 0 (one): frobnicate: unknown key, ignored",
+                        "errors.json:12:7: app 0 (one): watch: accepted but not supported by pmd yet; it has no effect",
+                    });
 }
 
 TEST_CASE("instances: numbers, max, 0, negatives and numeric strings", "[ecosystem]") {
@@ -316,10 +324,12 @@ TEST_CASE("the config view uses PM2's names, bytes and milliseconds, null when u
   CHECK(view["args"].is_array());
   CHECK(view["out_file"].is_null());
   CHECK(view["exp_backoff_restart_delay"].is_null());
-  for (const char* key : {"name", "script", "args", "interpreter", "interpreter_args", "cwd", "instances", "exec_mode", "env",
-                          "max_memory_restart", "autorestart", "max_restarts", "min_uptime", "restart_delay",
-                          "exp_backoff_restart_delay", "kill_timeout", "listen_timeout", "wait_ready", "out_file",
-                          "error_file", "log_file", "merge_logs", "log_date_format"})
+  for (const char* key :
+       {"name",         "script",         "args",           "interpreter",   "interpreter_args",
+        "cwd",          "instances",      "exec_mode",      "env",           "max_memory_restart",
+        "autorestart",  "max_restarts",   "min_uptime",     "restart_delay", "exp_backoff_restart_delay",
+        "kill_timeout", "listen_timeout", "wait_ready",     "out_file",      "error_file",
+        "log_file",     "merge_logs",     "log_date_format"})
     CHECK(view.contains(key));
 }
 
@@ -361,7 +371,8 @@ TEST_CASE("hostile files get a positioned error, never a crash", "[ecosystem][ho
 }
 
 TEST_CASE("durations past 30 days and numbers past their range are refused", "[ecosystem][hostile]") {
-  CHECK_THAT(first_error(yaml("script: tool\nkill_timeout: 1e30")), Catch::Contains("kill_timeout") && Catch::Contains("at most 30 days"));
+  CHECK_THAT(first_error(yaml("script: tool\nkill_timeout: 1e30")),
+             Catch::Contains("kill_timeout") && Catch::Contains("at most 30 days"));
   CHECK_THAT(first_error(yaml("script: tool\nrestart_delay: 31d")), Catch::Contains("at most 30 days"));
   CHECK(only_app(yaml("script: tool\nlisten_timeout: 30d")).listen_timeout == std::chrono::hours(24 * 30));
   CHECK_THAT(first_error(yaml("script: tool\nmax_restarts: 1e400")), Catch::Contains("max_restarts"));
@@ -389,5 +400,6 @@ TEST_CASE("instances above 4 per CPU (and 1024) need --force", "[ecosystem][host
 TEST_CASE("env keys that execve could not pass whole are refused", "[ecosystem][hostile]") {
   CHECK_THAT(first_error(yaml("script: tool\nenv:\n  \"\": x")), Catch::Contains("empty name"));
   CHECK_THAT(first_error(yaml("script: tool\nenv:\n  \"A=B\": x")), Catch::Contains("must not contain '='"));
-  CHECK_THAT(first_error(yaml("script: tool\nenv_production:\n  \"A\\nB\": x", "production")), Catch::Contains("newline"));
+  CHECK_THAT(first_error(yaml("script: tool\nenv_production:\n  \"A\\nB\": x", "production")),
+             Catch::Contains("newline"));
 }

@@ -1,7 +1,7 @@
 // Instance on a fake ProcessOps: the table's cells played through the real shell, in orders that
 // integration tests can only hit by luck.
-#include "fake_process_ops.h"
 #include "supervise/instance.h"
+#include "fake_process_ops.h"
 
 #include <catch2/catch.hpp>
 
@@ -52,7 +52,8 @@ struct Rig {
 };
 
 // A coroutine's parameters live in its frame (a lambda's captures would not outlive co_spawn).
-boost::asio::awaitable<void> await_ready(std::shared_ptr<Instance> inst, std::shared_ptr<std::optional<std::string>> out) {
+boost::asio::awaitable<void> await_ready(std::shared_ptr<Instance> inst,
+                                         std::shared_ptr<std::optional<std::string>> out) {
   *out = co_await inst->wait_ready();
 }
 
@@ -238,7 +239,8 @@ TEST_CASE("unstable restarts past max_restarts leave the instance errored", "[in
   r.inst->launch("started");
   for (int crash = 0; crash < 3; ++crash) {
     r.ops.exit(r.pid(), exit_code(1));
-    REQUIRE(run_until(r.io, [&] { return r.inst->phase() == Phase::kWaitingRestart || r.inst->phase() == Phase::kErrored; }));
+    REQUIRE(run_until(r.io,
+                      [&] { return r.inst->phase() == Phase::kWaitingRestart || r.inst->phase() == Phase::kErrored; }));
     if (r.inst->phase() == Phase::kWaitingRestart) REQUIRE(r.ops.fire_timer(0));
   }
   CHECK(r.inst->phase() == Phase::kErrored);

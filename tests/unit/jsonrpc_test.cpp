@@ -31,7 +31,7 @@ TEST_CASE("bad requests map to the standard JSON-RPC codes", "[jsonrpc]") {
   CHECK(error_code_of("{not json") == kParseError);
   CHECK(error_code_of("") == kParseError);
   CHECK(error_code_of("[1,2]") == kInvalidRequest);
-  CHECK(error_code_of(R"({"id":1,"method":"ping"})") == kInvalidRequest);              // no jsonrpc
+  CHECK(error_code_of(R"({"id":1,"method":"ping"})") == kInvalidRequest);  // no jsonrpc
   CHECK(error_code_of(R"({"jsonrpc":"1.0","id":1,"method":"ping"})") == kInvalidRequest);
   CHECK(error_code_of(R"({"jsonrpc":"2.0","id":1,"method":5})") == kInvalidRequest);
   CHECK(error_code_of(R"({"jsonrpc":"2.0","id":1,"method":"stop","params":[1]})") == kInvalidParams);

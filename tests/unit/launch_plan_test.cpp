@@ -92,5 +92,6 @@ TEST_CASE("a cluster Node app gets the socket at fd 3, the preload, and its IPC 
   const auto& r = std::get<pmd::SpawnRequest>(fork_mode);
   CHECK(r.pass_fds.empty());
   CHECK(has(r, "NODE_CHANNEL_FD=3"));  // no socket: the channel is fd 3
-  CHECK(std::none_of(r.envp.begin(), r.envp.end(), [](const std::string& e) { return e.rfind("NODE_OPTIONS=", 0) == 0; }));
+  CHECK(std::none_of(r.envp.begin(), r.envp.end(),
+                     [](const std::string& e) { return e.rfind("NODE_OPTIONS=", 0) == 0; }));
 }

@@ -26,9 +26,11 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"daemon/store", {"common"}},
     {"daemon/rpc", {"common", "daemon/loop"}},
     {"daemon/logs", {"common", "daemon/loop", "daemon/process", "daemon/rpc"}},
-    {"daemon/supervise", {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs"}},
-    {"daemon", {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs",
-                "daemon/supervise"}},
+    {"daemon/supervise",
+     {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs"}},
+    {"daemon",
+     {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs",
+      "daemon/supervise"}},
 };
 
 std::string part_of(const fs::path& file) {

@@ -9,7 +9,9 @@
 namespace {
 struct Collect {
   std::vector<std::string>* out;
-  void operator()(std::string_view line, bool continues) const { out->emplace_back(std::string(line) + (continues ? "+" : "")); }
+  void operator()(std::string_view line, bool continues) const {
+    out->emplace_back(std::string(line) + (continues ? "+" : ""));
+  }
 };
 }  // namespace
 

@@ -35,8 +35,10 @@ struct UtcClock {
     ::tzset();
   }
   ~UtcClock() {
-    if (old.empty()) ::unsetenv("TZ");
-    else ::setenv("TZ", old.c_str(), 1);
+    if (old.empty())
+      ::unsetenv("TZ");
+    else
+      ::setenv("TZ", old.c_str(), 1);
     ::tzset();
   }
 };
@@ -121,11 +123,11 @@ TEST_CASE("an app log names per-instance files as PM2 does and keeps a bounded t
   std::vector<std::string> followed;
   std::vector<std::shared_ptr<const std::string>> encodings;
   int token = log.subscribe({[&](const FollowedLine& l) {
-                                followed.push_back(l.record().text);
-                                encodings.push_back(l.notification());
-                                return true;
-                              },
-                              {}});
+                               followed.push_back(l.record().text);
+                               encodings.push_back(l.notification());
+                               return true;
+                             },
+                             {}});
   // A second follower of the same line gets the very same encoding: one per line, not per follower.
   int second = log.subscribe({[&](const FollowedLine& l) { return l.notification() == encodings.back(); }, {}});
   log.write_line(4, 0, false, "from 4");

@@ -13,22 +13,29 @@ using pmd::test::parse_prometheus_text;
 namespace {
 
 json instance(int id, const std::string& name, const std::string& status, double cpu, std::uint64_t memory) {
-  return {{"id", id},         {"name", name},         {"instance", 0},  {"mode", "cluster"}, {"pid", 1000 + id},
-          {"status", status}, {"restarts", id},       {"unstable_restarts", 0}, {"memory_restarts", 1},
-          {"uptime_ms", 65000}, {"cpu", cpu},         {"cpu_seconds", 2.5}, {"memory", memory},  {"processes", 2},
-          {"memory_limit", 0}};
+  return {
+      {"id", id},         {"name", name},       {"instance", 0},          {"mode", "cluster"},    {"pid", 1000 + id},
+      {"status", status}, {"restarts", id},     {"unstable_restarts", 0}, {"memory_restarts", 1}, {"uptime_ms", 65000},
+      {"cpu", cpu},       {"cpu_seconds", 2.5}, {"memory", memory},       {"processes", 2},       {"memory_limit", 0}};
 }
 
 json snapshot(json processes) {
   return {{"interval_ms", 1000},
-          {"daemon", {{"pid", 1}, {"version", "9.9.9"}, {"memory", 5 << 20}, {"cpu", 0.3}, {"cpu_seconds", 1.25}, {"uptime_ms", 4000}}},
+          {"daemon",
+           {{"pid", 1},
+            {"version", "9.9.9"},
+            {"memory", 5 << 20},
+            {"cpu", 0.3},
+            {"cpu_seconds", 1.25},
+            {"uptime_ms", 4000}}},
           {"processes", std::move(processes)}};
 }
 
 }  // namespace
 
 TEST_CASE("metrics read back exactly through a strict parser", "[metrics]") {
-  auto text = pmd::prometheus_text(snapshot({instance(0, "api", "online", 12.5, 50u << 20), instance(1, "api", "errored", 0, 0)}));
+  auto text = pmd::prometheus_text(
+      snapshot({instance(0, "api", "online", 12.5, 50u << 20), instance(1, "api", "errored", 0, 0)}));
   auto m = parse_prometheus_text(text);
   CHECK(m.types.at("pmd_instance_memory_bytes") == "gauge");
   CHECK(m.types.at("pmd_instance_restarts_total") == "counter");
@@ -61,15 +68,15 @@ TEST_CASE("an instance draining after a reload does not duplicate its slot's ser
 }
 
 TEST_CASE("the strict parser refuses what scrapers refuse", "[metrics]") {
-  CHECK_THROWS(parse_prometheus_text("a 1"));                                  // no final newline
-  CHECK_THROWS(parse_prometheus_text("1a 1\n"));                               // bad name
-  CHECK_THROWS(parse_prometheus_text("a{x=\"1} 1\n"));                         // unterminated value
-  CHECK_THROWS(parse_prometheus_text("a{x=\"\\q\"} 1\n"));                     // bad escape
-  CHECK_THROWS(parse_prometheus_text("a 1\nb 1\na 2\n"));                      // family interleaved
-  CHECK_THROWS(parse_prometheus_text("a 1\na 2\n"));                           // duplicate series
-  CHECK_THROWS(parse_prometheus_text("# TYPE a counter\na 1\n"));              // counter without _total
-  CHECK_THROWS(parse_prometheus_text("a 1\n# TYPE a gauge\n"));                // TYPE after samples
-  CHECK_THROWS(parse_prometheus_text("a one\n"));                              // not a number
+  CHECK_THROWS(parse_prometheus_text("a 1"));                      // no final newline
+  CHECK_THROWS(parse_prometheus_text("1a 1\n"));                   // bad name
+  CHECK_THROWS(parse_prometheus_text("a{x=\"1} 1\n"));             // unterminated value
+  CHECK_THROWS(parse_prometheus_text("a{x=\"\\q\"} 1\n"));         // bad escape
+  CHECK_THROWS(parse_prometheus_text("a 1\nb 1\na 2\n"));          // family interleaved
+  CHECK_THROWS(parse_prometheus_text("a 1\na 2\n"));               // duplicate series
+  CHECK_THROWS(parse_prometheus_text("# TYPE a counter\na 1\n"));  // counter without _total
+  CHECK_THROWS(parse_prometheus_text("a 1\n# TYPE a gauge\n"));    // TYPE after samples
+  CHECK_THROWS(parse_prometheus_text("a one\n"));                  // not a number
   CHECK_NOTHROW(parse_prometheus_text("# TYPE a_total counter\na_total{x=\"1\"} 1.5e3\n"));
 }
 
@@ -112,7 +119,8 @@ TEST_CASE("monit: a row per instance with bars, the selected one's details and i
   state.move_selection(1);
   all.clear();
   for (const auto& line : pmd::cli::render_monit(state, 120, 20)) all += line.text + "\n";
-  CHECK_THAT(all, Catch::Contains("-- worker [id 1]") && Catch::Contains("worker complains") && Catch::Contains("of 200.0 MiB limit"));
+  CHECK_THAT(all, Catch::Contains("-- worker [id 1]") && Catch::Contains("worker complains") &&
+                      Catch::Contains("of 200.0 MiB limit"));
   state.move_selection(5);  // stays on the last one
   CHECK(state.selected == 1);
 

@@ -1,8 +1,8 @@
 // The dump format (what is saved, what is refused when read back), pmd's settings file, and
 // the exit status of `pmd run`.
-#include "store/dump_format.h"
 #include "run_apps.h"
 #include "settings.h"
+#include "store/dump_format.h"
 
 #include <catch2/catch.hpp>
 
@@ -18,8 +18,13 @@ AppSpec spec_named(const std::string& name) {
   s.interpreter = "node";
   s.cwd = "/srv/" + name;
   s.instances = 3;
-  s.base_env = {{"PATH", "/usr/bin"}, {"NODE_ENV", "production"}, {"SSH_CONNECTION", "1.2.3.4 5 6.7.8.9 22"},
-                {"TERM", "xterm-256color"}, {"XDG_SESSION_TYPE", "tty"}, {"OLDPWD", "/"}, {"SHLVL", "1"}};
+  s.base_env = {{"PATH", "/usr/bin"},
+                {"NODE_ENV", "production"},
+                {"SSH_CONNECTION", "1.2.3.4 5 6.7.8.9 22"},
+                {"TERM", "xterm-256color"},
+                {"XDG_SESSION_TYPE", "tty"},
+                {"OLDPWD", "/"},
+                {"SHLVL", "1"}};
   return s;
 }
 
@@ -29,7 +34,8 @@ TEST_CASE("session variables are the login's, not the app's", "[dump]") {
   for (const char* name : {"SSH_AUTH_SOCK", "SSH_TTY", "TERM", "DISPLAY", "XDG_SESSION_ID", "XDG_RUNTIME_DIR", "OLDPWD",
                            "SHLVL", "_", "SUDO_USER", "TMUX", "NOTIFY_SOCKET", "LISTEN_FDS", "PMD_UNIT"})
     CHECK(is_session_variable(name));
-  for (const char* name : {"PATH", "HOME", "USER", "LANG", "NODE_ENV", "DATABASE_URL", "TERMINATE_AFTER", "SSH", "XDG_CONFIG_HOME"})
+  for (const char* name :
+       {"PATH", "HOME", "USER", "LANG", "NODE_ENV", "DATABASE_URL", "TERMINATE_AFTER", "SSH", "XDG_CONFIG_HOME"})
     CHECK_FALSE(is_session_variable(name));
 }
 
@@ -115,12 +121,14 @@ TEST_CASE("pmd run's exit status: running while any instance may run, then the f
 
   CHECK(container_exit_status(json::array()) == 0);
   CHECK(container_exit_status(json::array({inst("online", nullptr)})) == std::nullopt);
-  CHECK(container_exit_status(json::array({inst("stopped", code(0)), inst("waiting restart", code(1))})) == std::nullopt);
+  CHECK(container_exit_status(json::array({inst("stopped", code(0)), inst("waiting restart", code(1))})) ==
+        std::nullopt);
   CHECK(container_exit_status(json::array({inst("stopped", code(0)), inst("stopped", code(0))})) == 0);
-  CHECK(container_exit_status(json::array({inst("stopped", code(0)), inst("stopped", code(3)), inst("errored", code(4))})) == 3);
+  CHECK(container_exit_status(
+            json::array({inst("stopped", code(0)), inst("stopped", code(3)), inst("errored", code(4))})) == 3);
   CHECK(container_exit_status(json::array({inst("errored", code(2))})) == 2);
-  CHECK(container_exit_status(json::array({inst("errored", nullptr)})) == 1);             // never ran
-  CHECK(container_exit_status(json::array({inst("stopped", signal("SIGINT"))})) == 0);   // stopped by request
+  CHECK(container_exit_status(json::array({inst("errored", nullptr)})) == 1);           // never ran
+  CHECK(container_exit_status(json::array({inst("stopped", signal("SIGINT"))})) == 0);  // stopped by request
   CHECK(container_exit_status(json::array({inst("stopped", signal("SIGSEGV"))})) == 139);
   CHECK(container_exit_status(json::array({inst("errored", signal("SIGKILL"))})) == 137);
 }

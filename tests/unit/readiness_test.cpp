@@ -1,6 +1,6 @@
 // Readiness policy and the sd_notify message parser.
-#include "process/notify_socket.h"
 #include "supervise/readiness.h"
+#include "process/notify_socket.h"
 
 #include <catch2/catch.hpp>
 

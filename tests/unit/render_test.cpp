@@ -7,13 +7,15 @@ using nlohmann::json;
 
 namespace {
 json row(int id, const char* name, json pid, const char* status) {
-  return {{"id", id}, {"name", name}, {"mode", "fork"}, {"pid", pid}, {"uptime_ms", 65'000}, {"restarts", 2},
-          {"status", status}, {"cpu", 1.25}, {"memory", 45 * 1024 * 1024}};
+  return {{"id", id},         {"name", name},        {"mode", "fork"},
+          {"pid", pid},       {"uptime_ms", 65'000}, {"restarts", 2},
+          {"status", status}, {"cpu", 1.25},         {"memory", 45 * 1024 * 1024}};
 }
 }  // namespace
 
 TEST_CASE("the list table has PM2's columns and one row per instance", "[render]") {
-  std::string out = pmd::cli::render_list(json::array({row(0, "api", 4242, "online"), row(1, "worker", nullptr, "errored")}), false);
+  std::string out =
+      pmd::cli::render_list(json::array({row(0, "api", 4242, "online"), row(1, "worker", nullptr, "errored")}), false);
   for (const char* column : {"id", "name", "mode", "pid", "uptime", "↺", "status", "cpu", "mem"})
     CHECK_THAT(out, Catch::Contains(column));
   CHECK_THAT(out, Catch::Contains("│ 0  │ api    │ fork │ 4242 │ 1m     │ 2 │ online  │ 1.2% │ 45.0 MiB │"));

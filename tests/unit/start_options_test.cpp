@@ -12,14 +12,16 @@
 #include <fstream>
 
 namespace fs = std::filesystem;
-using pmd::config::StartOptions;
 using pmd::config::Starter;
+using pmd::config::StartOptions;
 
 namespace {
 
 using pmd::test::TempDir;
 
-Starter starter_in(const fs::path& cwd) { return Starter{{{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "/root"}}, cwd}; }
+Starter starter_in(const fs::path& cwd) {
+  return Starter{{{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "/root"}}, cwd};
+}
 
 std::string error_of(const StartOptions& o, const Starter& s) {
   auto r = pmd::config::spec_from_start_options(o, s);

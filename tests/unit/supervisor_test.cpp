@@ -1,8 +1,8 @@
 // Supervisor on a fake ProcessOps: verbs that meet each other halfway (a delete or a stop in the
 // middle of a reload), played in a chosen order, with no process and no sleeping.
+#include "supervise/supervisor.h"
 #include "fake_process_ops.h"
 #include "jsonrpc.h"
-#include "supervise/supervisor.h"
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -45,9 +45,7 @@ struct Rig {
     ops = shared.get();
     sup = std::make_unique<Supervisor>(io, home_paths(dir.path), shared);
   }
-  ~Rig() {
-    sup.reset();
-  }
+  ~Rig() { sup.reset(); }
   std::shared_ptr<Outcome> run(boost::asio::awaitable<json> verb) {
     auto outcome = std::make_shared<Outcome>();
     boost::asio::co_spawn(io, std::move(verb), [outcome](std::exception_ptr e, json result) {

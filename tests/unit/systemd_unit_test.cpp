@@ -35,7 +35,8 @@ Sections parse_unit(const std::string& text) {
 
 std::string only(const Sections& s, const std::string& section, const std::string& key) {
   auto sec = s.find(section);
-  if (sec == s.end() || sec->second.count(key) != 1) return "<" + std::to_string(sec == s.end() ? 0 : sec->second.count(key)) + " values>";
+  if (sec == s.end() || sec->second.count(key) != 1)
+    return "<" + std::to_string(sec == s.end() ? 0 : sec->second.count(key)) + " values>";
   return sec->second.find(key)->second;
 }
 
@@ -69,7 +70,8 @@ TEST_CASE("a system unit runs pmd as the account, notifies, restarts on failure,
   CHECK(unit_name(r) == "pmd.service");
 }
 
-TEST_CASE("a user unit has no User= and is wanted by the user's default target — a chosen PMD_HOME is kept", "[systemd]") {
+TEST_CASE("a user unit has no User= and is wanted by the user's default target — a chosen PMD_HOME is kept",
+          "[systemd]") {
   UnitRequest r{UnitRequest::Scope::kUser, "bob", "/usr/bin/pmd", "/srv/bob/pmd-home"};
   CHECK(unit_name(r) == "pmd.service");
   auto u = parse_unit(unit_text(r));
