@@ -72,7 +72,8 @@ class FakeProcessOps : public ProcessOps {
   int released_ = 0;
 };
 
-/// Runs `io` until `done()` or 5 s pass; false on the deadline.
-bool run_until(boost::asio::io_context& io, const std::function<bool()>& done);
+/// Runs `io` until `done()` or `limit` passes; false on the deadline.
+bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
+               std::chrono::milliseconds limit = std::chrono::seconds(5));
 
 }  // namespace pmd::test

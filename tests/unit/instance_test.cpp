@@ -12,7 +12,9 @@
 
 using namespace pmd;
 using namespace pmd::test;
+using lifecycle::Event;
 using lifecycle::Phase;
+using lifecycle::Step;
 using namespace std::chrono_literals;
 
 namespace {
@@ -265,4 +267,183 @@ TEST_CASE("an instance destroyed with a live process kills its tree and stops wa
   r.inst.reset();
   CHECK(r.ops.signals_to(pid, SIGKILL) == 1);
   CHECK_FALSE(r.ops.watched(pid));
+}
+
+// Every phase an instance can rest in, reached through the real shell, then every event the
+// outside world can deliver there: what the instance does must be what the table says.
+namespace {
+
+struct Reached {
+  std::unique_ptr<Rig> rig;
+  pid_t pid = -1;
+};
+
+// A rig whose instance rests in `phase` (wait_ready spec: launches wait for a ready signal).
+Reached reach(Phase phase) {
+  AppSpec spec = sample_spec();
+  spec.wait_ready = true;
+  Reached out{std::make_unique<Rig>(spec)};
+  Rig& r = *out.rig;
+  auto launched = [&] {
+    r.inst->launch("started");
+    out.pid = r.pid();
+  };
+  auto online = [&] {
+    launched();
+    r.inst->notify_ready("said READY=1 (sd_notify)");
+  };
+  switch (phase) {
+    case Phase::kStopped: break;
+    case Phase::kErrored:
+      r.ops.fail_next_launch("cannot exec");
+      r.inst->launch("started");
+      break;
+    case Phase::kWaitingRestart:
+      launched();
+      r.ops.exit(out.pid, exit_code(1));
+      r.settle(Phase::kWaitingRestart);
+      break;
+    case Phase::kLaunching: launched(); break;
+    case Phase::kOnline: online(); break;
+    case Phase::kStopping:
+      online();
+      r.inst->request_stop("stopped by request");
+      break;
+    case Phase::kStoppingToRestart:
+      online();
+      r.inst->restart_for("memory");
+      break;
+    case Phase::kKilling:
+      online();
+      r.inst->request_stop("stopped by request");
+      r.ops.fire_timer(0);
+      break;
+    case Phase::kKillingToRestart:
+      online();
+      r.inst->restart_for("memory");
+      r.ops.fire_timer(0);
+      break;
+    case Phase::kDraining:
+      online();
+      r.ops.exit(out.pid, exit_code(1), false);
+      break;
+    case Phase::kDrainingToStop:
+      online();
+      r.ops.exit(out.pid, exit_code(1), false);
+      r.inst->request_stop("stopped by request");
+      break;
+    case Phase::kDrainingToRestart:
+      online();
+      r.ops.exit(out.pid, exit_code(1), false);
+      r.inst->request_stop("stopped by request");
+      r.inst->launch("started by request");
+      break;
+    case Phase::kSpawning:
+    case Phase::kRespawning:
+    case Phase::kExited: break;  // transient: never at rest
+  }
+  return out;
+}
+
+enum class Outside { kStart, kStop, kRestartFor, kReady, kExit, kExitOutputOpen, kOutputClosed, kTimer };
+
+// The table's events an outside happening becomes in `phase` (the timer: whichever is armed).
+std::vector<Event> events_of(Outside o, Phase phase) {
+  switch (o) {
+    case Outside::kStart: return {Event::kStart};
+    case Outside::kStop: return {Event::kStop};
+    case Outside::kRestartFor: return {Event::kRestartFor};
+    case Outside::kReady: return {Event::kReady};
+    case Outside::kExit: return {Event::kExited};
+    case Outside::kExitOutputOpen: return {Event::kExitedOutputOpen};
+    case Outside::kOutputClosed: return {Event::kOutputClosed};
+    case Outside::kTimer:
+      switch (phase) {
+        case Phase::kLaunching: return {Event::kReadyDeadline};
+        case Phase::kWaitingRestart: return {Event::kRestartDelay};
+        case Phase::kStopping:
+        case Phase::kStoppingToRestart:
+        case Phase::kDraining:
+        case Phase::kDrainingToStop:
+        case Phase::kDrainingToRestart: return {Event::kKillDeadline};
+        default: return {};
+      }
+  }
+  return {};
+}
+
+// Where the table leads from `phase` on `event`, following the answers a fake launch and the
+// policy give (exec'd and waiting for readiness; a crash is restarted), to the phase it rests in.
+Phase expected_rest(Phase phase, Event event) {
+  Step step = lifecycle::transition(phase, event);
+  Phase p = step.next;
+  for (int hops = 0; lifecycle::is_transient(p) && hops < 4; ++hops) {
+    Event answer = p == Phase::kExited ? Event::kPolicyRestart : Event::kSpawned;
+    p = lifecycle::transition(p, answer).next;
+  }
+  return p;
+}
+
+// Phases that wait on something that may never come (a ready signal, a process ignoring its
+// stop signal, leftovers holding the output) must have a deadline armed, or they could hang.
+bool needs_deadline(Phase p) {
+  switch (p) {
+    case Phase::kLaunching:
+    case Phase::kWaitingRestart:
+    case Phase::kStopping:
+    case Phase::kStoppingToRestart:
+    case Phase::kDraining:
+    case Phase::kDrainingToStop:
+    case Phase::kDrainingToRestart: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every phase at rest, every event from outside: the shell does what the table says", "[instance]") {
+  int played = 0;
+  for (int i = 0; i < lifecycle::kPhaseCount; ++i) {
+    const Phase phase = static_cast<Phase>(i);
+    if (lifecycle::is_transient(phase)) continue;
+    for (Outside o : {Outside::kStart, Outside::kStop, Outside::kRestartFor, Outside::kReady, Outside::kExit,
+                      Outside::kExitOutputOpen, Outside::kOutputClosed, Outside::kTimer}) {
+      auto events = events_of(o, phase);
+      if (events.empty()) continue;
+      Reached at = reach(phase);
+      Rig& r = *at.rig;
+      REQUIRE(r.inst->phase() == phase);
+      const Event event = events.front();
+      INFO(lifecycle::phase_name(phase) << " x " << lifecycle::event_name(event));
+      const Phase want = expected_rest(phase, event);
+      switch (o) {
+        case Outside::kStart: r.inst->launch("started by request"); break;
+        case Outside::kStop: r.inst->request_stop("stopped by request"); break;
+        case Outside::kRestartFor: r.inst->restart_for("memory"); break;
+        case Outside::kReady: r.inst->notify_ready("said READY=1 (sd_notify)"); break;
+        case Outside::kExit:
+          // EOF first, read through, then the exit: the event is a plain exit. (With no process
+          // left, only the exit is delivered: nobody watches the pid any more.)
+          if (!lifecycle::process_may_run(phase)) {
+            r.ops.exit(at.pid, exit_code(1), false);
+            break;
+          }
+          r.ops.close_output(at.pid);
+          run_until(
+              r.io, [&] { return false; }, std::chrono::milliseconds(50));
+          r.ops.exit(at.pid, exit_code(1));
+          break;
+        case Outside::kExitOutputOpen: r.ops.exit(at.pid, exit_code(1), false); break;
+        case Outside::kOutputClosed: r.ops.close_output(at.pid); break;
+        case Outside::kTimer: REQUIRE(r.ops.fire_timer(0)); break;
+      }
+      // Let EOF and other posted work land; a phase that needs EOF to move on gets it.
+      run_until(
+          r.io, [&] { return false; }, std::chrono::milliseconds(50));
+      CHECK(lifecycle::phase_name(r.inst->phase()) == std::string(lifecycle::phase_name(want)));
+      if (needs_deadline(r.inst->phase())) CHECK(r.ops.armed_for(0) >= std::chrono::milliseconds(0));
+      ++played;
+    }
+  }
+  CHECK(played > 80);
 }
