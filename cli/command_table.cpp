@@ -8,6 +8,7 @@
 #include "render.h"
 #include "session.h"
 #include "start_command.h"
+#include "target_argument.h"
 #include "units.h"
 
 #include <iostream>
@@ -35,7 +36,7 @@ int for_each_target(Session& session, const std::string& method, const std::vect
                     const json& extra, const std::string& past_tense) {
   for (const auto& target : targets) {
     json params = extra;
-    params["target"] = target;
+    params["target"] = target_argument(target);
     json result;
     if (int rc = session.call(method, params, result); rc != kExitOk) return rc;
     for (const auto& v : result)
@@ -78,7 +79,7 @@ int run_reload(CommandArgs& a) {
   if (a.targets.size() == 1 && is_ecosystem_argument(a.targets[0]))
     return apply_file(session, FileOptions{a.targets[0], a.env_name, split_commas(a.only), a.update_env}, "reload");
   for (const auto& target : a.targets) {
-    json params{{"target", target}, {"parallel", a.parallel}};
+    json params{{"target", target_argument(target)}, {"parallel", a.parallel}};
     if (a.update_env) params["base_env"] = config::current_environment();
     json result;
     if (int rc = session.call("reload", params, result); rc != kExitOk) return rc;
@@ -234,7 +235,7 @@ std::vector<Command> make_table() {
                  cmd.add_flag("--json", a.json, "machine-readable output");
                },
                [](CommandArgs& a) {
-                 return call_and_print("describe", {{"target", a.target}}, [&a](const json& r) {
+                 return call_and_print("describe", {{"target", target_argument(a.target)}}, [&a](const json& r) {
                    if (a.json)
                      std::cout << json_text(r) << "\n";
                    else
@@ -257,6 +258,7 @@ std::vector<Command> make_table() {
                },
                [](CommandArgs& a) {
                  Session session(true);
+                 a.logs.target = target_argument(a.logs.target);
                  return show_logs(session, a.logs);
                }});
   t.push_back({"flush",
@@ -268,7 +270,7 @@ std::vector<Command> make_table() {
                  cmd.add_option("target", a.target, "app name, id, or all");
                },
                [](CommandArgs& a) {
-                 return call_and_print("flush", {{"target", a.target}}, [](const json& r) {
+                 return call_and_print("flush", {{"target", target_argument(a.target)}}, [](const json& r) {
                    for (const auto& name : r) std::cout << "flushed the logs of " << name.get<std::string>() << "\n";
                  });
                }});

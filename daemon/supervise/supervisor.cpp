@@ -4,6 +4,7 @@
 
 #include "jsonrpc.h"
 #include "nearest_name.h"
+#include "supervise/target.h"
 #include "process/listeners.h"
 #include "process/proc_table.h"
 #include "process/system_process_ops.h"
@@ -72,32 +73,27 @@ Supervisor::App* Supervisor::find_app(const std::string& name) {
 }
 
 std::vector<std::shared_ptr<Instance>> Supervisor::resolve(const std::string& target) const {
+  std::vector<AppFacts> facts;
+  for (const auto& app : apps_) {
+    AppFacts f{app.runtime->spec.name, app.runtime->spec.namespace_, app.runtime->spec.script, {}};
+    for (const auto& inst : app.instances) f.ids.push_back(inst->identity().id);
+    facts.push_back(std::move(f));
+  }
+  TargetMatch match = match_target(target, facts);
+  if (!match.error.empty()) throw rpc::Error(rpc::kAppNotFound, match.error);
   std::vector<std::shared_ptr<Instance>> out;
-  if (target == "all") {
-    for (const auto& app : apps_) out.insert(out.end(), app.instances.begin(), app.instances.end());
-    return out;
-  }
-  int id = -1;
-  auto [ptr, ec] = std::from_chars(target.data(), target.data() + target.size(), id);
-  if (ec == std::errc() && ptr == target.data() + target.size()) {
-    for (const auto& app : apps_)
-      for (const auto& inst : app.instances)
-        if (inst->identity().id == id) return {inst};
-    throw rpc::Error(rpc::kAppNotFound, "no process with id " + target + " (see `pmctl list`)");
-  }
-  for (const auto& app : apps_)
-    if (app.runtime->spec.name == target) return app.instances;
+  for (std::size_t i : match.apps)
+    for (const auto& inst : apps_[i].instances)
+      if (!match.id || inst->identity().id == *match.id) out.push_back(inst);
+  return out;
+}
 
-  std::string message = "no app named '" + target + "'";
-  std::vector<std::string> names;
-  for (const auto& app : apps_) names.push_back(app.runtime->spec.name);
-  if (auto nearest = nearest_name(target, names))
-    message += " (did you mean '" + *nearest + "'?)";
-  else if (apps_.empty())
-    message += " (no apps are running; start one with `pmctl start`)";
-  else
-    message += " (see `pmctl list`)";
-  throw rpc::Error(rpc::kAppNotFound, message);
+std::vector<std::shared_ptr<Instance>> Supervisor::resolve_some(const std::string& target, const char* verb) const {
+  auto instances = resolve(target);
+  // PM2 fails a verb that had nothing to act on; scripts rely on it.
+  if (instances.empty())
+    throw rpc::Error(rpc::kAppNotFound, std::string("nothing to ") + verb + ": no apps are registered (start one with `pmctl start`)");
+  return instances;
 }
 
 json Supervisor::views(const std::vector<std::shared_ptr<Instance>>& instances) const {
@@ -275,14 +271,14 @@ void Supervisor::interrupt_reloads(const std::vector<std::shared_ptr<Instance>>&
 }
 
 asio::awaitable<json> Supervisor::stop(const std::string& target) {
-  auto instances = resolve(target);
+  auto instances = resolve_some(target, "stop");
   interrupt_reloads(instances);
   co_await stop_and_wait(instances, "stopped by request");
   co_return views(instances);
 }
 
 asio::awaitable<json> Supervisor::restart(const std::string& target, const std::optional<Env>& new_base_env) {
-  auto instances = resolve(target);
+  auto instances = resolve_some(target, "restart");
   if (new_base_env) {
     for (auto& app : apps_) {
       bool targeted = std::any_of(app.instances.begin(), app.instances.end(), [&](const auto& inst) {
@@ -309,7 +305,7 @@ asio::awaitable<json> Supervisor::restart(const std::string& target, const std::
 }
 
 asio::awaitable<json> Supervisor::remove(const std::string& target) {
-  auto instances = resolve(target);
+  auto instances = resolve_some(target, "delete");
   interrupt_reloads(instances);
   // Whole apps going away take their draining predecessors with them.
   auto doomed = instances;

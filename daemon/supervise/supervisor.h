@@ -164,9 +164,11 @@ class Supervisor {
   /// Cluster mode memory limit: replace the instance without downtime (fork mode: restart_for).
   boost::asio::awaitable<void> replace_for_memory(std::string name, std::shared_ptr<Instance> inst, std::string reason);
 
-  /// "all", a numeric id, or an app name -> instances; throws rpc::Error(kAppNotFound) with a
-  /// suggestion when nothing matches.
+  /// A target (see supervise/target.h: all, an id, a name, /regex/, a namespace, a script's
+  /// path) -> instances; throws rpc::Error(kAppNotFound) with a suggestion when nothing matches.
   std::vector<std::shared_ptr<Instance>> resolve(const std::string& target) const;
+  /// The same for a verb that must act on something: "all" of no apps throws too.
+  std::vector<std::shared_ptr<Instance>> resolve_some(const std::string& target, const char* verb) const;
   App* find_app(const std::string& name);
   void resolve_log_paths(AppSpec& spec) const;
   nlohmann::json views(const std::vector<std::shared_ptr<Instance>>& instances) const;

@@ -208,7 +208,7 @@ asio::awaitable<void> Supervisor::wait_retired(const std::string& name) {
 
 asio::awaitable<json> Supervisor::reload(const std::string& target, int parallel,
                                          const std::optional<Env>& new_base_env, Progress progress) {
-  auto instances = resolve(target);
+  auto instances = resolve_some(target, "reload");
   // Which apps, in registry order, and which of their instance numbers.
   std::vector<std::pair<std::string, std::vector<int>>> plan;
   for (auto& app : apps_) {

@@ -65,7 +65,7 @@ TEST_CASE("unknown targets get a suggestion", "[start]") {
   REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "api"}).exit_code == 0);
   auto r = d.pmctl({"stop", "apj"});
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.err, Catch::Contains("no app named 'apj'") && Catch::Contains("did you mean 'api'?"));
+  CHECK_THAT(r.err, Catch::Contains("no app or namespace named 'apj'") && Catch::Contains("did you mean 'api'?"));
   auto by_id = d.pmctl({"restart", "99"});
   CHECK(by_id.exit_code == 1);
   CHECK_THAT(by_id.err, Catch::Contains("no process with id 99"));
