@@ -4,10 +4,10 @@
 
 #include "jsonrpc.h"
 #include "nearest_name.h"
-#include "supervise/target.h"
 #include "process/listeners.h"
 #include "process/proc_table.h"
 #include "process/system_process_ops.h"
+#include "supervise/target.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -92,7 +92,8 @@ std::vector<std::shared_ptr<Instance>> Supervisor::resolve_some(const std::strin
   auto instances = resolve(target);
   // PM2 fails a verb that had nothing to act on; scripts rely on it.
   if (instances.empty())
-    throw rpc::Error(rpc::kAppNotFound, std::string("nothing to ") + verb + ": no apps are registered (start one with `pmctl start`)");
+    throw rpc::Error(rpc::kAppNotFound,
+                     std::string("nothing to ") + verb + ": no apps are registered (start one with `pmctl start`)");
   return instances;
 }
 
