@@ -4,6 +4,7 @@
 
 #include "bounded_json.h"
 #include "monit_command.h"
+#include "pm2_process_list.h"
 #include "pmd_version.h"
 #include "render.h"
 #include "session.h"
@@ -171,9 +172,9 @@ std::vector<Command> make_table() {
                  return run_start(session, a.start, a.only, a.update_env);
                }});
   t.push_back(verb("stop", {}, "stop apps (kill signal, then SIGKILL after kill_timeout)", "stopped", false, false));
-  t.push_back(verb("restart", {}, "restart apps", "restarted", true, true));
+  t.push_back(verb("restart", {"startOrRestart"}, "restart apps", "restarted", true, true));
   t.push_back({"reload",
-               {},
+               {"gracefulReload", "startOrReload", "startOrGracefulReload"},
                "rolling zero-downtime reload: each replacement is ready before the old instance stops",
                "reload",
                [](CLI::App& cmd, CommandArgs& a) {
@@ -227,7 +228,7 @@ std::vector<Command> make_table() {
                  return show_list(session, a.json);
                }});
   t.push_back({"describe",
-               {"show", "info"},
+               {"show", "info", "desc"},
                "everything about an app",
                "describe",
                [](CLI::App& cmd, CommandArgs& a) {
@@ -240,6 +241,47 @@ std::vector<Command> make_table() {
                      std::cout << json_text(r) << "\n";
                    else
                      std::cout << render_describe(r);
+                 });
+               }});
+  for (const bool pretty : {false, true}) {
+    t.push_back({pretty ? "prettylist" : "jlist",
+                 {},
+                 pretty ? "the process list in PM2's JSON shape, indented"
+                        : "the process list in PM2's JSON shape (as pm2 jlist)",
+                 "describe",
+                 no_flags,
+                 [pretty](CommandArgs&) {
+                   return call_and_print("describe", {{"target", "all"}}, [pretty](const json& r) {
+                     std::cout << pm2_process_list(r).dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace)
+                               << "\n";
+                   });
+                 }});
+  }
+  t.push_back({"pid",
+               {},
+               "the pids of an app's running processes (or of all), one per line, as pm2 pid",
+               "describe",
+               [](CLI::App& cmd, CommandArgs& a) {
+                 a.target = "all";
+                 cmd.add_option("app", a.target, "app name, id, or all");
+               },
+               [](CommandArgs& a) {
+                 return call_and_print("describe", {{"target", target_argument(a.target)}}, [](const json& r) {
+                   for (const auto& row : r)
+                     if (row.contains("pid") && row["pid"].is_number())
+                       std::cout << row["pid"].get<long long>() << "\n";
+                 });
+               }});
+  t.push_back({"id",
+               {},
+               "the ids of an app's processes, as pm2 id prints them",
+               "describe",
+               [](CLI::App& cmd, CommandArgs& a) { cmd.add_option("app", a.target, "app name")->required(); },
+               [](CommandArgs& a) {
+                 return call_and_print("describe", {{"target", a.target}}, [](const json& r) {
+                   std::string ids;
+                   for (const auto& row : r) ids += (ids.empty() ? " " : ", ") + std::to_string(row.value("id", 0));
+                   std::cout << "[" << ids << (ids.empty() ? "]" : " ]") << "\n";
                  });
                }});
   t.push_back({"logs",

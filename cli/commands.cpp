@@ -4,6 +4,7 @@
 #include "command_table.h"
 #include "pmd_version.h"
 #include "session.h"
+#include "unknown_command.h"
 
 #include <CLI/CLI.hpp>
 
@@ -16,6 +17,12 @@ int run_pmctl(int argc, char** argv) {
   CommandArgs args;
   const Command* chosen = nullptr;
   add_commands(app, args, chosen);
+  if (argc > 1 && argv[1][0] != '-') {
+    if (auto message = unknown_command_message(argv[1])) {
+      print_error(*message);
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -8,7 +8,12 @@ command -v clang-format >/dev/null 2>&1 || scripts/install-deps.sh clang-format
 if [ $# -gt 0 ]; then
   mapfile -t files < <(git diff --name-only --diff-filter=ACMR "$1" -- '*.h' '*.cpp')
 else
-  mapfile -t files < <(git ls-files '*.h' '*.cpp')
+  # Every C++ file of the project (found without git, which a bare machine may not have).
+  mapfile -t files < <(find common config cli daemon tests bench examples -name '*.h' -o -name '*.cpp' 2>/dev/null | sort)
+  if [ ${#files[@]} -eq 0 ]; then
+    echo "check-format: found no C++ files to check (run it from a checkout)" >&2
+    exit 1
+  fi
 fi
 bad=0
 for f in "${files[@]}"; do

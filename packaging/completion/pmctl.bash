@@ -12,8 +12,8 @@ _pmctl() {
   local cur prev cmd i
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
-  local commands="start stop restart reload scale delete config list describe logs flush reloadLogs monit metrics
-    save resurrect cleardump startup unstartup ping kill version"
+  local commands="start stop restart reload scale delete config list describe jlist prettylist pid id logs flush
+    reloadLogs monit metrics save resurrect cleardump startup unstartup ping kill version"
 
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -34,9 +34,9 @@ _pmctl() {
         --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --env --only --update-env
         --force -f" ;;
     stop|delete|del) flags="--only --env" ;;
-    restart) flags="--only --env --update-env" ;;
-    reload) flags="--only --env --parallel --update-env" ;;
-    list|ls|status|l|describe|show|info) flags="--json" ;;
+    restart|startOrRestart) flags="--only --env --update-env" ;;
+    reload|gracefulReload|startOrReload|startOrGracefulReload) flags="--only --env --parallel --update-env" ;;
+    list|ls|status|l|describe|show|info|desc) flags="--json" ;;
     config) flags="--env --only --json --force -f" ;;
     logs) flags="--lines --nostream --follow -f --out --err --json --timestamp" ;;
     save|dump) flags="--force" ;;
@@ -61,7 +61,7 @@ _pmctl() {
   fi
   case "$cmd" in
     start) COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$(_pmctl_app_names)" -- "$cur")) ;;
-    stop|restart|reload|delete|del|describe|show|info|logs|flush|scale)
+    stop|restart|reload|delete|del|describe|show|info|desc|logs|flush|scale|pid|id|startOrRestart|gracefulReload|startOrReload|startOrGracefulReload)
       COMPREPLY=($(compgen -W "all $(_pmctl_app_names)" -- "$cur") $(compgen -f -X '!*.@(js|cjs|mjs|json|json5|yml|yaml)' -- "$cur")) ;;
     config) COMPREPLY=($(compgen -f -- "$cur")) ;;
     startup) COMPREPLY=($(compgen -W "systemd" -- "$cur")) ;;
