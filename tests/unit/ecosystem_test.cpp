@@ -213,7 +213,8 @@ TEST_CASE("exec_mode spellings, and cluster only by default for node apps", "[ec
   CHECK(only_app(yaml("script: tool\ninstances: 2")).exec_mode == "fork");
   // Debian's name for node is node too: one rule decides (it once gave fork mode here, yet the
   // Node IPC channel at launch).
-  const auto& nodejs = only_app(yaml("script: tool\ninterpreter: nodejs\ninstances: 2"));
+  const auto loaded = yaml("script: tool\ninterpreter: nodejs\ninstances: 2");
+  const auto& nodejs = only_app(loaded);
   CHECK(nodejs.exec_mode == "cluster");
   CHECK(pmd::is_node_app(nodejs));
 }
