@@ -70,7 +70,7 @@ JSON
   local seconds
   seconds=$(awk -v a="$end" -v b="$start" 'BEGIN{printf "%.2f", a-b}')
   echo "$seconds $(node -e "const c=$check;console.log(c.lost, c.torn, c.duplicated, c.reordered)")"
-  if [[ $manager == pmd ]]; then "$pmctl" delete all >/dev/null 2>&1; rm -f "$file"; else "$pm2" delete all >/dev/null 2>&1; rm -f "$file"; fi
+  if [[ $manager == pmd ]]; then "$pmctl" delete all >/dev/null 2>&1 || true; rm -f "$file"; else "$pm2" delete all >/dev/null 2>&1; rm -f "$file"; fi
 }
 
 
