@@ -33,7 +33,7 @@ JS
     order="pmd pm2"; (( rep % 2 == 0 )) && order="pm2 pmd"
     for manager in $order; do
       if [[ $manager == pmd ]]; then
-        "$pmctl" start "$eco" >/dev/null
+        "$pmctl" start "$eco" --force >/dev/null  # more instances than 4 per CPU, on purpose
         ms[pmd,json,$n]+="$(ms_of "$pmctl" list --json)"
         ms[pmd,table,$n]+="$(ms_of "$pmctl" list)"
         "$pmctl" kill >/dev/null

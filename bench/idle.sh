@@ -41,7 +41,7 @@ module.exports = { apps: [{ name: 'idle', script: '/bin/sleep', args: '$nap', in
   exec_mode: 'fork', instances: $count, autorestart: true }] };
 JS
   started=$(date +%s.%N)
-  if [[ $manager == pmd ]]; then "$pmctl" start "$eco" >/dev/null || { echo "pmctl start failed" >&2; exit 1; }
+  if [[ $manager == pmd ]]; then "$pmctl" start "$eco" --force >/dev/null || { echo "pmctl start failed" >&2; exit 1; }
   else "$pm2" start "$eco" >/dev/null 2>&1 || { echo "pm2 start failed" >&2; exit 1; }; fi
   local deadline=$(( $(date +%s) + 600 ))
   until [[ $(online "$manager") == "$count" ]]; do
