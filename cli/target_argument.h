@@ -7,7 +7,8 @@
 
 namespace pmd::cli {
 
-/// An existing regular file written with a '/' or a script's extension -> its absolute path.
+/// An existing regular file written with a '/' or a script extension (.js, .py, ...) -> its
+/// absolute path.
 std::string target_argument(const std::string& arg);
 
 }  // namespace pmd::cli

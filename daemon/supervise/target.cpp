@@ -53,7 +53,10 @@ TargetMatch match_target(const std::string& target, const std::vector<AppFacts>&
                      std::to_string(kMaxTargetPattern) + " characters");
     std::regex re;
     try {
-      re.assign(pattern, std::regex::ECMAScript);
+      // libstdc++'s default matcher backtracks: "(a|aa)*b" against a 40-character name ran for
+      // over a minute, blocking the daemon's loop. Its polynomial (Thompson) mode bounds the
+      // time; it refuses back-references, which then read as an invalid expression.
+      re.assign(pattern, std::regex::ECMAScript | std::regex_constants::__polynomial);
     } catch (const std::regex_error& e) {
       return failure("invalid regular expression " + target + ": " + e.what());
     }

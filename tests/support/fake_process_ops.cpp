@@ -116,6 +116,15 @@ int FakeProcessOps::signals_to(pid_t pgid, int signo) const {
   return n;
 }
 
+void drain(boost::asio::io_context& io) {
+  // A poll that ran nothing can still be followed by readiness it just registered: stop after
+  // three quiet polls in a row.
+  for (int quiet = 0; quiet < 3;) {
+    io.restart();
+    quiet = io.poll() > 0 ? 0 : quiet + 1;
+  }
+}
+
 bool run_until(boost::asio::io_context& io, const std::function<bool()>& done, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!done()) {

@@ -72,6 +72,10 @@ class FakeProcessOps : public ProcessOps {
   int released_ = 0;
 };
 
+/// Runs every handler that is ready (EOF of a closed pipe included) until the loop has nothing
+/// left to do right now; never waits for time to pass.
+void drain(boost::asio::io_context& io);
+
 /// Runs `io` until `done()` or `limit` passes; false on the deadline.
 bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
                std::chrono::milliseconds limit = std::chrono::seconds(5));

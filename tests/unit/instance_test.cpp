@@ -429,8 +429,7 @@ TEST_CASE("every phase at rest, every event from outside: the shell does what th
             break;
           }
           r.ops.close_output(at.pid);
-          run_until(
-              r.io, [&] { return false; }, std::chrono::milliseconds(50));
+          drain(r.io);
           r.ops.exit(at.pid, exit_code(1));
           break;
         case Outside::kExitOutputOpen: r.ops.exit(at.pid, exit_code(1), false); break;
@@ -438,8 +437,7 @@ TEST_CASE("every phase at rest, every event from outside: the shell does what th
         case Outside::kTimer: REQUIRE(r.ops.fire_timer(0)); break;
       }
       // Let EOF and other posted work land; a phase that needs EOF to move on gets it.
-      run_until(
-          r.io, [&] { return false; }, std::chrono::milliseconds(50));
+      drain(r.io);
       CHECK(lifecycle::phase_name(r.inst->phase()) == std::string(lifecycle::phase_name(want)));
       if (needs_deadline(r.inst->phase())) CHECK(r.ops.armed_for(0) >= std::chrono::milliseconds(0));
       ++played;

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+
 using pmd::AppFacts;
 using pmd::match_target;
 
@@ -53,6 +55,12 @@ TEST_CASE("targets that name nothing say why, with a did-you-mean", "[target]") 
   CHECK(error_of("/srv/other.js") == "no app runs /srv/other.js (see `pmctl list`)");
   CHECK_THAT(error_of("/(unclosed/"), Catch::StartsWith("invalid regular expression /(unclosed/: "));
   CHECK_THAT(error_of("/" + std::string(300, 'a') + "/"), Catch::Contains("is longer than 256 characters"));
+  CHECK_THAT(error_of("/(a)\\1/"), Catch::StartsWith("invalid regular expression /(a)\\1/: "));
+  // A pattern that makes a backtracking matcher run for minutes answers at once.
+  const std::vector<AppFacts> long_name = {{std::string(128, 'a'), "default", "/bin/true", {0}}};
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(error_of("/(a|aa)*b/", long_name) == "no app name matches /(a|aa)*b/ (see `pmctl list`)");
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
   CHECK(error_of("api", {}) == "no app or namespace named 'api' (no apps are running; start one with `pmctl start`)");
   // "all" of nothing is not an error here: list and logs show nothing; verbs refuse it themselves.
   auto none = match_target("all", {});
