@@ -43,7 +43,11 @@ void LogHub::follow(const std::vector<LogSource>& sources, bool later_apps,
   // One count of missed lines per connection, whichever app they came from.
   auto missed = std::make_shared<std::uint64_t>(0);
   for (const auto& source : sources) follow_app(source, connection, missed);
-  if (later_apps) later_apps_followers_.push_back({connection, missed});
+  if (!later_apps) return;
+  // Pruned here too, not only when an app arrives: clients that come and go with `logs -f`
+  // while no app is started would otherwise grow the list without bound.
+  std::erase_if(later_apps_followers_, [](const LaterAppsFollower& f) { return f.connection.expired(); });
+  later_apps_followers_.push_back({connection, missed});
 }
 
 void LogHub::follow_app(const LogSource& source, const std::shared_ptr<RpcConnection>& connection,
