@@ -4,6 +4,7 @@
 
 #include "bounded_json.h"
 #include "monit_command.h"
+#include "more_commands.h"
 #include "pm2_process_list.h"
 #include "pmd_version.h"
 #include "render.h"
@@ -58,13 +59,20 @@ Command verb(std::string name, std::vector<std::string> aliases, std::string hel
   c.add_flags = [takes_update_env](CLI::App& cmd, CommandArgs& a) {
     cmd.add_option("target", a.targets, "app name, id, all, or an ecosystem file")->required();
     add_file_flags(cmd, a);
-    if (takes_update_env) cmd.add_flag("--update-env", a.update_env, "give the apps this shell's environment");
+    if (takes_update_env) {
+      cmd.add_flag("--update-env", a.update_env, "give the apps this shell's environment");
+      add_spec_flags(cmd, a.start);
+    }
   };
   c.run = [method = name, past_tense, reapplies](CommandArgs& a) {
     Session session(true);
     if (a.targets.size() == 1 && is_ecosystem_argument(a.targets[0])) {
       FileOptions f{a.targets[0], a.env_name, split_commas(a.only), a.update_env};
       return reapplies ? apply_file(session, f, method) : verb_on_file(session, f, method, past_tense.c_str());
+    }
+    if (config::changes_spec(a.start)) {
+      if (int rc = update_and_redo(session, a.targets, a.start, method, a.update_env); rc != kExitOk) return rc;
+      return show_list(session, false);
     }
     json extra = json::object();
     if (a.update_env) extra["base_env"] = config::current_environment();
@@ -79,6 +87,10 @@ int run_reload(CommandArgs& a) {
   session.print_progress(true);
   if (a.targets.size() == 1 && is_ecosystem_argument(a.targets[0]))
     return apply_file(session, FileOptions{a.targets[0], a.env_name, split_commas(a.only), a.update_env}, "reload");
+  if (config::changes_spec(a.start)) {
+    if (int rc = update_and_redo(session, a.targets, a.start, "reload", a.update_env); rc != kExitOk) return rc;
+    return show_list(session, false);
+  }
   for (const auto& target : a.targets) {
     json params{{"target", target_argument(target)}, {"parallel", a.parallel}};
     if (a.update_env) params["base_env"] = config::current_environment();
@@ -166,10 +178,10 @@ std::vector<Command> make_table() {
                {},
                "start a script, a binary, an ecosystem file, or an existing app by name or id",
                "start",
-               [](CLI::App& cmd, CommandArgs& a) { add_start_flags(cmd, a.start, a.only, a.update_env); },
+               [](CLI::App& cmd, CommandArgs& a) { add_start_flags(cmd, a.start, a.scripts, a.only, a.update_env); },
                [](CommandArgs& a) {
                  Session session(true);
-                 return run_start(session, a.start, a.only, a.update_env);
+                 return run_start(session, a.start, a.scripts, a.only, a.update_env);
                }});
   t.push_back(verb("stop", {}, "stop apps (kill signal, then SIGKILL after kill_timeout)", "stopped", false, false));
   t.push_back(verb("restart", {"startOrRestart"}, "restart apps", "restarted", true, true));
@@ -183,6 +195,7 @@ std::vector<Command> make_table() {
                  cmd.add_option("--parallel", a.parallel, "instances replaced at a time (default 1)")
                      ->check(CLI::PositiveNumber);
                  cmd.add_flag("--update-env", a.update_env, "give the apps this shell's environment");
+                 add_spec_flags(cmd, a.start);
                },
                run_reload});
   t.push_back({"scale",
@@ -222,10 +235,13 @@ std::vector<Command> make_table() {
                {"ls", "status", "l"},
                "show every app and its state",
                "list",
-               [](CLI::App& cmd, CommandArgs& a) { cmd.add_flag("--json", a.json, "machine-readable output"); },
+               [](CLI::App& cmd, CommandArgs& a) {
+                 cmd.add_flag("--json", a.json, "machine-readable output");
+                 cmd.add_option("--sort", a.sort, "name|id|pid|memory|cpu|uptime|restarts|status, then :asc or :desc");
+               },
                [](CommandArgs& a) {
                  Session session(true);
-                 return show_list(session, a.json);
+                 return show_list(session, a.json, a.sort);
                }});
   t.push_back({"describe",
                {"show", "info", "desc"},
@@ -296,7 +312,17 @@ std::vector<Command> make_table() {
                  cmd.add_flag("--out", a.logs.only_out, "stdout lines only");
                  cmd.add_flag("--err", a.logs.only_err, "stderr lines only");
                  cmd.add_flag("--json", a.logs.json, "one JSON object per line");
-                 cmd.add_flag("--timestamp", a.logs.timestamp, "show when each line was written");
+                 cmd.add_option_function<std::string>(
+                        "--timestamp",
+                        [&a](const std::string& format) {
+                          a.logs.timestamp = true;
+                          a.logs.timestamp_format = format;
+                        },
+                        "show when each line was written, optionally in this format (YYYY-MM-DD HH:mm:ss)")
+                     ->expected(0, 1);
+                 cmd.add_flag("--raw", a.logs.raw, "the apps' text only, without the `id|name |` prefix");
+                 cmd.add_flag("--format", a.logs.format, "key=value lines: [timestamp=...] app= id= type= message=");
+                 cmd.add_option("--highlight", a.logs.highlight, "show this text in reverse video (on a terminal)");
                },
                [](CommandArgs& a) {
                  Session session(true);
@@ -385,6 +411,43 @@ std::vector<Command> make_table() {
                  },
                  [install](CommandArgs& a) { return install ? run_startup(a.startup) : run_unstartup(a.startup); }});
   }
+  t.push_back(
+      {"reset",
+       {},
+       "set the restart counters of apps back to zero",
+       "reset",
+       [](CLI::App& cmd, CommandArgs& a) { cmd.add_option("target", a.target, "app name, id, or all")->required(); },
+       [](CommandArgs& a) { return run_reset(a.target); }});
+  t.push_back({"sendSignal",
+               {"signal"},
+               "send a signal to the main process of each running instance (sendSignal SIGUSR2 api)",
+               "signal",
+               [](CLI::App& cmd, CommandArgs& a) {
+                 cmd.add_option("signal", a.count, "SIGUSR2, USR2 or 12")->required();
+                 cmd.add_option("target", a.target, "app name, id, or all")->required();
+               },
+               [](CommandArgs& a) { return run_send_signal(a.count, a.target); }});
+  t.push_back(
+      {"env",
+       {},
+       "the environment an instance's process gets, as pm2 env <id>",
+       "spec",
+       [](CLI::App& cmd, CommandArgs& a) { cmd.add_option("id", a.target, "instance id or app name")->required(); },
+       [](CommandArgs& a) { return run_env(a.target); }});
+  t.push_back({"init",
+               {"ecosystem"},
+               "write a commented sample ecosystem.config.js in this directory",
+               "",
+               [](CLI::App& cmd, CommandArgs& a) {
+                 cmd.add_option("mode", a.target, "simple (the only kind; accepted as PM2)");
+               },
+               [](CommandArgs&) { return run_init(); }});
+  t.push_back({"update",
+               {"updatePM2"},
+               "restart the daemon on the installed pmd: save, kill, resurrect (the apps restart)",
+               "",
+               no_flags,
+               [](CommandArgs&) { return run_update(); }});
   t.push_back({"ping", {}, "check the daemon answers (starting it if needed)", "ping", no_flags, [](CommandArgs&) {
                  return call_and_print("ping", json::object(), [](const json& r) {
                    std::cout << "pong (pmd " << r.value("version", "?") << ", pid " << r.value("pid", 0) << ")\n";

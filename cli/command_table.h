@@ -18,16 +18,19 @@ namespace pmd::cli {
 
 /// Where every command's flags land while the command line is parsed.
 struct CommandArgs {
-  config::StartOptions start;
-  std::vector<std::string> targets;  // stop, restart, reload, delete
-  std::vector<std::string> only;     // --only a,b (an ecosystem file's apps)
-  std::string env_name;              // --env NAME (env_<NAME> of an ecosystem file)
+  config::StartOptions start;            // start's flags (also restart's and reload's)
+  std::vector<std::string> scripts;      // start a.js b.js
+  std::vector<std::string> passthrough;  // after `--`: the app's arguments (start only)
+  std::vector<std::string> targets;      // stop, restart, reload, delete
+  std::vector<std::string> only;         // --only a,b (an ecosystem file's apps)
+  std::string env_name;                  // --env NAME (env_<NAME> of an ecosystem file)
   bool update_env = false;
   int parallel = 1;
   std::string target;  // describe, flush, scale
   std::string count;   // scale
   FileOptions file;    // config
   bool json = false;
+  std::string sort;  // list --sort
   bool force = false;
   LogsOptions logs;
   bool follow = true;  // logs -f: the default, accepted as PM2 users type it

@@ -2,11 +2,15 @@
 #include "commands.h"
 
 #include "command_table.h"
+#include "pm2_flags.h"
 #include "pmd_version.h"
 #include "session.h"
 #include "unknown_command.h"
 
 #include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
 
 namespace pmd::cli {
 
@@ -23,8 +27,31 @@ int run_pmctl(int argc, char** argv) {
       return kExitUsage;
     }
   }
+  // Everything after `--` is the app's (PM2: `pm2 start app.js -- --port 3000`), never pmctl's.
+  std::vector<std::string> words;
+  for (int i = argc - 1; i >= 1; --i) words.push_back(argv[i]);  // CLI11 takes them reversed
+  if (auto dashes = std::find(words.rbegin(), words.rend(), "--"); dashes != words.rend()) {
+    args.start.args.assign(dashes + 1, words.rend());
+    words.erase(words.begin(), dashes.base());
+  }
+  // Flags PM2 users pass anywhere on the line: global ones, and PM2's own that pmd lacks or drops.
+  for (auto it = words.begin(); it != words.end();) {
+    if (auto refusal = unsupported_pm2_flag(*it)) {
+      print_error(*refusal);
+      return kExitUsage;
+    }
+    if (*it == "--no-color" || *it == "--no-colors") {
+      disable_color();
+    } else if (*it == "--silent" || *it == "-s") {
+      if (std::FILE* null = std::freopen("/dev/null", "w", stdout); null == nullptr) return kExitFailed;
+    } else if (!is_ignored_pm2_flag(*it)) {
+      ++it;
+      continue;
+    }
+    it = words.erase(it);
+  }
   try {
-    app.parse(argc, argv);
+    app.parse(words);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
@@ -34,6 +61,10 @@ int run_pmctl(int argc, char** argv) {
     return kExitUsage;
   }
   if (!chosen) return kExitOk;
+  if (!args.start.args.empty() && chosen->name != "start") {
+    print_error("arguments after -- are for the app, and only `pmctl start` takes them");
+    return kExitUsage;
+  }
   try {
     return chosen->run(args);
   } catch (const std::exception& e) {

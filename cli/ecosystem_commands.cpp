@@ -21,7 +21,25 @@ config::Normalized load(const FileOptions& o) {
   lo.only = o.only;
   lo.starter_env = config::current_environment();
   lo.force_instances = o.force;
-  return config::load_ecosystem(o.file, lo);
+  if (o.file != "-") return config::load_ecosystem(o.file, lo);
+  // `pmctl start -`: an ecosystem file in JSON on stdin, bounded like a file on disk.
+  constexpr std::size_t kMaxBytes = 16 << 20;
+  std::string text;
+  char chunk[65536];
+  while (std::cin.read(chunk, sizeof chunk) || std::cin.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(std::cin.gcount()));
+    if (text.size() > kMaxBytes) {
+      config::Normalized n;
+      config::Diagnostic d;
+      d.kind = "load";
+      d.file = "<stdin>";
+      d.message = "more than 16 MiB on stdin; an ecosystem file may be at most 16 MiB";
+      n.errors.push_back(d);
+      return n;
+    }
+  }
+  return config::normalize_ecosystem_text(text, config::EcosystemFormat::kJson, "<stdin>",
+                                          fs::current_path() / "stdin.json", lo);
 }
 
 // Prints warnings; prints errors and returns false when there are any.
@@ -37,17 +55,14 @@ bool report(const config::Normalized& n) {
 }  // namespace
 
 bool is_ecosystem_argument(const std::string& arg) {
+  if (arg == "-") return true;  // JSON on stdin
   std::error_code ec;
   return config::ecosystem_format(arg) != config::EcosystemFormat::kNone && fs::is_regular_file(arg, ec);
 }
 
-int apply_file(Session& session, const FileOptions& o, const std::string& mode) {
-  auto n = load(o);
-  if (!report(n)) return kExitFailed;
-  json specs = json::array();
-  for (const auto& spec : n.apps) specs.push_back(to_json(spec));
+int apply_specs(Session& session, const json& specs, const std::string& mode, bool update_env) {
   json results;
-  json params{{"specs", specs}, {"update_env", o.update_env}};
+  json params{{"specs", specs}, {"update_env", update_env}};
   if (!mode.empty()) params["mode"] = mode;
   session.print_progress(true);
   if (int rc = session.call("apply", params, results); rc != kExitOk) return rc;
@@ -57,7 +72,16 @@ int apply_file(Session& session, const FileOptions& o, const std::string& mode) 
     if (count > 1) std::cout << " (" << count << " instances)";
     std::cout << "\n";
   }
-  return show_list(session, false);
+  return kExitOk;
+}
+
+int apply_file(Session& session, const FileOptions& o, const std::string& mode, bool then_list) {
+  auto n = load(o);
+  if (!report(n)) return kExitFailed;
+  json specs = json::array();
+  for (const auto& spec : n.apps) specs.push_back(to_json(spec));
+  if (int rc = apply_specs(session, specs, mode, o.update_env); rc != kExitOk) return rc;
+  return then_list ? show_list(session, false) : kExitOk;
 }
 
 int verb_on_file(Session& session, const FileOptions& o, const std::string& method, const char* past_tense) {

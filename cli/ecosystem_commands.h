@@ -17,12 +17,15 @@ struct FileOptions {
   bool force = false;  // --force: more instances than instances_without_force()
 };
 
-/// True when `arg` names an existing ecosystem file (PM2's naming rule).
+/// True when `arg` names an existing ecosystem file (PM2's naming rule), or is "-" (JSON on stdin).
 bool is_ecosystem_argument(const std::string& arg);
 
 /// start (force=false) or restart/reload (force=true) every app of the file.
 /// `mode`: "" (start: new apps start, changed ones reload), "restart" or "reload" (every app).
-int apply_file(Session& session, const FileOptions& options, const std::string& mode);
+int apply_file(Session& session, const FileOptions& options, const std::string& mode, bool then_list = true);
+
+/// Sends `specs` to the daemon's `apply` (mode as above) and prints what became of each app.
+int apply_specs(Session& session, const nlohmann::json& specs, const std::string& mode, bool update_env);
 
 /// stop / delete the apps the file declares.
 int verb_on_file(Session& session, const FileOptions& options, const std::string& method, const char* past_tense);

@@ -1,12 +1,14 @@
 // Session: connection, call, error reporting.
 #include "session.h"
-#include "bounded_json.h"
 
+#include "bounded_json.h"
+#include "list_sort.h"
 #include "render.h"
 
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace pmd::cli {
@@ -54,13 +56,29 @@ int Session::call_quietly(const std::string& method, const json& params, json& r
   return rc;
 }
 
-int show_list(Session& session, bool as_json) {
+namespace {
+bool color_disabled = false;
+}  // namespace
+
+bool color_output() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return !color_disabled && (no_color == nullptr || *no_color == '\0') && ::isatty(STDOUT_FILENO) == 1;
+}
+
+void disable_color() { color_disabled = true; }
+
+int show_list(Session& session, bool as_json, const std::string& sort) {
   json result;
   if (int rc = session.call("list", json::object(), result); rc != kExitOk) return rc;
+  if (!sort.empty())
+    if (auto error = sort_rows(result, sort)) {
+      print_error(*error);
+      return kExitUsage;
+    }
   if (as_json)
     std::cout << json_text(result) << "\n";
   else
-    std::cout << render_list(result, ::isatty(STDOUT_FILENO) == 1);
+    std::cout << render_list(result, color_output());
   return kExitOk;
 }
 

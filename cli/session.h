@@ -52,7 +52,12 @@ class Session {
   bool print_progress_ = false;
 };
 
-/// Prints the process table (or its JSON).
-int show_list(Session& session, bool as_json);
+/// Prints the process table (or its JSON), sorted by `sort` (see list_sort.h) when given.
+int show_list(Session& session, bool as_json, const std::string& sort = "");
+
+/// Whether to colour what pmctl prints: stdout is a terminal, NO_COLOR is unset, no --no-color.
+bool color_output();
+/// --no-color (PM2's flag), for every command.
+void disable_color();
 
 }  // namespace pmd::cli

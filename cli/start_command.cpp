@@ -6,8 +6,12 @@
 #include "ecosystem_commands.h"
 #include "jsonrpc.h"
 
+#include "target_argument.h"
+
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <set>
 #include <sstream>
 
 namespace pmd::cli {
@@ -41,11 +45,18 @@ void add_key_switch(CLI::App& cmd, config::StartOptions& o, const std::string& n
 
 }  // namespace
 
-void add_start_flags(CLI::App& cmd, config::StartOptions& o, std::vector<std::string>& only, bool& update_env) {
-  cmd.add_option("script", o.script, "file to run, ecosystem file, or app name/id")->required();
-  cmd.add_option("args", o.args, "arguments for the app (after --)");
+void add_spec_flags(CLI::App& cmd, config::StartOptions& o) {
   add_key_option(cmd, o, "--name,-n", "name", "app name (default: the file name without extension)");
   add_key_option(cmd, o, "--interpreter", "interpreter", "program that runs the script (\"none\" to exec it)");
+  cmd.add_flag_callback(
+      "--execute-command,-x", [&o] { o.values["exec_mode"] = "fork"; }, "fork mode (PM2's -x)");
+  cmd.add_flag_callback(
+      "--disable-logs",
+      [&o] {
+        o.values["out_file"] = "/dev/null";
+        o.values["error_file"] = "/dev/null";
+      },
+      "write the app's output nowhere");
   add_key_option(cmd, o, "--interpreter-args,--node-args", "interpreter_args", "arguments for the interpreter");
   add_key_option(cmd, o, "--cwd", "cwd", "working directory of the app");
   add_key_option(cmd, o, "--instances,-i", "instances", "number of instances: n, max, 0 (= max), -n (= max - n)");
@@ -84,32 +95,73 @@ void add_start_flags(CLI::App& cmd, config::StartOptions& o, std::vector<std::st
   add_key_switch(cmd, o, "--merge-logs", "merge_logs", true, "one log file for all instances");
   add_key_switch(cmd, o, "--time", "time", true, "prefix log lines with a timestamp");
   cmd.add_option("--env-var", o.env_vars, "KEY=VALUE set for the app (repeatable)");
-  cmd.add_option("--env", o.env_name, "use env_<NAME> of the ecosystem file");
-  cmd.add_option("--only", only, "with an ecosystem file: only these apps (a,b)");
-  cmd.add_flag("--update-env", update_env, "with an ecosystem file: take this shell's environment");
-  cmd.add_flag("--force,-f", o.force, "start more instances than 4 per CPU (or 1024)");
 }
 
-int run_start(Session& session, const config::StartOptions& options, const std::vector<std::string>& only,
+void add_start_flags(CLI::App& cmd, config::StartOptions& o, std::vector<std::string>& scripts,
+                     std::vector<std::string>& only, bool& update_env) {
+  cmd.add_option("script", scripts,
+                 "files to run, an ecosystem file (- reads JSON from stdin), or app names/ids; "
+                 "the app's arguments go after --")
+      ->required();
+  add_spec_flags(cmd, o);
+  cmd.add_option("--env", o.env_name, "use env_<NAME> of the ecosystem file");
+  cmd.add_option("--only", only, "with an ecosystem file: only these apps (a,b)");
+  cmd.add_flag("--update-env,-a", update_env, "with an ecosystem file: take this shell's environment");
+  cmd.add_flag("--no-autostart", o.no_autostart, "register the app stopped; `pmctl start <name>` starts it later");
+  cmd.add_flag("--force,-f", o.force,
+               "start another copy of an app already running (named <name>-1, -2...), or more instances than 4 per "
+               "CPU (or 1024)");
+}
+
+namespace {
+
+// `pmctl start api` of an existing app (PM2: starts a stopped one, restarts a running one).
+// Returns nullopt when no app has that name or id, so the caller tries a file or a command.
+std::optional<int> start_existing(Session& session, const std::string& target) {
+  json result;
+  int rc = session.call_quietly("start", json{{"target", target}}, result);
+  if (rc == kExitOk) {
+    for (const auto& v : result) std::cout << "started " << v.value("name", "") << " (id " << v.value("id", 0) << ")\n";
+    return kExitOk;
+  }
+  if (rc == kExitFailed && session.last_error_code() == rpc::kAppNotFound) return std::nullopt;
+  if (rc == kExitFailed) print_error(session.last_error_message());
+  return rc;
+}
+
+// Asks the daemon to start `spec`; with --force a name already taken becomes name-1, name-2, ...
+int start_new(Session& session, AppSpec spec, bool force, bool launch) {
+  json result;
+  const std::string wanted = spec.name;
+  for (int copy = 1;; ++copy) {
+    int rc = session.call_quietly("start", json{{"spec", to_json(spec)}, {"launch", launch}}, result);
+    if (rc == kExitOk) break;
+    if (rc == kExitFailed && session.last_error_code() == rpc::kAppExists && force && copy < 1000) {
+      spec.name = wanted + "-" + std::to_string(copy);
+      continue;
+    }
+    if (rc == kExitFailed) print_error(session.last_error_message());
+    return rc;
+  }
+  for (const auto& v : result)
+    std::cout << (launch ? "started " : "registered (stopped) ") << spec.name << " (id " << v.value("id", 0) << ", pid "
+              << json_text(v["pid"]) << "): " << (spec.interpreter.empty() ? "" : spec.interpreter + " ") << spec.script
+              << "\n";
+  return kExitOk;
+}
+
+int start_one(Session& session, const config::StartOptions& options, const std::vector<std::string>& only,
               bool update_env) {
   if (is_ecosystem_argument(options.script))
     return apply_file(session,
-                      FileOptions{options.script, options.env_name, split_commas(only), update_env, options.force}, "");
+                      FileOptions{options.script, options.env_name, split_commas(only), update_env, options.force}, "",
+                      false);
   const fs::path cwd = fs::current_path();
   const fs::path as_file = fs::path(options.script).is_absolute() ? fs::path(options.script) : cwd / options.script;
-  json result;
-  // `pmctl start api` with no file called api here starts the existing app, as PM2 does.
+  // `pmctl start api` with no file called api here starts the existing app, as PM2 does; so
+  // does `pmctl start api.js` when api.js runs already, unless -f asks for another copy.
   if (!fs::exists(as_file)) {
-    int rc = session.call_quietly("start", json{{"target", options.script}}, result);
-    if (rc == kExitOk) {
-      for (const auto& v : result)
-        std::cout << "started " << v.value("name", "") << " (id " << v.value("id", 0) << ")\n";
-      return show_list(session, false);
-    }
-    if (rc != kExitFailed || session.last_error_code() != rpc::kAppNotFound) {
-      if (rc == kExitFailed) print_error(session.last_error_message());
-      return rc;
-    }
+    if (auto rc = start_existing(session, options.script)) return *rc;
     // Not an app either: it may be a command on PATH ("pmctl start npm -- start").
   }
   std::vector<std::string> warnings;
@@ -119,12 +171,49 @@ int run_start(Session& session, const config::StartOptions& options, const std::
     print_error(*error);
     return kExitFailed;
   }
-  const AppSpec& spec = std::get<AppSpec>(built);
-  if (int rc = session.call("start", json{{"spec", to_json(spec)}}, result); rc != kExitOk) return rc;
-  for (const auto& v : result)
-    std::cout << "started " << spec.name << " (id " << v.value("id", 0) << ", pid " << json_text(v["pid"])
-              << "): " << (spec.interpreter.empty() ? "" : spec.interpreter + " ") << spec.script << "\n";
-  return show_list(session, false);
+  return start_new(session, std::get<AppSpec>(std::move(built)), options.force, !options.no_autostart);
+}
+
+}  // namespace
+
+int run_start(Session& session, const config::StartOptions& options, const std::vector<std::string>& scripts,
+              const std::vector<std::string>& only, bool update_env) {
+  if (scripts.size() > 1 && options.values.count("name")) {
+    print_error("--name with several scripts would give them all one name: start them one by one");
+    return kExitUsage;
+  }
+  int worst = kExitOk;
+  for (const auto& script : scripts) {
+    config::StartOptions one = options;
+    one.script = script;
+    if (int rc = start_one(session, one, only, update_env); rc != kExitOk) worst = rc;
+  }
+  int shown = show_list(session, false);
+  return worst != kExitOk ? worst : shown;
+}
+
+int update_and_redo(Session& session, const std::vector<std::string>& targets, const config::StartOptions& flags,
+                    const std::string& mode, bool update_env) {
+  json specs = json::array();
+  std::set<std::string> seen;
+  const config::Starter starter{config::current_environment(), fs::current_path()};
+  for (const auto& target : targets) {
+    json current;
+    if (int rc = session.call("spec", json{{"target", target_argument(target)}}, current); rc != kExitOk) return rc;
+    for (const auto& spec_json : current) {
+      AppSpec spec = app_spec_from_json(spec_json);
+      if (!seen.insert(spec.name).second) continue;
+      std::vector<std::string> warnings;
+      auto updated = config::respec(spec, flags, starter, &warnings);
+      for (const auto& w : warnings) print_warning(spec.name + ": " + w);
+      if (auto* error = std::get_if<std::string>(&updated)) {
+        print_error(spec.name + ": " + *error);
+        return kExitFailed;
+      }
+      specs.push_back(to_json(std::get<AppSpec>(updated)));
+    }
+  }
+  return apply_specs(session, specs, mode, update_env);
 }
 
 }  // namespace pmd::cli

@@ -21,12 +21,6 @@ const std::map<std::string, std::string>& pm2_hints() {
       {"plus",
        "pm2.io is PM2's hosted service; pmd exports its metrics instead: `pmctl metrics`, or `pmd --metrics HOST:PORT` "
        "for Prometheus"},
-      {"update",
-       "pmd cannot upgrade itself in place yet: `pmctl save && pmctl kill && pmctl resurrect` brings the apps back "
-       "under the new pmd"},
-      {"updatePM2",
-       "pmd cannot upgrade itself in place yet: `pmctl save && pmctl kill && pmctl resurrect` brings the apps back "
-       "under the new pmd"},
       {"deploy", "pmd does not deploy: deploy with your own tool, then `pmctl reload <app>`"},
       {"dashboard", "use `pmctl monit`"},
       {"dash", "use `pmctl monit`"},

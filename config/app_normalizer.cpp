@@ -537,6 +537,10 @@ void resolve_program(Draft& d, const Value& app, const NormalizeContext& ctx, Re
   }
 
   std::string interpreter = d.interpreter ? *d.interpreter : interpreter_for(spec.script);
+  // PM2 runs a text file it has no rule for with node, unless it is executable (a shebang script).
+  if (!d.interpreter && interpreter.empty() && leading_args.empty() && ::access(spec.script.c_str(), X_OK) != 0 &&
+      looks_like_text(spec.script))
+    interpreter = "node";
   if (is_no_interpreter(interpreter)) {
     if (::access(spec.script.c_str(), X_OK) != 0)
       return r.error("value", "not executable: " + spec.script + " (run chmod +x on it, or set interpreter)");

@@ -74,7 +74,17 @@ Normalized load_ecosystem(const fs::path& file, const LoadOptions& options) {
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  return normalize_ecosystem_text(buffer.str(), ecosystem_format(absolute), file.string(), absolute, options);
+}
+
+Normalized normalize_ecosystem_text(const std::string& text, EcosystemFormat format, const std::string& display_name,
+                                    const fs::path& absolute, const LoadOptions& options) {
+  Normalized out;
+  auto fail = [&](Diagnostic d) {
+    d.file = display_name;
+    out.errors.push_back(std::move(d));
+    return out;
+  };
   if (auto bad = first_invalid_utf8(text)) {
     Diagnostic d;
     d.kind = "syntax";
@@ -87,7 +97,7 @@ Normalized load_ecosystem(const fs::path& file, const LoadOptions& options) {
 
   std::variant<Value, Diagnostic> parsed;
   auto env_path = options.starter_env.count("PATH") ? options.starter_env.at("PATH") : std::string(kDefaultPath);
-  switch (ecosystem_format(absolute)) {
+  switch (format) {
     case EcosystemFormat::kJson: parsed = parse_lenient_json(text); break;
     case EcosystemFormat::kYaml: parsed = parse_yaml(text); break;
     case EcosystemFormat::kJavaScript: parsed = evaluate_js(absolute, env_path); break;
@@ -101,13 +111,13 @@ Normalized load_ecosystem(const fs::path& file, const LoadOptions& options) {
   if (auto* d = std::get_if<Diagnostic>(&parsed)) return fail(*d);
 
   NormalizeContext ctx;
-  ctx.file = file.string();
+  ctx.file = display_name;
   ctx.base_dir = absolute.parent_path();
   ctx.starter_env = options.starter_env;
   ctx.env_name = options.env_name;
   ctx.force_instances = options.force_instances;
   ctx.usable_cpus = options.usable_cpus > 0 ? options.usable_cpus : usable_cpus();
-  if (ecosystem_format(absolute) == EcosystemFormat::kJavaScript) ctx.source_text = text;
+  if (format == EcosystemFormat::kJavaScript) ctx.source_text = text;
   return normalize_document(std::get<Value>(parsed), ctx, options.only);
 }
 

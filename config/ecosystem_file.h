@@ -27,4 +27,10 @@ struct LoadOptions {
 /// Reads, parses and normalizes. Syntax and load errors come back as diagnostics too.
 Normalized load_ecosystem(const std::filesystem::path& file, const LoadOptions& options);
 
+/// The same for text already read (`pmctl start -` reads JSON from stdin). `display_name` names it
+/// in diagnostics; relative paths resolve against `absolute`'s directory (JavaScript is run from
+/// `absolute` itself).
+Normalized normalize_ecosystem_text(const std::string& text, EcosystemFormat format, const std::string& display_name,
+                                    const std::filesystem::path& absolute, const LoadOptions& options);
+
 }  // namespace pmd::config

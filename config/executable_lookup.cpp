@@ -1,6 +1,9 @@
 // PATH search.
 #include "executable_lookup.h"
 
+#include <algorithm>
+#include <fstream>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +39,14 @@ std::optional<std::filesystem::path> find_executable(const std::string& name, co
     start = end + 1;
   }
   return std::nullopt;
+}
+
+bool looks_like_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  char head[4096];
+  in.read(head, sizeof head);
+  return std::find(head, head + in.gcount(), '\0') == head + in.gcount();
 }
 
 }  // namespace pmd::config

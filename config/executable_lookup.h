@@ -13,6 +13,10 @@ namespace pmd::config {
 std::optional<std::filesystem::path> find_executable(const std::string& name, const std::string& path_var,
                                                      const std::filesystem::path& cwd);
 
+/// True for a readable file whose first 4 KiB hold no NUL byte: a script, not a binary. PM2 runs
+/// such a file with node when it has no known extension and is not executable.
+bool looks_like_text(const std::filesystem::path& file);
+
 /// PATH to use when the environment has none (what glibc's execvp assumes).
 inline constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 

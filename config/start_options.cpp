@@ -93,4 +93,42 @@ std::variant<AppSpec, std::string> spec_from_start_options(const StartOptions& o
   return std::move(out.apps.front());
 }
 
+bool changes_spec(const StartOptions& o) {
+  return !o.values.empty() || !o.lists.empty() || !o.switches.empty() || !o.env_vars.empty();
+}
+
+std::variant<AppSpec, std::string> respec(const AppSpec& current, const StartOptions& flags, const Starter& starter,
+                                          std::vector<std::string>* warnings) {
+  if (auto name = flags.values.find("name"); name != flags.values.end() && name->second != current.name)
+    return "--name cannot rename the running app '" + current.name + "': delete it and start it under the new name";
+  StartOptions plain;
+  plain.script = current.script;
+  plain.values["name"] = current.name;
+  plain.values["interpreter"] = current.interpreter.empty() ? "none" : current.interpreter;
+  plain.values["cwd"] = current.cwd;
+  plain.force = true;  // the bound was checked when the app started; -i is checked below
+  StartOptions changed = flags;
+  changed.script = plain.script;
+  for (const auto& [key, value] : plain.values) changed.values.emplace(key, value);
+  changed.force = flags.force;
+  const Starter at_app{starter.env, current.cwd};
+  auto before = spec_from_start_options(plain, at_app);
+  if (auto* error = std::get_if<std::string>(&before)) return *error;
+  auto after = spec_from_start_options(changed, at_app, warnings);
+  if (auto* error = std::get_if<std::string>(&after)) return *error;
+
+  const nlohmann::json was = to_json(std::get<AppSpec>(before));
+  const nlohmann::json now = to_json(std::get<AppSpec>(after));
+  nlohmann::json updated = to_json(current);
+  for (const auto& [key, value] : now.items()) {
+    if (was.contains(key) && was[key] == value) continue;
+    if (key == "env") {
+      for (const auto& [k, v] : value.items()) updated["env"][k] = v;
+    } else {
+      updated[key] = value;
+    }
+  }
+  return app_spec_from_json(updated);
+}
+
 }  // namespace pmd::config

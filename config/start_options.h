@@ -25,6 +25,7 @@ struct StartOptions {
   std::map<std::string, std::vector<std::string>> lists;  // ecosystem key -> repeated values
   std::map<std::string, bool> switches;                   // ecosystem key -> boolean
   bool force = false;                                     // --force
+  bool no_autostart = false;                              // --no-autostart: registered stopped
 };
 
 /// The environment and directory of the shell that ran pmctl.
@@ -37,6 +38,16 @@ struct Starter {
 /// (a key pmd does not act on yet, say) are appended to `warnings` when given.
 std::variant<AppSpec, std::string> spec_from_start_options(const StartOptions& options, const Starter& starter,
                                                            std::vector<std::string>* warnings = nullptr);
+
+/// True when any flag that changes a spec was given (restart/reload then update the app).
+bool changes_spec(const StartOptions& options);
+
+/// `pmctl restart api --max-memory-restart 300M`: `current` with what the flags change, and
+/// nothing else. The flags are normalized twice, with and without them, on the app's own script
+/// and directory, and every field that differs is taken: so `--time` changes log_date_format and
+/// `-i 4` the exec mode, as they do at start. --env-var adds to the app's env. Renaming is refused.
+std::variant<AppSpec, std::string> respec(const AppSpec& current, const StartOptions& flags, const Starter& starter,
+                                          std::vector<std::string>* warnings = nullptr);
 
 /// Parses "KEY=VALUE" pairs as given to --env-var; returns an error sentence for a malformed one.
 std::variant<Env, std::string> parse_env_assignments(const std::vector<std::string>& pairs);

@@ -5,6 +5,7 @@
 #include "persistence.h"
 #include "pmd_version.h"
 #include "prometheus_text.h"
+#include "signals.h"
 
 #include <spdlog/spdlog.h>
 
@@ -75,17 +76,19 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
   t["version"] = {
       "the daemon's version and pid",
       [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return daemon_identity(); }};
-  t["start"] = {"start an app from {spec}, or start again the stopped instances of {target}",
-                [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                  if (params.contains("spec")) {
-                    auto spec = app_spec_from_json(params["spec"]);
-                    std::string name = spec.name;
-                    sup.start(std::move(spec));
-                    co_await sup.wait_ready(name);  // the answer shows them online, not launching
-                    co_return sup.describe_list(name);
-                  }
-                  co_return co_await sup.start_existing(target_of(params));
-                }};
+  t["start"] = {
+      "start an app from {spec} ({launch} false: register it stopped), or {target}: start its stopped "
+      "instances and restart its running ones",
+      [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+        if (params.contains("spec")) {
+          auto spec = app_spec_from_json(params["spec"]);
+          std::string name = spec.name;
+          sup.start(std::move(spec), rpc::optional_param(params, "launch", true));
+          co_await sup.wait_ready(name);  // the answer shows them online, not launching
+          co_return sup.describe_list(name);
+        }
+        co_return co_await sup.start_existing(target_of(params));
+      }};
   t["apply"] = {
       "start {specs} as PM2's startOrReload does: new apps start, changed ones reload (rolling), unchanged "
       "running ones are left alone; {mode} \"restart\" or \"reload\" also redoes unchanged apps; "
@@ -135,6 +138,24 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                  [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                    co_return co_await sup.remove(target_of(params));
                  }};
+  t["reset"] = {"set the restart counters of {target} back to zero",
+                [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                  co_return sup.reset_counters(target_of(params));
+                }};
+  t["signal"] = {
+      "send {signal} (a name such as \"SIGUSR2\" or a number) to the main process of each running "
+      "instance of {target}, as PM2's sendSignal",
+      [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+        const json& given = rpc::require_param(params, "signal", json::value_t::string);
+        auto signo = parse_signal(given.get<std::string>());
+        if (!signo || *signo <= 0 || *signo >= 65)
+          throw rpc::Error(rpc::kInvalidParams, "invalid params: unknown signal '" + given.get<std::string>() + "'");
+        co_return sup.send_signal(target_of(params), *signo);
+      }};
+  t["spec"] = {"the specs of the apps {target} names, as `start` takes them",
+               [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                 co_return sup.specs(target_of(params));
+               }};
   t["list"] = {
       "every instance with status, pid, cpu and memory",
       [&sup](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return sup.list(); }};

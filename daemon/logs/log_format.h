@@ -3,6 +3,8 @@
 // Pure functions, unit-tested.
 #pragma once
 
+#include "moment_format.h"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -26,10 +28,6 @@ struct LogStyle {
   std::string date_format;  // "" = no timestamp
   bool json = false;
 };
-
-/// Formats a time with moment.js tokens: YYYY YY MM M DD D HH H hh h mm m ss s SSS A a Z ZZ X x.
-/// Text in [brackets] is literal. Local time, as PM2 writes it.
-std::string format_timestamp(std::string_view pattern, std::int64_t unix_ms);
 
 /// The bytes written to a file for this record, newline included. A piece of an over-long line
 /// ends with kContinuationMark in text files, or has "continued": true in JSON.

@@ -62,6 +62,8 @@ class ProcessOps {
   virtual void forget(pid_t pid) = 0;
   /// `signo` to the whole tree of a launch: its group, its cgroup or what escaped the group.
   virtual void signal(ProcessTree& tree, int signo) = 0;
+  /// `signo` to one process (sendSignal: the app's main process, as PM2).
+  virtual void signal_process(pid_t pid, int signo) = 0;
   /// The launch is over: its cgroup is given back.
   virtual void release(ProcessTree& tree) = 0;
   virtual std::unique_ptr<DeadlineTimer> make_timer() = 0;

@@ -140,6 +140,8 @@ void SystemProcessOps::signal(ProcessTree& tree, int signo) {
   for (pid_t p : tree.escaped) ::kill(p, signo);
 }
 
+void SystemProcessOps::signal_process(pid_t pid, int signo) { ::kill(pid, signo); }
+
 void SystemProcessOps::release(ProcessTree& tree) {
   if (!tree.cgroup.empty() && cgroups_) cgroups_->retire(tree.cgroup);
   tree.cgroup.clear();

@@ -24,6 +24,7 @@ class SystemProcessOps : public ProcessOps {
   void watch_exit(pid_t pid, std::function<void(int wait_status)> on_exit) override;
   void forget(pid_t pid) override;
   void signal(ProcessTree& tree, int signo) override;
+  void signal_process(pid_t pid, int signo) override;
   void release(ProcessTree& tree) override;
   std::unique_ptr<DeadlineTimer> make_timer() override;
   void sweep() override;

@@ -327,6 +327,18 @@ void Instance::reset_restart_history() {
   ++restarts_;
 }
 
+void Instance::reset_counters() {
+  history_ = {};
+  restarts_ = 0;
+  memory_restarts_ = 0;
+}
+
+bool Instance::send_signal(int signo) {
+  if (tree_.main <= 0) return false;
+  ops_->signal_process(tree_.main, signo);
+  return true;
+}
+
 void Instance::record_usage(double cpu_percent, std::uint64_t cpu_ticks, std::uint64_t rss_bytes, int processes) {
   cpu_percent_ = cpu_percent;
   cpu_ticks_ = cpu_ticks;

@@ -79,6 +79,13 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
   /// Forgets the restart history (a person restarted it) and counts a restart.
   void reset_restart_history();
+  /// Forgets the crash history without counting a restart (a stopped app started again).
+  void forget_crash_history() { history_ = {}; }
+  /// `pmctl reset`: restarts, memory restarts and unstable restarts back to zero.
+  void reset_counters();
+  /// Sends `signo` to the instance's main process only, as PM2's sendSignal does. False when
+  /// there is no process.
+  bool send_signal(int signo);
 
   /// Records a CPU/memory sample for the instance's process tree.
   void record_usage(double cpu_percent, std::uint64_t cpu_ticks, std::uint64_t rss_bytes, int processes);

@@ -107,7 +107,8 @@ json Supervisor::start(AppSpec spec, bool launch) {
   if (const App* existing = find_app(spec.name)) {
     throw rpc::Error(rpc::kAppExists, "an app named '" + spec.name + "' already exists (id " +
                                           std::to_string(existing->instances.front()->identity().id) +
-                                          "); use `pmctl restart " + spec.name + "`, or --name to start another");
+                                          "): `pmctl restart " + spec.name +
+                                          "` restarts it; -f or --name starts another");
   }
   resolve_log_paths(spec);
   auto runtime = std::make_shared<AppRuntime>(std::move(spec));
@@ -241,16 +242,50 @@ asio::awaitable<void> Supervisor::wait_ready(const std::string& name) {
 }
 
 asio::awaitable<json> Supervisor::start_existing(const std::string& target) {
+  // PM2's meaning: stopped instances start (not a restart), running ones restart.
   auto instances = resolve(target);
+  std::vector<std::shared_ptr<Instance>> running;
   for (auto& inst : instances) {
     auto s = inst->state();
     if (s == InstanceState::kStopped || s == InstanceState::kErrored) {
-      inst->reset_restart_history();
+      inst->forget_crash_history();
       auto error = inst->launch("started by request");
       if (!error.empty()) throw rpc::Error(rpc::kSpawnFailed, error);
+    } else if (s != InstanceState::kStopping) {
+      running.push_back(inst);
     }
   }
+  if (!running.empty()) co_await restart_instances(running, "restarted by request (start of a running app)");
+  for (auto& inst : instances) co_await inst->wait_ready();
   co_return views(instances);
+}
+
+json Supervisor::reset_counters(const std::string& target) {
+  auto instances = resolve_some(target, "reset");
+  for (auto& inst : instances) inst->reset_counters();
+  return views(instances);
+}
+
+json Supervisor::send_signal(const std::string& target, int signo) {
+  auto instances = resolve_some(target, "signal");
+  json signalled = json::array();
+  for (auto& inst : instances)
+    if (inst->send_signal(signo)) signalled.push_back(inst->view(false));
+  if (signalled.empty())
+    throw rpc::Error(rpc::kAppNotFound, "no process of '" + target + "' is running to receive the signal");
+  return signalled;
+}
+
+json Supervisor::specs(const std::string& target) const {
+  auto instances = resolve(target);
+  json out = json::array();
+  for (const auto& app : apps_) {
+    bool targeted = std::any_of(app.instances.begin(), app.instances.end(), [&](const auto& inst) {
+      return std::find(instances.begin(), instances.end(), inst) != instances.end();
+    });
+    if (targeted) out.push_back(to_json(app.runtime->spec));
+  }
+  return out;
 }
 
 asio::awaitable<void> Supervisor::stop_and_wait(const std::vector<std::shared_ptr<Instance>>& instances,
@@ -288,12 +323,18 @@ asio::awaitable<json> Supervisor::restart(const std::string& target, const std::
       if (targeted) app.runtime->spec.base_env = *new_base_env;
     }
   }
+  co_await restart_instances(instances, "restarted by request");
+  co_return views(instances);
+}
+
+asio::awaitable<void> Supervisor::restart_instances(std::vector<std::shared_ptr<Instance>> instances,
+                                                    std::string reason) {
   interrupt_reloads(instances);
   co_await stop_and_wait(instances, "restarting by request");
   std::vector<std::string> errors;
   for (auto& inst : instances) {
     inst->reset_restart_history();
-    auto error = inst->launch("restarted by request");
+    auto error = inst->launch(reason);
     if (!error.empty()) errors.push_back(inst->app().spec.name + ": " + error);
   }
   if (!errors.empty()) {
@@ -302,7 +343,6 @@ asio::awaitable<json> Supervisor::restart(const std::string& target, const std::
     throw rpc::Error(rpc::kSpawnFailed, message);
   }
   for (auto& inst : instances) co_await inst->wait_ready();
-  co_return views(instances);
 }
 
 asio::awaitable<json> Supervisor::remove(const std::string& target) {

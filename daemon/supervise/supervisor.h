@@ -48,12 +48,19 @@ class Supervisor {
   /// instance count adjusted; an unchanged running one is left alone. `update_env` also replaces
   /// the environment inherited from the shell.
   boost::asio::awaitable<nlohmann::json> apply(AppSpec spec, ApplyMode mode, bool update_env, Progress progress = {});
-  /// Starts again the stopped or errored instances of an existing target (`pmctl start api`).
+  /// `pmctl start api` of an existing app: stopped or errored instances start again (not counted
+  /// as a restart), running ones are restarted, as PM2 does.
   boost::asio::awaitable<nlohmann::json> start_existing(const std::string& target);
   boost::asio::awaitable<nlohmann::json> stop(const std::string& target);
   /// Stops and relaunches; with `new_base_env` the apps get that environment (--update-env).
   boost::asio::awaitable<nlohmann::json> restart(const std::string& target, const std::optional<Env>& new_base_env);
   boost::asio::awaitable<nlohmann::json> remove(const std::string& target);
+  /// `pmctl reset`: the restart counters of `target`'s instances back to zero.
+  nlohmann::json reset_counters(const std::string& target);
+  /// `pmctl sendSignal`: `signo` to the main process of each running instance of `target`.
+  nlohmann::json send_signal(const std::string& target, int signo);
+  /// The specs of the apps `target` names, as they travel (for restart with new flags).
+  nlohmann::json specs(const std::string& target) const;
 
   /// Rolling reload of `target`, `parallel` instances at a time. Cluster apps: each replacement
   /// starts next to the instance it replaces and only once it is ready is the old one stopped;
@@ -172,6 +179,8 @@ class Supervisor {
   App* find_app(const std::string& name);
   void resolve_log_paths(AppSpec& spec) const;
   nlohmann::json views(const std::vector<std::shared_ptr<Instance>>& instances) const;
+  /// Stops the instances, then launches them again for `reason` and waits until they are ready.
+  boost::asio::awaitable<void> restart_instances(std::vector<std::shared_ptr<Instance>> instances, std::string reason);
   static boost::asio::awaitable<void> stop_and_wait(const std::vector<std::shared_ptr<Instance>>& instances,
                                                     const std::string& reason);
 

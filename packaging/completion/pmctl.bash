@@ -13,7 +13,8 @@ _pmctl() {
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   local commands="start stop restart reload scale delete config list describe jlist prettylist pid id logs flush
-    reloadLogs monit metrics save resurrect cleardump startup unstartup ping kill version"
+    reloadLogs monit metrics save resurrect cleardump startup unstartup reset sendSignal env init update ping kill
+    version"
 
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -27,18 +28,27 @@ _pmctl() {
   local flags=""
   case "$cmd" in
     start)
-      flags="--name --interpreter --interpreter-args --node-args --cwd --instances -i --max-memory-restart
+      flags="--name -n --interpreter --execute-command -x --disable-logs --interpreter-args --node-args --cwd --instances -i --max-memory-restart
         --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
-        --listen-timeout --exec-mode --port --listen --balance --output --error --log --log-date-format --log-type
+        --listen-timeout --exec-mode --port --listen --balance --output -o --error -e --log -l --log-date-format --log-type
         --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
-        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --env --only --update-env
-        --force -f" ;;
+        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --env --only --update-env -a
+        --no-autostart --force -f" ;;
     stop|delete|del) flags="--only --env" ;;
-    restart|startOrRestart) flags="--only --env --update-env" ;;
-    reload|gracefulReload|startOrReload|startOrGracefulReload) flags="--only --env --parallel --update-env" ;;
-    list|ls|status|l|describe|show|info|desc) flags="--json" ;;
+    restart|startOrRestart) flags="--only --env --update-env --name -n --interpreter --execute-command -x --disable-logs --interpreter-args --node-args --cwd --instances -i --max-memory-restart
+        --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
+        --listen-timeout --exec-mode --port --listen --balance --output -o --error -e --log -l --log-date-format --log-type
+        --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
+        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var" ;;
+    reload|gracefulReload|startOrReload|startOrGracefulReload) flags="--only --env --parallel --update-env --name -n --interpreter --execute-command -x --disable-logs --interpreter-args --node-args --cwd --instances -i --max-memory-restart
+        --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
+        --listen-timeout --exec-mode --port --listen --balance --output -o --error -e --log -l --log-date-format --log-type
+        --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
+        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var" ;;
+    list|ls|status|l) flags="--json --sort" ;;
+    describe|show|info|desc) flags="--json" ;;
     config) flags="--env --only --json --force -f" ;;
-    logs) flags="--lines --nostream --follow -f --out --err --json --timestamp" ;;
+    logs) flags="--lines --nostream --follow -f --out --err --json --timestamp --raw --format --highlight" ;;
     save|dump) flags="--force" ;;
     startup) flags="--user -u --root --print" ;;
     unstartup) flags="--user -u --root" ;;
@@ -61,10 +71,11 @@ _pmctl() {
   fi
   case "$cmd" in
     start) COMPREPLY=($(compgen -f -- "$cur") $(compgen -W "$(_pmctl_app_names)" -- "$cur")) ;;
-    stop|restart|reload|delete|del|describe|show|info|desc|logs|flush|scale|pid|id|startOrRestart|gracefulReload|startOrReload|startOrGracefulReload)
+    stop|restart|reload|delete|del|describe|show|info|desc|logs|flush|scale|pid|id|reset|env|startOrRestart|gracefulReload|startOrReload|startOrGracefulReload)
       COMPREPLY=($(compgen -W "all $(_pmctl_app_names)" -- "$cur") $(compgen -f -X '!*.@(js|cjs|mjs|json|json5|yml|yaml)' -- "$cur")) ;;
     config) COMPREPLY=($(compgen -f -- "$cur")) ;;
     startup) COMPREPLY=($(compgen -W "systemd" -- "$cur")) ;;
+    sendSignal|signal) COMPREPLY=($(compgen -W "SIGUSR1 SIGUSR2 SIGHUP SIGTERM SIGINT all $(_pmctl_app_names)" -- "$cur")) ;;
   esac
   return 0
 }

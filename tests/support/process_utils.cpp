@@ -41,7 +41,7 @@ RunResult run_command(const std::vector<std::string>& argv, const RunOptions& op
   if (pid == 0) {
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
-    int devnull = ::open("/dev/null", O_RDONLY);
+    int devnull = ::open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(), O_RDONLY);
     ::dup2(devnull, 0);
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) _exit(126);
     if (options.as_uid && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(*options.as_uid) != 0))

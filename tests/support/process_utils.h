@@ -26,6 +26,7 @@ struct RunOptions {
   std::map<std::string, std::string> env;  // added to (or replacing in) this process's environment
   std::optional<uid_t> as_uid;             // setuid before exec (tests running as root)
   std::string cwd;
+  std::string stdin_path;  // "" = /dev/null
 };
 
 RunResult run_command(const std::vector<std::string>& argv, const RunOptions& options = {});

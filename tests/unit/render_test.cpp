@@ -1,5 +1,6 @@
 // What `pmctl list` and `describe` print.
 #include "render.h"
+#include "list_sort.h"
 
 #include <catch2/catch.hpp>
 
@@ -37,4 +38,32 @@ TEST_CASE("describe shows the reason, the last exit and the history", "[render]"
   CHECK_THAT(out, Catch::Contains("giving up"));
   CHECK_THAT(out, Catch::Contains("exit code 1"));
   CHECK_THAT(out, Catch::Contains("online -> errored"));
+}
+
+TEST_CASE("list --sort orders rows by PM2's field names, ascending or descending", "[render][pm2]") {
+  using nlohmann::json;
+  json rows = json::array({{{"id", 0}, {"name", "b"}, {"memory", 300}, {"pid", 12}, {"uptime_ms", 5}},
+                           {{"id", 1}, {"name", "a"}, {"memory", 100}, {"pid", nullptr}, {"uptime_ms", 9}},
+                           {{"id", 2}, {"name", "c"}, {"memory", 200}, {"pid", 7}, {"uptime_ms", 1}}});
+  auto ids = [](const json& r) {
+    std::vector<int> out;
+    for (const auto& row : r) out.push_back(row["id"].get<int>());
+    return out;
+  };
+  json r = rows;
+  CHECK_FALSE(pmd::cli::sort_rows(r, "name"));
+  CHECK(ids(r) == std::vector<int>{1, 0, 2});
+  r = rows;
+  CHECK_FALSE(pmd::cli::sort_rows(r, "memory:desc"));
+  CHECK(ids(r) == std::vector<int>{0, 2, 1});
+  r = rows;
+  CHECK_FALSE(pmd::cli::sort_rows(r, "pid"));  // no pid (stopped) first
+  CHECK(ids(r) == std::vector<int>{1, 2, 0});
+  r = rows;
+  CHECK_FALSE(pmd::cli::sort_rows(r, "uptime:asc"));
+  CHECK(ids(r) == std::vector<int>{2, 0, 1});
+  r = rows;
+  CHECK_THAT(*pmd::cli::sort_rows(r, "colour"), Catch::Contains("cannot sort by 'colour'"));
+  CHECK_THAT(*pmd::cli::sort_rows(r, "name:up"), Catch::Contains("neither asc nor desc"));
+  CHECK(r == rows);
 }

@@ -1,6 +1,8 @@
 // `pmctl start` flags to a spec: the inference and every refusal, against real files in a temp dir.
 #include "start_options.h"
 
+#include "executable_lookup.h"
+
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>
@@ -93,7 +95,11 @@ TEST_CASE("a command on PATH is found when no such file exists here", "[start]")
 
 TEST_CASE("mistakes are refused with a sentence that says what to do", "[start]") {
   TempDir dir;
-  dir.write("data.bin", "x", 0644);
+  dir.write("data.bin",
+            std::string("\x7f"
+                        "ELF\0\0",
+                        6),
+            0644);
   dir.write("app.rb", "puts 1", 0644);
   dir.write("ok.sh", "true", 0644);
   StartOptions o;
@@ -143,4 +149,61 @@ TEST_CASE("-i beyond the bound is refused unless --force", "[start][hostile]") {
   auto forced = pmd::config::spec_from_start_options(o, s);
   REQUIRE(std::holds_alternative<pmd::AppSpec>(forced));
   CHECK(std::get<pmd::AppSpec>(forced).instances == 1025);
+}
+
+TEST_CASE("a text file with no known extension and no execute bit runs with node, as PM2", "[start][pm2]") {
+  TempDir dir;
+  dir.write("server", "require('http').createServer().listen(0)\n", 0644);
+  dir.write("tool", "#!/bin/sh\necho hi\n", 0755);
+  dir.write("blob",
+            std::string("\x7f"
+                        "ELF\0\0\0",
+                        7),
+            0644);
+  StartOptions o;
+  o.script = "server";
+  auto spec = std::get<pmd::AppSpec>(pmd::config::spec_from_start_options(o, starter_in(dir.path)));
+  CHECK(spec.interpreter == "node");
+  o.script = "tool";  // executable: exec'd itself, its shebang decides
+  spec = std::get<pmd::AppSpec>(pmd::config::spec_from_start_options(o, starter_in(dir.path)));
+  CHECK(spec.interpreter.empty());
+  o.script = "blob";  // a binary without the bit stays an error
+  CHECK_THAT(error_of(o, starter_in(dir.path)), Catch::Contains("not executable"));
+  CHECK_FALSE(pmd::config::looks_like_text(dir.path / "blob"));
+  CHECK(pmd::config::looks_like_text(dir.path / "server"));
+}
+
+TEST_CASE("restart with start flags changes what they name and nothing else", "[start][pm2]") {
+  TempDir dir;
+  dir.write("app.js", "setInterval(() => {}, 1000)\n");
+  StartOptions o;
+  o.script = "app.js";
+  o.values["instances"] = "2";
+  o.env_vars = {"A=1"};
+  auto current = std::get<pmd::AppSpec>(pmd::config::spec_from_start_options(o, starter_in(dir.path)));
+  current.base_env = {{"FROM_SHELL", "yes"}};
+  REQUIRE(current.exec_mode == "cluster");
+
+  StartOptions flags;
+  flags.values["max_memory_restart"] = "300M";
+  flags.env_vars = {"B=2"};
+  flags.switches["time"] = true;
+  auto updated = pmd::config::respec(current, flags, starter_in("/"));
+  REQUIRE(std::holds_alternative<pmd::AppSpec>(updated));
+  const auto& u = std::get<pmd::AppSpec>(updated);
+  CHECK(u.max_memory_restart == 300ull << 20);
+  CHECK(u.env == pmd::Env{{"A", "1"}, {"B", "2"}});
+  CHECK_FALSE(u.log_date_format.empty());  // --time, through the normalizer
+  CHECK(u.instances == 2);
+  CHECK(u.exec_mode == "cluster");                       // not reset to the flagless default
+  CHECK(u.base_env == pmd::Env{{"FROM_SHELL", "yes"}});  // not replaced by this shell's
+  CHECK(u.script == current.script);
+
+  StartOptions more;
+  more.values["instances"] = "4";
+  CHECK(std::get<pmd::AppSpec>(pmd::config::respec(current, more, starter_in("/"))).instances == 4);
+  StartOptions rename;
+  rename.values["name"] = "other";
+  CHECK_THAT(std::get<std::string>(pmd::config::respec(current, rename, starter_in("/"))),
+             Catch::Contains("cannot rename"));
 }
