@@ -60,8 +60,10 @@ Command verb(std::string name, std::vector<std::string> aliases, std::string hel
     cmd.add_option("target", a.targets, "app name, id, all, or an ecosystem file")->required();
     add_file_flags(cmd, a);
     if (takes_update_env) {
-      cmd.add_flag("--update-env", a.update_env, "give the apps this shell's environment");
+      cmd.add_flag("--update-env,-a", a.update_env, "give the apps this shell's environment");
       add_spec_flags(cmd, a.start);
+    } else {
+      cmd.add_flag("--watch", a.unwatch, "also stop watching the apps' files (as pm2 stop --watch)");
     }
   };
   c.run = [method = name, past_tense, reapplies](CommandArgs& a) {
@@ -77,6 +79,13 @@ Command verb(std::string name, std::vector<std::string> aliases, std::string hel
     json extra = json::object();
     if (a.update_env) extra["base_env"] = config::current_environment();
     if (int r = for_each_target(session, method, a.targets, extra, past_tense); r != kExitOk) return r;
+    if (a.unwatch)
+      for (const auto& target : a.targets) {
+        json names;
+        if (method != "stop") break;
+        if (int r = session.call("unwatch", json{{"target", target_argument(target)}}, names); r != kExitOk) return r;
+        for (const auto& n : names) std::cout << "stopped watching " << n.get<std::string>() << "\n";
+      }
     return show_list(session, false);
   };
   return c;
@@ -194,7 +203,7 @@ std::vector<Command> make_table() {
                  add_file_flags(cmd, a);
                  cmd.add_option("--parallel", a.parallel, "instances replaced at a time (default 1)")
                      ->check(CLI::PositiveNumber);
-                 cmd.add_flag("--update-env", a.update_env, "give the apps this shell's environment");
+                 cmd.add_flag("--update-env,-a", a.update_env, "give the apps this shell's environment");
                  add_spec_flags(cmd, a.start);
                },
                run_reload});
@@ -226,6 +235,7 @@ std::vector<Command> make_table() {
                  cmd.add_option("--only", a.only, "only these apps (a,b)");
                  cmd.add_flag("--json", a.json, "machine-readable output");
                  cmd.add_flag("--force,-f", a.file.force, "allow more instances than 4 per CPU (or 1024)");
+                 cmd.add_flag("--strict", a.file.strict, "warnings (unknown keys, ...) are errors: for CI");
                },
                [](CommandArgs& a) {
                  a.file.only = split_commas(a.only);

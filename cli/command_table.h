@@ -25,6 +25,7 @@ struct CommandArgs {
   std::vector<std::string> only;         // --only a,b (an ecosystem file's apps)
   std::string env_name;                  // --env NAME (env_<NAME> of an ecosystem file)
   bool update_env = false;
+  bool unwatch = false;  // stop --watch
   int parallel = 1;
   std::string target;  // describe, flush, scale
   std::string count;   // scale

@@ -42,6 +42,15 @@ config::Normalized load(const FileOptions& o) {
                                           fs::current_path() / "stdin.json", lo);
 }
 
+// --strict (for CI): every warning becomes an error.
+void make_strict(config::Normalized& n) {
+  for (auto& w : n.warnings) {
+    w.kind = "strict";
+    n.errors.push_back(w);
+  }
+  n.warnings.clear();
+}
+
 // Prints warnings; prints errors and returns false when there are any.
 bool report(const config::Normalized& n) {
   for (const auto& w : n.warnings) print_warning(w.format());
@@ -77,6 +86,7 @@ int apply_specs(Session& session, const json& specs, const std::string& mode, bo
 
 int apply_file(Session& session, const FileOptions& o, const std::string& mode, bool then_list) {
   auto n = load(o);
+  if (o.strict) make_strict(n);
   if (!report(n)) return kExitFailed;
   json specs = json::array();
   for (const auto& spec : n.apps) specs.push_back(to_json(spec));
@@ -106,6 +116,7 @@ int verb_on_file(Session& session, const FileOptions& o, const std::string& meth
 
 int show_config(const FileOptions& o, bool as_json) {
   auto n = load(o);
+  if (o.strict) make_strict(n);
   if (as_json) {
     json out;
     if (!n.errors.empty()) {

@@ -14,7 +14,8 @@ struct FileOptions {
   std::string env_name;           // --env
   std::vector<std::string> only;  // --only a,b
   bool update_env = false;
-  bool force = false;  // --force: more instances than instances_without_force()
+  bool force = false;   // --force: more instances than instances_without_force()
+  bool strict = false;  // --strict: warnings are errors (for CI)
 };
 
 /// True when `arg` names an existing ecosystem file (PM2's naming rule), or is "-" (JSON on stdin).

@@ -8,6 +8,7 @@
 
 #include "target_argument.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -95,6 +96,29 @@ void add_spec_flags(CLI::App& cmd, config::StartOptions& o) {
   add_key_switch(cmd, o, "--merge-logs", "merge_logs", true, "one log file for all instances");
   add_key_switch(cmd, o, "--time", "time", true, "prefix log lines with a timestamp");
   cmd.add_option("--env-var", o.env_vars, "KEY=VALUE set for the app (repeatable)");
+  cmd.add_option_function<std::string>(
+         "--watch",
+         [&o](const std::string& paths) {
+           if (paths.empty() || paths == "true")
+             o.switches["watch"] = true;
+           else
+             o.lists["watch"] = split_commas({paths});
+         },
+         "restart on file changes (a rolling reload in cluster mode): the app's directory, or these paths (a,b)")
+      ->expected(0, 1);
+  cmd.add_option_function<std::string>(
+      "--ignore-watch",
+      [&o](const std::string& patterns) {
+        std::string spaced = patterns;
+        std::replace(spaced.begin(), spaced.end(), ' ', ',');
+        o.lists["ignore_watch"] = split_commas({spaced});
+      },
+      "names or globs not watched, as \"node_modules logs *.log\" (node_modules and .git never are)");
+  add_key_option(cmd, o, "--watch-delay", "watch_delay", "restart no sooner than this after a change");
+  add_key_option(cmd, o, "--cron-restart,--cron,-c", "cron_restart", "restart at these times (\"0 3 * * *\")");
+  add_key_option(cmd, o, "--pid,-p", "pid_file", "pid file (instance N writes <file>-N.pid)");
+  add_key_switch(cmd, o, "--append-env-to-name", "append_env_to_name", true,
+                 "with --env NAME, name the app <name>-NAME");
 }
 
 void add_start_flags(CLI::App& cmd, config::StartOptions& o, std::vector<std::string>& scripts,
@@ -107,7 +131,9 @@ void add_start_flags(CLI::App& cmd, config::StartOptions& o, std::vector<std::st
   cmd.add_option("--env", o.env_name, "use env_<NAME> of the ecosystem file");
   cmd.add_option("--only", only, "with an ecosystem file: only these apps (a,b)");
   cmd.add_flag("--update-env,-a", update_env, "with an ecosystem file: take this shell's environment");
-  cmd.add_flag("--no-autostart", o.no_autostart, "register the app stopped; `pmctl start <name>` starts it later");
+  cmd.add_flag("--strict", o.strict, "warnings (unknown keys, ...) are errors: nothing starts");
+  add_key_switch(cmd, o, "--no-autostart", "autostart", false,
+                 "register the app stopped; `pmctl start <name>` starts it later");
   cmd.add_flag("--force,-f", o.force,
                "start another copy of an app already running (named <name>-1, -2...), or more instances than 4 per "
                "CPU (or 1024)");
@@ -130,11 +156,12 @@ std::optional<int> start_existing(Session& session, const std::string& target) {
 }
 
 // Asks the daemon to start `spec`; with --force a name already taken becomes name-1, name-2, ...
-int start_new(Session& session, AppSpec spec, bool force, bool launch) {
+int start_new(Session& session, AppSpec spec, bool force) {
+  const bool launch = spec.autostart;
   json result;
   const std::string wanted = spec.name;
   for (int copy = 1;; ++copy) {
-    int rc = session.call_quietly("start", json{{"spec", to_json(spec)}, {"launch", launch}}, result);
+    int rc = session.call_quietly("start", json{{"spec", to_json(spec)}}, result);
     if (rc == kExitOk) break;
     if (rc == kExitFailed && session.last_error_code() == rpc::kAppExists && force && copy < 1000) {
       spec.name = wanted + "-" + std::to_string(copy);
@@ -153,9 +180,10 @@ int start_new(Session& session, AppSpec spec, bool force, bool launch) {
 int start_one(Session& session, const config::StartOptions& options, const std::vector<std::string>& only,
               bool update_env) {
   if (is_ecosystem_argument(options.script))
-    return apply_file(session,
-                      FileOptions{options.script, options.env_name, split_commas(only), update_env, options.force}, "",
-                      false);
+    return apply_file(
+        session,
+        FileOptions{options.script, options.env_name, split_commas(only), update_env, options.force, options.strict},
+        "", false);
   const fs::path cwd = fs::current_path();
   const fs::path as_file = fs::path(options.script).is_absolute() ? fs::path(options.script) : cwd / options.script;
   // `pmctl start api` with no file called api here starts the existing app, as PM2 does; so
@@ -166,12 +194,13 @@ int start_one(Session& session, const config::StartOptions& options, const std::
   }
   std::vector<std::string> warnings;
   auto built = config::spec_from_start_options(options, config::Starter{config::current_environment(), cwd}, &warnings);
-  for (const auto& w : warnings) print_warning(w);
+  for (const auto& w : warnings) (options.strict ? print_error : print_warning)(w);
   if (auto* error = std::get_if<std::string>(&built)) {
     print_error(*error);
     return kExitFailed;
   }
-  return start_new(session, std::get<AppSpec>(std::move(built)), options.force, !options.no_autostart);
+  if (options.strict && !warnings.empty()) return kExitFailed;
+  return start_new(session, std::get<AppSpec>(std::move(built)), options.force);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "app_spec.h"
 
 #include "app_spec_fields.h"
+#include "cron_expression.h"
 #include "signals.h"
 
 #include "jsonrpc.h"
@@ -102,6 +103,13 @@ const std::vector<SpecField>& app_spec_fields() {
       {"port", &S::port, FieldView::kNullIfEmpty, 0, 65535},
       {"listen", &S::listen, FieldView::kNullIfEmpty},
       {"balance", &S::balance},
+      {"watch", &S::watch},
+      {"ignore_watch", &S::ignore_watch},
+      {"watch_delay", &S::watch_delay, FieldView::kAsIs, 0, day_ms},
+      {"watch_follow_symlinks", &S::watch_follow_symlinks},
+      {"cron_restart", &S::cron_restart, FieldView::kNullIfEmpty},
+      {"pid_file", &S::pid_file, FieldView::kNullIfEmpty},
+      {"autostart", &S::autostart},
   };
   return fields;
 }
@@ -180,6 +188,11 @@ AppSpec app_spec_from_json(const json& j) {
   if (s.cwd.empty() || s.cwd.front() != '/') bad("cwd", "must be an absolute path");
   if (s.exec_mode != "fork" && s.exec_mode != "cluster") bad("exec_mode", "must be \"fork\" or \"cluster\"");
   if (!s.log_type.empty() && s.log_type != "json") bad("log_type", "must be \"json\" or empty");
+  if (!s.cron_restart.empty())
+    if (auto parsed = parse_cron(s.cron_restart); std::holds_alternative<std::string>(parsed))
+      bad("cron_restart", std::get<std::string>(parsed));
+  for (const auto& path : s.watch)
+    if (path.empty() || path.front() != '/') bad("watch", "paths must be absolute");
   for (const Env* env : {&s.base_env, &s.env})
     for (const auto& [key, value] : *env)
       if (auto why = check_env_key(key); !why.empty()) bad("env", "variable \"" + key + "\" " + why);

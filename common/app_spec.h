@@ -55,9 +55,16 @@ struct AppSpec {
   std::string namespace_ = "default";
   std::string user;  // run as this user (name or uid); "" = pmd's
   std::string group;
-  int port = 0;                    // cluster mode: the port pmd binds; 0 = none
-  std::string listen;              // cluster mode: an address ("127.0.0.1:8080", "/run/app.sock")
-  std::string balance = "shared";  // cluster mode: "shared" (one socket) or "reuseport" (one per instance)
+  int port = 0;                           // cluster mode: the port pmd binds; 0 = none
+  std::string listen;                     // cluster mode: an address ("127.0.0.1:8080", "/run/app.sock")
+  std::string balance = "shared";         // cluster mode: "shared" (one socket) or "reuseport" (one per instance)
+  std::vector<std::string> watch;         // absolute paths watched for changes; empty = off
+  std::vector<std::string> ignore_watch;  // names or globs not watched (node_modules and .git never are)
+  std::chrono::milliseconds watch_delay{0};
+  bool watch_follow_symlinks = false;  // watch_options.followSymlinks
+  std::string cron_restart;            // cron expression; "" = none
+  std::string pid_file;                // "" = PMD_HOME/pids/<name>.pid; instance N writes <base>-N.pid
+  bool autostart = true;               // false: registered stopped
 
   /// argv as exec'd: [interpreter, interpreter_args..., script, args...] or [script, args...].
   std::vector<std::string> argv() const;

@@ -4,6 +4,7 @@
 
 #include "argv_split.h"
 #include "cpu_budget.h"
+#include "cron_expression.h"
 #include "executable_lookup.h"
 #include "interpreter.h"
 #include "nearest_name.h"
@@ -29,31 +30,11 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
 // Keys PM2 has that pmd does not act on (yet): accepted with one warning each.
-const std::vector<std::string> kAcceptedButIgnored = {"watch",
-                                                      "ignore_watch",
-                                                      "watch_options",
-                                                      "watch_delay",
-                                                      "cron_restart",
-                                                      "pid_file",
-                                                      "source_map_support",
-                                                      "vizion",
-                                                      "post_update",
-                                                      "force",
-                                                      "treekill",
-                                                      "pmx",
-                                                      "automation",
-                                                      "disable_trace",
-                                                      "filter_env",
-                                                      "append_env_to_name",
-                                                      "disable_logs",
-                                                      "trace",
-                                                      "autostart",
-                                                      "kill_retry_time",
-                                                      "node_version",
-                                                      "deep_monitoring",
-                                                      "io",
-                                                      "version",
-                                                      "restart_on_file_change"};
+const std::vector<std::string> kAcceptedButIgnored = {
+    "source_map_support", "vizion", "post_update",     "force",
+    "treekill",           "pmx",    "automation",      "disable_trace",
+    "filter_env",         "trace",  "kill_retry_time", "node_version",
+    "deep_monitoring",    "io",     "version",         "restart_on_file_change"};
 
 const std::map<std::string, std::string> kAliases = {{"node_args", "interpreter_args"},
                                                      {"combine_logs", "merge_logs"},
@@ -67,6 +48,9 @@ const std::map<std::string, std::string> kAliases = {{"node_args", "interpreter_
                                                      {"err_log", "error_file"},
                                                      {"log", "log_file"},
                                                      {"exec", "script"},
+                                                     {"cmd", "script"},
+                                                     {"cron", "cron_restart"},
+                                                     {"pid", "pid_file"},
                                                      {"instance_id_env", "instance_var"},
                                                      {"uid", "user"},
                                                      {"gid", "group"},
@@ -77,6 +61,11 @@ struct Draft {
   std::optional<std::string> name, script, interpreter, cwd, exec_mode;
   std::optional<std::vector<std::string>> args, interpreter_args;
   std::optional<int> instances;
+  std::optional<std::vector<std::string>> watch;  // relative to cwd until resolved
+  std::optional<std::string> pid_file;
+  bool watch_cwd = false;  // watch: true
+  bool append_env_to_name = false;
+  bool disable_logs = false;
   Env env;
   std::map<std::string, const Value*> env_sections;  // env_<NAME> -> its object
   AppSpec spec;                                      // simple fields land here directly
@@ -453,6 +442,65 @@ const std::map<std::string, Handler>& handlers() {
        [](const Value& v, Draft& d, Reporter& r) {
          if (auto s = as_string(v, r)) d.spec.listen = *s;
        }},
+      {"watch",
+       [](const Value& v, Draft& d, Reporter& r) {
+         // true: the app's directory; a path or a list of paths; false (or "false"): off.
+         if (v.is_bool() || (v.is_string() && (v.text == "true" || v.text == "false"))) {
+           d.watch_cwd = v.is_bool() ? v.boolean : v.text == "true";
+           d.watch.reset();
+         } else if (auto paths = as_words(v, r)) {
+           d.watch = *paths;
+         }
+       }},
+      {"ignore_watch",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (v.is_string()) {
+           d.spec.ignore_watch = {v.text};
+         } else if (auto patterns = as_words(v, r)) {
+           d.spec.ignore_watch = *patterns;
+         }
+       }},
+      {"watch_delay",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto ms = as_duration(v, r)) d.spec.watch_delay = *ms;
+       }},
+      {"watch_options",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (!v.is_object()) return r.error("type", std::string("expects an object, got ") + v.kind_name());
+         for (const auto& m : v.members) {
+           if (m.key == "followSymlinks") {
+             if (auto b = as_bool(m.value, r)) d.spec.watch_follow_symlinks = *b;
+           } else {
+             r.warn("watch_options." + m.key + " is chokidar's; pmd watches with inotify and ignores it");
+           }
+         }
+       }},
+      {"watch_follow_symlinks",  // the wire name of watch_options.followSymlinks
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto b = as_bool(v, r)) d.spec.watch_follow_symlinks = *b;
+       }},
+      {"cron_restart",
+       [](const Value& v, Draft& d, Reporter& r) {
+         auto s = as_string(v, r);
+         if (!s || s->empty()) return;
+         if (auto parsed = parse_cron(*s); std::holds_alternative<std::string>(parsed))
+           r.error("value", std::get<std::string>(parsed));
+         else
+           d.spec.cron_restart = *s;
+       }},
+      {"pid_file", [](const Value& v, Draft& d, Reporter& r) { d.pid_file = as_string(v, r); }},
+      {"autostart",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto b = as_bool(v, r)) d.spec.autostart = *b;
+       }},
+      {"append_env_to_name",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto b = as_bool(v, r)) d.append_env_to_name = *b;
+       }},
+      {"disable_logs",
+       [](const Value& v, Draft& d, Reporter& r) {
+         if (auto b = as_bool(v, r)) d.disable_logs = *b;
+       }},
       {"balance",
        [](const Value& v, Draft& d, Reporter& r) {
          auto s = as_string(v, r);
@@ -600,8 +648,9 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
     } else if (std::find(kAcceptedButIgnored.begin(), kAcceptedButIgnored.end(), key) != kAcceptedButIgnored.end()) {
       r.warn("accepted but not supported by pmd yet; it has no effect");
     } else {
+      // A warning, never an error: files PM2 runs, pmd runs (`--strict` makes it an error).
       if (auto nearest = nearest_name(key, known_app_keys()))
-        r.error("unknown_key", "unknown key; did you mean `" + *nearest + "`?");
+        r.warn("unknown key, ignored; did you mean `" + *nearest + "`?");
       else
         r.warn("unknown key, ignored");
     }
@@ -614,14 +663,15 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
   if (!fs::is_directory(cwd)) r.error("value", "working directory not found: " + cwd.string());
   spec.cwd = cwd.string();
 
-  // Env: the declared env, then env_<NAME> over it for --env NAME.
+  // Env: the declared env, deploy.<NAME>.env, then env_<NAME> over them for --env NAME.
   spec.env = d.env;
+  for (const auto& [k, v] : ctx.deploy_env) spec.env[k] = v;
   if (!ctx.env_name.empty()) {
     auto section = d.env_sections.find(ctx.env_name);
-    if (section == d.env_sections.end()) {
+    if (section == d.env_sections.end() && ctx.deploy_env.empty()) {
       r.at("env_" + ctx.env_name, {});
       r.warn("--env " + ctx.env_name + " given but this app has no env_" + ctx.env_name + "; using env alone");
-    } else {
+    } else if (section != d.env_sections.end()) {
       r.at("env_" + ctx.env_name, section->second->pos);
       if (auto e = as_env(*section->second, r))
         for (auto& [k, v] : *e) spec.env[k] = v;
@@ -637,6 +687,7 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
       !spec.env.count("PYTHONUNBUFFERED") && !spec.base_env.count("PYTHONUNBUFFERED"))
     spec.env["PYTHONUNBUFFERED"] = "1";  // line-buffered output, so logs arrive as they are written
 
+  if (d.append_env_to_name && !ctx.env_name.empty()) spec.name += "-" + ctx.env_name;
   r.set_app_name(spec.name);
   if (!spec.name.empty() || d.name) {
     r.at("name", app.find("name") ? app.find("name")->pos : Position{});
@@ -680,8 +731,14 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
   if (!spec.listen.empty() && spec.listen.find(':') == std::string::npos &&
       !std::all_of(spec.listen.begin(), spec.listen.end(), [](unsigned char c) { return std::isdigit(c); }))
     spec.listen = absolute_from(cwd, spec.listen).string();
+  if (d.disable_logs) spec.out_file = spec.error_file = "/dev/null";
   for (std::string* path : {&spec.out_file, &spec.error_file, &spec.log_file})
     if (!path->empty() && *path != "/dev/null") *path = absolute_from(cwd, *path).string();
+  if (d.pid_file && !d.pid_file->empty()) spec.pid_file = absolute_from(cwd, *d.pid_file).string();
+  // watch: true watches the app's directory; paths are relative to it.
+  if (d.watch_cwd && !d.watch) spec.watch = {cwd.string()};
+  if (d.watch)
+    for (const auto& path : *d.watch) spec.watch.push_back(absolute_from(cwd, path).string());
 
   if (r.error_count() == errors_before) out.apps.push_back(std::move(spec));
 }
@@ -697,24 +754,38 @@ Normalized normalize_document(const Value& root, const NormalizeContext& ctx, co
     d.message = message;
     out.errors.push_back(d);
   };
-  if (root.is_object() && root.find("apps")) {
-    const Value* list = root.find("apps");
+  // PM2 >= 2.6 also reads the apps under a top-level `pm2` key.
+  const char* list_key = root.is_object() && root.find("apps")  ? "apps"
+                         : root.is_object() && root.find("pm2") ? "pm2"
+                                                                : nullptr;
+  NormalizeContext context = ctx;
+  if (list_key) {
+    const Value* list = root.find(list_key);
     if (list->is_array())
       for (const auto& a : list->items) apps.push_back(&a);
     else if (list->is_object())
       apps.push_back(list);
     else
-      top_error(list->pos, std::string("apps: expects a list of apps, got ") + list->kind_name());
+      top_error(list->pos, std::string(list_key) + ": expects a list of apps, got " + list->kind_name());
     for (const auto& m : root.members) {
-      if (m.key == "apps") continue;
+      if (m.key != "deploy") continue;  // other top-level keys are usually YAML anchors for `<<` merges
       Diagnostic w;
       w.file = ctx.file;
       w.pos = m.key_pos;
       w.key = m.key;
       w.kind = "warning";
-      // Other top-level keys are usually YAML anchors for `<<` merges: silently fine, as in PM2.
-      if (m.key != "deploy") continue;
-      w.message = "deployment is not pmd's job; this section is ignored";
+      // deploy.<NAME>.env is applied with --env NAME, as PM2 does; deploying is not pmd's job.
+      const Value* target = m.value.is_object() && !ctx.env_name.empty() ? m.value.find(ctx.env_name) : nullptr;
+      const Value* env = target && target->is_object() ? target->find("env") : nullptr;
+      if (env && env->is_object()) {
+        for (const auto& e : env->members)
+          if (e.value.is_string() || e.value.is_number())
+            context.deploy_env[e.key] = e.value.text;
+          else if (e.value.is_bool())
+            context.deploy_env[e.key] = e.value.boolean ? "true" : "false";
+      }
+      w.message = "pmd does not deploy (use your own tool, then `pmctl reload`); only deploy." +
+                  (ctx.env_name.empty() ? std::string("<env>.env is read, with --env") : ctx.env_name + ".env is read");
       out.warnings.push_back(w);
     }
   } else if (root.is_array()) {
@@ -733,7 +804,7 @@ Normalized normalize_document(const Value& root, const NormalizeContext& ctx, co
       // Apps without a name get theirs from the script: normalize first, then filter.
       if (name && name->is_string() && std::find(only.begin(), only.end(), name->text) == only.end()) continue;
     }
-    normalize_app(*apps[i], static_cast<int>(i), ctx, out);
+    normalize_app(*apps[i], static_cast<int>(i), context, out);
   }
   if (!only.empty()) {
     std::erase_if(out.apps,

@@ -20,6 +20,7 @@ struct NormalizeContext {
   int usable_cpus = 1;             // what `instances: max` means here
   bool force_instances = false;    // --force: more instances than instances_without_force()
   std::string source_text;         // the file's text, to find keys when positions are unknown (JS)
+  Env deploy_env;                  // deploy.<NAME>.env of the file, for --env NAME (set by normalize_document)
 };
 
 struct Normalized {
@@ -31,7 +32,8 @@ struct Normalized {
 /// Normalizes one app object; appends the spec (when valid) and any diagnostics to `out`.
 void normalize_app(const Value& app, int index, const NormalizeContext& context, Normalized& out);
 
-/// The apps of a whole document: {apps: [...]}, a list of apps, or one app object. `only`
+/// The apps of a whole document: {apps: [...]} (or PM2's {pm2: [...]}), a list of apps, or one
+/// app object. With --env NAME, deploy.NAME.env applies to every app, under its env_NAME. `only`
 /// (names) restricts which apps are returned; an unknown name in it is an error.
 Normalized normalize_document(const Value& root, const NormalizeContext& context, const std::vector<std::string>& only);
 

@@ -25,7 +25,7 @@ struct StartOptions {
   std::map<std::string, std::vector<std::string>> lists;  // ecosystem key -> repeated values
   std::map<std::string, bool> switches;                   // ecosystem key -> boolean
   bool force = false;                                     // --force
-  bool no_autostart = false;                              // --no-autostart: registered stopped
+  bool strict = false;                                    // --strict: warnings are errors
 };
 
 /// The environment and directory of the shell that ran pmctl.

@@ -45,7 +45,8 @@ Progress progress_to(const std::shared_ptr<RpcConnection>& connection) {
 json daemon_identity() { return {{"version", kVersion}, {"pid", ::getpid()}}; }
 
 // The methods after which the set of apps, their specs or whether they run may have changed.
-constexpr const char* kChangingMethods[] = {"start", "apply", "stop", "restart", "reload", "scale", "delete"};
+constexpr const char* kChangingMethods[] = {"start",  "apply", "stop",   "restart",
+                                            "reload", "scale", "delete", "unwatch"};
 
 // Autosave: the method runs as before, then the apps are saved; a failed save is logged, not
 // turned into a failure of the method that already happened.
@@ -77,7 +78,8 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
       "the daemon's version and pid",
       [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return daemon_identity(); }};
   t["start"] = {
-      "start an app from {spec} ({launch} false: register it stopped), or {target}: start its stopped "
+      "start an app from {spec} ({launch} false, or autostart false in the spec: register it stopped), or {target}: "
+      "start its stopped "
       "instances and restart its running ones",
       [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
         if (params.contains("spec")) {
@@ -138,6 +140,10 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                  [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                    co_return co_await sup.remove(target_of(params));
                  }};
+  t["unwatch"] = {"stop watching the files of {target}'s apps (pmctl stop --watch); the names of those that were",
+                  [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                    co_return sup.unwatch(target_of(params));
+                  }};
   t["reset"] = {"set the restart counters of {target} back to zero",
                 [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                   co_return sup.reset_counters(target_of(params));

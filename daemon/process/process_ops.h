@@ -5,6 +5,7 @@
 #pragma once
 
 #include "app_spec.h"
+#include "process/app_credentials.h"
 #include "process/launch_plan.h"
 #include "process/listeners.h"
 
@@ -31,6 +32,8 @@ struct LaunchedProcess {
   std::shared_ptr<NodeIpcChannel> ipc;  // Node apps: the channel (process.send), else null
   bool node = false;                    // a Node app
   bool node_preload = false;            // it got pmd's preload (so its listen() is seen)
+  std::string pid_file;                 // written with its pid; removed when the launch is released
+  AppCredentials pid_file_owner;        // who it was written as
 };
 
 /// Everything of one launch a signal must reach.
@@ -40,6 +43,8 @@ struct ProcessTree {
   std::string cgroup;
   std::string unit;
   std::vector<pid_t> escaped;  // seen outside the group (without a cgroup), kept for the SIGKILL
+  std::string pid_file;        // "" when none was written
+  AppCredentials pid_file_owner;
 };
 
 /// One pending deadline; arming again replaces it, destroying it cancels it.

@@ -2,8 +2,11 @@
 #include "process/system_process_ops.h"
 
 #include "process/node_ipc_channel.h"
+#include "process/pid_file.h"
 #include "process/proc_table.h"
 #include "process/spawner.h"
+
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -116,6 +119,16 @@ std::variant<LaunchedProcess, std::string> SystemProcessOps::launch(const AppSpe
   launched.ipc = ipc;
   launched.node = node;
   launched.node_preload = node && !node_preload_.empty();
+  if (!spec.pid_file.empty()) {
+    // A pid file that cannot be written is reported, not fatal: the app runs all the same.
+    launched.pid_file = instance_pid_path(spec.pid_file, who.id);
+    if (auto error = write_pid_file(launched.pid_file, file_owner(spec), p.pid); !error.empty()) {
+      spdlog::warn("app {} [id {}]: {}", spec.name, who.id, error);
+      launched.pid_file.clear();
+    } else {
+      launched.pid_file_owner = file_owner(spec);
+    }
+  }
   return launched;
 }
 
@@ -143,6 +156,8 @@ void SystemProcessOps::signal(ProcessTree& tree, int signo) {
 void SystemProcessOps::signal_process(pid_t pid, int signo) { ::kill(pid, signo); }
 
 void SystemProcessOps::release(ProcessTree& tree) {
+  if (!tree.pid_file.empty()) remove_pid_file(tree.pid_file, tree.pid_file_owner);
+  tree.pid_file.clear();
   if (!tree.cgroup.empty() && cgroups_) cgroups_->retire(tree.cgroup);
   tree.cgroup.clear();
   tree.escaped.clear();

@@ -159,7 +159,7 @@ Instance::Answer Instance::spawn() {
   }
   auto& p = std::get<LaunchedProcess>(launched);
   ++generation_;
-  tree_ = ProcessTree{p.pid, p.pid, p.cgroup, p.unit, {}};
+  tree_ = ProcessTree{p.pid, p.pid, p.cgroup, p.unit, {}, p.pid_file, p.pid_file_owner};
   killed_ = false;
   pipes_ = std::make_shared<OutputPipes>(io_, p.stdout_fd, p.stderr_fd, generation_);
   std::weak_ptr<Instance> weak = weak_from_this();
@@ -276,13 +276,17 @@ void Instance::on_pipe_closed(std::uint64_t generation) {
 // ---- the requests ----
 
 std::string Instance::launch(const std::string& reason) {
+  stop_requested_ = false;
   launch_reason_ = reason;
   spawn_error_.clear();
   handle(Event::kStart, reason);
   return spawn_error_;
 }
 
-void Instance::request_stop(const std::string& reason) { handle(Event::kStop, reason); }
+void Instance::request_stop(const std::string& reason) {
+  stop_requested_ = true;
+  handle(Event::kStop, reason);
+}
 
 void Instance::restart_for(const std::string& reason) {
   if (!accepts(Event::kRestartFor)) return;  // already going down or between runs

@@ -90,6 +90,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// Records a CPU/memory sample for the instance's process tree.
   void record_usage(double cpu_percent, std::uint64_t cpu_ticks, std::uint64_t rss_bytes, int processes);
 
+  /// Whether it was last asked to stop (pmctl stop), rather than having exited by itself.
+  bool stopped_by_request() const { return stop_requested_; }
+
   InstanceState state() const { return lifecycle::status_of(phase_); }
   lifecycle::Phase phase() const { return phase_; }
   bool is_running() const { return tree_.main > 0; }
@@ -150,9 +153,10 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::unique_ptr<DeadlineTimer> timer_;
   AsyncEvent changed_;
 
-  std::string launch_reason_;  // what the next spawn is for ("restarted after crash")
-  std::string spawn_error_;    // why the last spawn failed
-  bool killed_ = false;        // SIGKILL was sent to this launch's tree
+  std::string launch_reason_;    // what the next spawn is for ("restarted after crash")
+  std::string spawn_error_;      // why the last spawn failed
+  bool killed_ = false;          // SIGKILL was sent to this launch's tree
+  bool stop_requested_ = false;  // the last request was a stop
   Crash crash_;
   std::chrono::milliseconds restart_delay_{0};
 

@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
 
 namespace pmd {
 
@@ -41,7 +43,10 @@ Supervisor::Supervisor(asio::io_context& io, HomePaths paths, std::shared_ptr<Pr
       paths_(std::move(paths)),
       notify_(io,
               [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); }),
-      ops_(std::move(ops)) {}
+      ops_(std::move(ops)) {
+  if (const char* limit = std::getenv("PMD_MAX_WATCHES"))
+    std::from_chars(limit, limit + std::strlen(limit), max_watches_);
+}
 
 std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who) {
   return std::make_shared<Instance>(io_, ops_, runtime, who);
@@ -117,6 +122,9 @@ json Supervisor::start(AppSpec spec, bool launch) {
   App app{runtime, {}, {}, {}, ++epoch_counter_, false};
   for (int n = 0; n < runtime->spec.instances; ++n)
     app.instances.push_back(make_instance(runtime, InstanceIdentity{next_id_ + n, n}));
+  // A watch that cannot cover its tree is refused before anything runs.
+  if (auto error = arm_triggers(app); !error.empty())
+    throw rpc::Error(rpc::kInvalidParams, runtime->spec.name + ": " + error);
   for (auto& inst : app.instances) {
     if (!launch) break;
     auto error = inst->launch("started");
@@ -135,17 +143,30 @@ json Supervisor::start(AppSpec spec, bool launch) {
 }
 
 void Supervisor::resolve_log_paths(AppSpec& spec) const {
+  if (spec.pid_file.empty()) spec.pid_file = (paths_.home / "pids" / (spec.name + ".pid")).string();
   if (spec.out_file.empty()) spec.out_file = default_log_path(paths_, spec.name, "out");
   if (spec.error_file.empty()) spec.error_file = default_log_path(paths_, spec.name, "error");
 }
 
 asio::awaitable<json> Supervisor::apply(AppSpec spec, ApplyMode mode, bool update_env, Progress progress) {
+  const std::string name = spec.name;
+  json result = co_await apply_spec(std::move(spec), mode, update_env, std::move(progress));
+  // The spec may have changed what is watched or when cron fires.
+  if (App* app = find_app(name); app && result.value("action", "") != "started")
+    if (auto error = arm_triggers(*app); !error.empty()) throw rpc::Error(rpc::kInvalidParams, name + ": " + error);
+  co_return result;
+}
+
+asio::awaitable<json> Supervisor::apply_spec(AppSpec spec, ApplyMode mode, bool update_env, Progress progress) {
   App* app = find_app(spec.name);
   if (!app) {
     std::string new_name = spec.name;
-    json started = start(std::move(spec));
+    const bool launch = spec.autostart;  // autostart: false registers it stopped, as PM2
+    json started = start(std::move(spec), launch);
     co_await wait_ready(new_name);
-    co_return json{{"name", new_name}, {"action", "started"}, {"instances", views(find_app(new_name)->instances)}};
+    co_return json{{"name", new_name},
+                   {"action", launch ? "started" : "registered stopped"},
+                   {"instances", views(find_app(new_name)->instances)}};
   }
 
   const std::string name = spec.name;
@@ -431,7 +452,21 @@ json Supervisor::list() const {
 
 json Supervisor::describe(const std::string& target) const {
   json out = json::array();
-  for (const auto& inst : resolve(target)) out.push_back(inst->view(true));
+  for (const auto& inst : resolve(target)) {
+    json v = inst->view(true);
+    // What restarts the app by itself: its watch and its cron schedule.
+    for (const auto& app : apps_) {
+      if (std::find(app.instances.begin(), app.instances.end(), inst) == app.instances.end()) continue;
+      v["watching"] = app.watcher ? json{{"paths", app.watcher->plan().roots}, {"directories", app.watcher->watched()}}
+                                  : json(nullptr);
+      const auto next = app.cron ? app.cron->next() : std::nullopt;
+      v["cron_next_ms"] =
+          next ? json(std::chrono::duration_cast<std::chrono::milliseconds>(next->time_since_epoch()).count())
+               : json(nullptr);
+      v["last_trigger"] = app.last_trigger.empty() ? json(nullptr) : json(app.last_trigger);
+    }
+    out.push_back(std::move(v));
+  }
   return out;
 }
 

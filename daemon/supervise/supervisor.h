@@ -13,6 +13,8 @@
 #include "rpc/rpc_connection.h"
 #include "store/dump_format.h"
 #include "supervise/instance.h"
+#include "triggers/cron_timer.h"
+#include "triggers/file_watcher.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,6 +50,8 @@ class Supervisor {
   /// instance count adjusted; an unchanged running one is left alone. `update_env` also replaces
   /// the environment inherited from the shell.
   boost::asio::awaitable<nlohmann::json> apply(AppSpec spec, ApplyMode mode, bool update_env, Progress progress = {});
+  /// `pmctl stop --watch`: stops watching `target`'s apps (their spec keeps no watch).
+  nlohmann::json unwatch(const std::string& target);
   /// `pmctl start api` of an existing app: stopped or errored instances start again (not counted
   /// as a restart), running ones are restarted, as PM2 does.
   boost::asio::awaitable<nlohmann::json> start_existing(const std::string& target);
@@ -122,6 +126,9 @@ class Supervisor {
     std::vector<std::shared_ptr<Instance>> retiring;   // replaced, still draining
     std::uint64_t epoch = 0;                           // renewed when a verb changes the app under a reload's feet
     bool busy = false;                                 // a reload or scale is under way
+    std::unique_ptr<FileWatcher> watcher;              // watch: restarts (reloads in cluster mode) on changes
+    std::unique_ptr<CronTimer> cron;                   // cron_restart
+    std::string last_trigger;                          // what last restarted it by itself, for describe
   };
 
   /// Marks the app busy for the scope of a reload or scale (throws kAppBusy if it already is).
@@ -143,6 +150,14 @@ class Supervisor {
     std::string error;
   };
 
+  boost::asio::awaitable<nlohmann::json> apply_spec(AppSpec spec, ApplyMode mode, bool update_env, Progress progress);
+  /// (Re)creates the app's file watch and cron timer from its spec; an error sentence (a tree too
+  /// large to watch, a missing path) leaves it without them.
+  std::string arm_triggers(App& app);
+  /// A watch or cron_restart fired: running instances restart (a rolling reload in cluster
+  /// mode), those that exited by themselves start; instances stopped by request stay stopped.
+  void on_trigger(const std::string& name, const std::string& reason);
+  boost::asio::awaitable<void> run_trigger(std::string name, std::string reason);
   std::shared_ptr<Instance> make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who);
   void on_notify(pid_t sender, const std::map<std::string, std::string>& fields);
   /// Cluster apps: replacements for the instances numbered `batch` start next to them; each
@@ -191,6 +206,7 @@ class Supervisor {
   std::vector<App> apps_;            // in creation order
   LogHub log_hub_;
   int next_id_ = 0;
+  std::size_t max_watches_ = 0;  // PMD_MAX_WATCHES: a bound on inotify watches per app below the kernel's
   std::uint64_t epoch_counter_ = 0;
 };
 

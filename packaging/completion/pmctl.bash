@@ -32,22 +32,25 @@ _pmctl() {
         --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
         --listen-timeout --exec-mode --port --listen --balance --output -o --error -e --log -l --log-date-format --log-type
         --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
-        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --env --only --update-env -a
-        --no-autostart --force -f" ;;
-    stop|delete|del) flags="--only --env" ;;
+        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
+        --watch-delay --cron-restart --cron -c --pid -p --append-env-to-name --no-autostart --env --only --update-env -a
+        --strict --force -f" ;;
+    stop|delete|del) flags="--only --env --watch" ;;
     restart|startOrRestart) flags="--only --env --update-env --name -n --interpreter --execute-command -x --disable-logs --interpreter-args --node-args --cwd --instances -i --max-memory-restart
         --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
         --listen-timeout --exec-mode --port --listen --balance --output -o --error -e --log -l --log-date-format --log-type
         --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
-        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var" ;;
+        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
+        --watch-delay --cron-restart --cron -c --pid -p --append-env-to-name --no-autostart" ;;
     reload|gracefulReload|startOrReload|startOrGracefulReload) flags="--only --env --parallel --update-env --name -n --interpreter --execute-command -x --disable-logs --interpreter-args --node-args --cwd --instances -i --max-memory-restart
         --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
         --listen-timeout --exec-mode --port --listen --balance --output -o --error -e --log -l --log-date-format --log-type
         --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
-        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var" ;;
+        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
+        --watch-delay --cron-restart --cron -c --pid -p --append-env-to-name --no-autostart" ;;
     list|ls|status|l) flags="--json --sort" ;;
     describe|show|info|desc) flags="--json" ;;
-    config) flags="--env --only --json --force -f" ;;
+    config) flags="--env --only --json --force -f --strict" ;;
     logs) flags="--lines --nostream --follow -f --out --err --json --timestamp --raw --format --highlight" ;;
     save|dump) flags="--force" ;;
     startup) flags="--user -u --root --print" ;;

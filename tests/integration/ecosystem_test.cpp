@@ -113,22 +113,35 @@ TEST_CASE("a broken ecosystem file starts nothing and says where it is wrong", "
                   "\n    instaces: 2\n    max_memory_restart: 1,5G\n");
   auto r = d.pmctl({"start", file.string()});
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.err, Catch::Contains("process.yml:4:5: app 0 (api): instaces: unknown key; did you mean `instances`?"));
+  // A typo'd key is a warning (PM2 would run the file); the bad size is the error.
+  CHECK_THAT(r.err, Catch::Contains("warning: " + file.string() +
+                                    ":4:5: app 0 (api): instaces: unknown key, ignored; did you mean `instances`?"));
   CHECK_THAT(r.err, Catch::Contains("process.yml:5:25: app 0 (api): max_memory_restart: \"1,5G\" is not a size"));
-  CHECK_THAT(r.err, Catch::Contains("2 errors"));
+  CHECK_THAT(r.err, Catch::Contains("1 error in"));
   CHECK(d.list().empty());
 
-  auto config = d.pmctl({"config", file.string(), "--json"});
+  // --strict (for CI) makes the warning an error too.
+  auto config = d.pmctl({"config", file.string(), "--json", "--strict"});
   CHECK(config.exit_code == 1);
   auto errors = json::parse(config.out)["errors"];
   REQUIRE(errors.size() == 2);
-  CHECK(errors[0] == json{{"file", file.string()},
+  CHECK(errors[1] == json{{"file", file.string()},
                           {"line", 4},
                           {"column", 5},
                           {"app_index", 0},
                           {"key", "instaces"},
-                          {"kind", "unknown_key"},
-                          {"message", "unknown key; did you mean `instances`?"}});
+                          {"kind", "strict"},
+                          {"message", "unknown key, ignored; did you mean `instances`?"}});
+
+  // Fixed size, typo left: it starts with a warning, unless --strict.
+  write(file, "apps:\n  - name: api\n    script: " + fixture("hello.js").string() + "\n    instaces: 2\n");
+  auto strict = d.pmctl({"start", file.string(), "--strict"});
+  CHECK(strict.exit_code == 1);
+  CHECK(d.list().empty());
+  auto lenient = d.pmctl({"start", file.string()});
+  CHECK(lenient.exit_code == 0);
+  CHECK_THAT(lenient.err, Catch::Contains("did you mean `instances`?"));
+  CHECK(d.wait_status("api", "online"));
 }
 
 TEST_CASE("pmctl config shows the normalized apps and starts nothing", "[ecosystem]") {

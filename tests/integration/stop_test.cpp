@@ -101,7 +101,7 @@ TEST_CASE("SIGTERM to pmd stops every app gracefully, then pmd exits 0", "[stop]
 TEST_CASE("where cgroups v2 are usable, a daemon that hid from everything else is stopped with its app",
           "[stop][cgroup]") {
   Daemon d;
-  auto pids_file = d.home() / "pids";
+  auto pids_file = d.home() / "hidden-pids";
   RunOptions with_pids;
   with_pids.env["PIDS_FILE"] = pids_file.string();
   REQUIRE(d.pmctl({"start", fixture("hides_a_daemon.sh").string(), "--name", "hider"}, with_pids).exit_code == 0);

@@ -138,6 +138,8 @@ TEST_CASE("one field table drives the wire form, its parsing, the shown form and
         f.member);
   }
   spec.exec_mode = "cluster";
+  spec.cron_restart = "0 3 * * *";
+  spec.watch = {"/srv/app"};
   spec.balance = "reuseport";
   spec.log_type = "json";
   const nlohmann::json wire = pmd::to_json(spec);

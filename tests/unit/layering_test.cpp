@@ -24,13 +24,15 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"daemon/loop", {"common"}},
     {"daemon/process", {"common", "config", "daemon/loop"}},
     {"daemon/store", {"common"}},
+    {"daemon/triggers", {"common", "daemon/loop"}},
     {"daemon/rpc", {"common", "daemon/loop"}},
     {"daemon/logs", {"common", "daemon/loop", "daemon/process", "daemon/rpc"}},
     {"daemon/supervise",
-     {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs"}},
+     {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs",
+      "daemon/triggers"}},
     {"daemon",
      {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs",
-      "daemon/supervise"}},
+      "daemon/supervise", "daemon/triggers"}},
 };
 
 std::string part_of(const fs::path& file) {

@@ -1,0 +1,64 @@
+#include "triggers/watch_rules.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <regex>
+
+namespace pmd {
+
+namespace {
+
+bool looks_like_regex(const std::string& pattern) { return pattern.find_first_of("\\^$()|+") != std::string::npos; }
+
+bool regex_search(const std::string& pattern, const std::string& text) {
+  // Patterns come from the app's own file; a bad one simply matches nothing. Bounded in length
+  // so a pathological one cannot hold the loop long.
+  if (pattern.size() > 256) return false;
+  try {
+    return std::regex_search(text, std::regex(pattern, std::regex::ECMAScript | std::regex::nosubs));
+  } catch (const std::regex_error&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+bool is_ignored(const std::string& root, const std::string& path, const WatchRules& rules) {
+  if (std::find(rules.ignored_files.begin(), rules.ignored_files.end(), path) != rules.ignored_files.end()) return true;
+  std::string relative = path;
+  if (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/')
+    relative = path.substr(root.size() + 1);
+  else if (path == root)
+    relative = "";
+  std::vector<std::string> components;
+  for (std::size_t start = 0; start <= relative.size();) {
+    auto slash = relative.find('/', start);
+    if (slash == std::string::npos) slash = relative.size();
+    if (slash > start) components.push_back(relative.substr(start, slash - start));
+    start = slash + 1;
+  }
+  for (const auto& c : components)
+    if (c == "node_modules" || c == ".git") return true;
+  const std::string name = components.empty() ? "" : components.back();
+  for (std::string pattern : rules.patterns) {
+    if (pattern.empty()) continue;
+    if (looks_like_regex(pattern)) {
+      if (regex_search(pattern, relative)) return true;
+      continue;
+    }
+    while (pattern.size() > 2 && pattern.compare(0, 2, "./") == 0) pattern.erase(0, 2);
+    while (pattern.size() > 1 && pattern.back() == '/') pattern.pop_back();
+    if (std::find(components.begin(), components.end(), pattern) != components.end()) return true;
+    // Without FNM_PATHNAME a * crosses '/', so "public/*" and "public/**" cover the whole tree.
+    if (::fnmatch(pattern.c_str(), relative.c_str(), 0) == 0 || ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0)
+      return true;
+    // "logs/*" also ignores the directory itself.
+    if (pattern.size() > 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0 &&
+        relative == pattern.substr(0, pattern.size() - 2))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace pmd
