@@ -417,6 +417,9 @@ std::vector<Command> make_table() {
                                   "the account pmd runs as (default: you; another needs root)");
                    cmd.add_option("--root", a.startup.root,
                                   "act on the file system of an image at this path, offline (as systemctl --root)");
+                   cmd.add_option("--service-name", a.startup.service_name, "the unit's name (PM2's flag)");
+                   cmd.add_option("--hp", a.startup.home_path,
+                                  "the account's home (PM2's flag): pmd's home is <it>/.pmd");
                    if (install) cmd.add_flag("--print", a.startup.print, "print the unit instead of installing it");
                  },
                  [install](CommandArgs& a) { return install ? run_startup(a.startup) : run_unstartup(a.startup); }});

@@ -84,12 +84,18 @@ int apply_specs(Session& session, const json& specs, const std::string& mode, bo
   return kExitOk;
 }
 
-int apply_file(Session& session, const FileOptions& o, const std::string& mode, bool then_list) {
+std::optional<config::Normalized> load_file(const FileOptions& o) {
   auto n = load(o);
   if (o.strict) make_strict(n);
-  if (!report(n)) return kExitFailed;
+  if (!report(n)) return std::nullopt;
+  return n;
+}
+
+int apply_file(Session& session, const FileOptions& o, const std::string& mode, bool then_list) {
+  auto n = load_file(o);
+  if (!n) return kExitFailed;
   json specs = json::array();
-  for (const auto& spec : n.apps) specs.push_back(to_json(spec));
+  for (const auto& spec : n->apps) specs.push_back(to_json(spec));
   if (int rc = apply_specs(session, specs, mode, o.update_env); rc != kExitOk) return rc;
   return then_list ? show_list(session, false) : kExitOk;
 }

@@ -2,7 +2,10 @@
 // (validate and show what would run), and the verbs applied to a file's apps.
 #pragma once
 
+#include "app_normalizer.h"
 #include "session.h"
+
+#include <optional>
 
 #include <string>
 #include <vector>
@@ -24,6 +27,9 @@ bool is_ecosystem_argument(const std::string& arg);
 /// start (force=false) or restart/reload (force=true) every app of the file.
 /// `mode`: "" (start: new apps start, changed ones reload), "restart" or "reload" (every app).
 int apply_file(Session& session, const FileOptions& options, const std::string& mode, bool then_list = true);
+
+/// Loads and normalizes the file (--strict applied); prints warnings and errors, nullopt on errors.
+std::optional<config::Normalized> load_file(const FileOptions& options);
 
 /// Sends `specs` to the daemon's `apply` (mode as above) and prints what became of each app.
 int apply_specs(Session& session, const nlohmann::json& specs, const std::string& mode, bool update_env);

@@ -9,6 +9,12 @@
 #include "target_argument.h"
 
 #include <algorithm>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -132,6 +138,8 @@ void add_start_flags(CLI::App& cmd, config::StartOptions& o, std::vector<std::st
   cmd.add_option("--only", only, "with an ecosystem file: only these apps (a,b)");
   cmd.add_flag("--update-env,-a", update_env, "with an ecosystem file: take this shell's environment");
   cmd.add_flag("--strict", o.strict, "warnings (unknown keys, ...) are errors: nothing starts");
+  cmd.add_flag("--no-daemon", o.no_daemon,
+               "run the apps in the foreground, lines on stdout, until they exit or Ctrl-C (as `pmd run`)");
   add_key_switch(cmd, o, "--no-autostart", "autostart", false,
                  "register the app stopped; `pmctl start <name>` starts it later");
   cmd.add_flag("--force,-f", o.force,
@@ -203,6 +211,57 @@ int start_one(Session& session, const config::StartOptions& options, const std::
   return start_new(session, std::get<AppSpec>(std::move(built)), options.force);
 }
 
+// The specs `start` would send, built here for --no-daemon; empty after printing an error.
+std::optional<json> specs_for(const config::StartOptions& options, const std::vector<std::string>& only) {
+  if (is_ecosystem_argument(options.script)) {
+    auto n = load_file(FileOptions{options.script, options.env_name, split_commas(only), false, options.force,
+                                   options.strict});
+    if (!n) return std::nullopt;
+    json specs = json::array();
+    for (const auto& spec : n->apps) specs.push_back(to_json(spec));
+    return specs;
+  }
+  std::vector<std::string> warnings;
+  auto built =
+      config::spec_from_start_options(options, config::Starter{config::current_environment(), fs::current_path()},
+                                      &warnings);
+  for (const auto& w : warnings) (options.strict ? print_error : print_warning)(w);
+  if (auto* error = std::get_if<std::string>(&built)) {
+    print_error(*error);
+    return std::nullopt;
+  }
+  if (options.strict && !warnings.empty()) return std::nullopt;
+  return json::array({to_json(std::get<AppSpec>(built))});
+}
+
+// PM2's --no-daemon: the container path, `pmd run`, in this terminal. The specs travel on an
+// inherited memfd, so every start flag means what it means with a daemon.
+int run_in_foreground(const config::StartOptions& options, const std::vector<std::string>& scripts,
+                      const std::vector<std::string>& only) {
+  json specs = json::array();
+  for (const auto& script : scripts) {
+    config::StartOptions one = options;
+    one.script = script;
+    auto more = specs_for(one, only);
+    if (!more) return kExitFailed;
+    for (auto& spec : *more) specs.push_back(std::move(spec));
+  }
+  const int fd = ::memfd_create("pmd-run-specs", 0);  // inherited by pmd: not O_CLOEXEC on purpose
+  const std::string text = specs.dump();
+  if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      ::lseek(fd, 0, SEEK_SET) != 0) {
+    print_error(std::string("cannot hand the apps to pmd: ") + std::strerror(errno));
+    return kExitFailed;
+  }
+  const std::string pmd = pmd_binary();
+  const std::string fd_text = std::to_string(fd);
+  std::vector<const char*> argv = {pmd.c_str(), "run", "--specs-fd", fd_text.c_str(), nullptr};
+  std::fflush(stdout);
+  ::execv(pmd.c_str(), const_cast<char* const*>(argv.data()));
+  print_error("cannot run " + pmd + ": " + std::strerror(errno));
+  return kExitFailed;
+}
+
 }  // namespace
 
 int run_start(Session& session, const config::StartOptions& options, const std::vector<std::string>& scripts,
@@ -211,6 +270,7 @@ int run_start(Session& session, const config::StartOptions& options, const std::
     print_error("--name with several scripts would give them all one name: start them one by one");
     return kExitUsage;
   }
+  if (options.no_daemon) return run_in_foreground(options, scripts, only);
   int worst = kExitOk;
   for (const auto& script : scripts) {
     config::StartOptions one = options;

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace pmd::cli {
@@ -71,9 +72,19 @@ std::optional<std::string> absolute_pmd() {
 
 // Works out scope, account, unit and directory; prints why not and returns nullopt if it can't.
 std::optional<Target> resolve_target(const StartupOptions& o) {
-  if (!o.init_system.empty() && o.init_system != "systemd") {
+  // PM2 also takes the distribution's name; on the ones it names, that is systemd today.
+  static const std::set<std::string> kSystemd = {"",       "systemd", "ubuntu", "debian", "centos",
+                                                 "redhat", "fedora",  "amazon", "rhel",   "rocky"};
+  if (!kSystemd.count(o.init_system)) {
     print_error("pmd starts at boot through systemd only ('" + o.init_system +
-                "' is not supported); elsewhere, have your init system run `pmd --no-daemon --resurrect`");
+                "' is not supported: pmd targets systemd); elsewhere, have your init system run `pmd --no-daemon "
+                "--resurrect`");
+    return std::nullopt;
+  }
+  if (!o.service_name.empty() &&
+      o.service_name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.@") !=
+          std::string::npos) {
+    print_error("--service-name '" + o.service_name + "' is not a unit name (letters, digits, - _ . @)");
     return std::nullopt;
   }
   const bool root = ::geteuid() == 0;
@@ -101,6 +112,9 @@ std::optional<Target> resolve_target(const StartupOptions& o) {
   // PMD_HOME needs saying; the default (~/.pmd) follows from the account.
   if (const char* home = std::getenv("PMD_HOME"); home && *home && t.unit.user == me)
     t.unit.pmd_home = fs::absolute(home).string();
+  // PM2's --hp names the account's home; its pmd home is .pmd there.
+  if (!o.home_path.empty()) t.unit.pmd_home = (fs::absolute(o.home_path) / ".pmd").string();
+  t.unit.service_name = o.service_name;
   t.offline = !o.root.empty();
   if (root) {
     t.unit.scope = UnitRequest::Scope::kSystem;

@@ -4,6 +4,12 @@
 namespace pmd::cli {
 
 std::string unit_name(const UnitRequest& request) {
+  if (!request.service_name.empty()) {
+    const std::string suffix = ".service";
+    const std::string& n = request.service_name;
+    const bool has = n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return has ? n : n + suffix;
+  }
   // root's is the one the package ships; an installed copy in /etc overrides it, as admins expect.
   if (request.scope == UnitRequest::Scope::kUser || request.user == "root") return "pmd.service";
   return "pmd-" + request.user + ".service";

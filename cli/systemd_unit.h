@@ -13,9 +13,11 @@ struct UnitRequest {
   std::string user;      // kSystem: the account pmd and its apps run as (User=)
   std::string pmd_path;  // absolute path of the pmd binary
   std::string pmd_home;  // non-empty: PMD_HOME for the daemon (only when the user chose one)
+  std::string service_name;  // --service-name: the unit's name instead of the default
 };
 
-/// "pmd-alice.service" for a system unit, "pmd.service" for root's and for a user unit.
+/// "pmd-alice.service" for a system unit, "pmd.service" for root's and for a user unit; or the
+/// --service-name given (".service" added when missing).
 std::string unit_name(const UnitRequest& request);
 
 /// The unit's text. Nothing of the installing shell is baked in (no PATH): the apps' own

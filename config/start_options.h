@@ -26,6 +26,7 @@ struct StartOptions {
   std::map<std::string, bool> switches;                   // ecosystem key -> boolean
   bool force = false;                                     // --force
   bool strict = false;                                    // --strict: warnings are errors
+  bool no_daemon = false;                                 // --no-daemon: run in the foreground (pmd run)
 };
 
 /// The environment and directory of the shell that ran pmctl.

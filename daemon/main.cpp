@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
                                      "container mode (PM2's pm2-runtime): run an ecosystem file or a script in "
                                      "the foreground, app lines on stdout/stderr, exit when the apps are gone; "
                                      "fit to be PID 1");
-  run_cmd->add_option("target", run.target, "ecosystem file, or script/program to run")->required();
+  run_cmd->add_option("target", run.target, "ecosystem file, or script/program to run");
+  run_cmd->add_option("--specs-fd", run.specs_fd, "read the apps as JSON specs from this fd (pmctl start --no-daemon)");
   run_cmd->add_option("args", run.args, "arguments for the script (after --)");
   run_cmd->add_option("--instances,-i", run.instances, "instances of the script: n, max, -n");
   run_cmd->add_option("--name,-n", run.name, "app name of the script");
@@ -141,6 +142,7 @@ int main(int argc, char** argv) {
   run_cmd->fallthrough();  // `pmd run app.js --home /srv/pmd --metrics :9209` as well as before `run`
   CLI11_PARSE(cli, argc, argv);
   const bool container = run_cmd->parsed();
+  if (container && run.target.empty() && run.specs_fd < 0) return usage_error("pmd run: what to run? (an ecosystem file or a script)");
   // `pm2-runtime start ecosystem.config.js` is how PM2's docs spell it; take that form too.
   std::error_code exists_ec;
   if (container && run.target == "start" && !run.args.empty() && !fs::exists(run.target, exists_ec)) {

@@ -1,10 +1,17 @@
 // `pmd run`'s apps and exit status.
 #include "run_apps.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "ecosystem_file.h"
 #include "signals.h"
 #include "start_options.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <filesystem>
 
@@ -17,7 +24,29 @@ RunApps apps_to_run(const RunRequest& request) {
   RunApps out;
   const Env starter_env = config::current_environment();
   std::error_code ec;
-  if (config::ecosystem_format(request.target) != config::EcosystemFormat::kNone &&
+  if (request.specs_fd >= 0) {
+    // pmctl already normalized them with every start flag; read them as the daemon reads `start`.
+    std::string text;
+    char chunk[65536];
+    for (ssize_t n; (n = ::read(request.specs_fd, chunk, sizeof chunk)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 || text.size() > (16u << 20)) {
+        out.errors.push_back("cannot read the apps given by pmctl (--specs-fd)");
+        break;
+      }
+      text.append(chunk, static_cast<std::size_t>(n));
+    }
+    ::close(request.specs_fd);
+    const auto parsed = nlohmann::json::parse(text, nullptr, false);
+    if (!parsed.is_array()) out.errors.push_back("the apps given by pmctl (--specs-fd) are not a JSON list");
+    for (const auto& item : parsed.is_array() ? parsed : nlohmann::json::array()) {
+      try {
+        out.apps.push_back(app_spec_from_json(item));
+      } catch (const std::exception& e) {
+        out.errors.push_back(e.what());
+      }
+    }
+  } else if (config::ecosystem_format(request.target) != config::EcosystemFormat::kNone &&
       fs::is_regular_file(request.target, ec)) {
     if (!request.instances.empty() || !request.name.empty() || !request.args.empty())
       out.errors.push_back(

@@ -20,6 +20,7 @@ struct RunRequest {
   std::string name;               // --name: for a script
   std::string env_name;           // --env: env_<NAME> of the file
   std::vector<std::string> only;  // --only: apps of the file
+  int specs_fd = -1;              // --specs-fd: app specs as JSON, from `pmctl start --no-daemon`
 };
 
 struct RunApps {

@@ -53,8 +53,8 @@ _pmctl() {
     config) flags="--env --only --json --force -f --strict" ;;
     logs) flags="--lines --nostream --follow -f --out --err --json --timestamp --raw --format --highlight" ;;
     save|dump) flags="--force" ;;
-    startup) flags="--user -u --root --print" ;;
-    unstartup) flags="--user -u --root" ;;
+    startup) flags="--user -u --root --service-name --hp --print" ;;
+    unstartup) flags="--user -u --root --service-name --hp" ;;
   esac
 
   case "$prev" in

@@ -206,3 +206,15 @@ TEST_CASE("pmd run with a PMD_HOME also serves pmctl — stopping every app ends
   CHECK(run.err().find("every app has exited") != std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("pmctl start --no-daemon runs in the foreground as pmd run does, with every start flag", "[container][pm2]") {
+  const std::string pmctl = (bin_dir() / "pmctl").string();
+  auto r = run_command({pmctl, "start", fixture("exit_with.sh").string(), "--name", "job", "--no-autorestart",
+                        "--no-daemon", "--env-var", "GREETING=hi", "--", "3"});
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.out, Catch::Contains("job-0 | exiting with 3\n"));
+  CHECK_THAT(r.err, Catch::Contains("every app has exited; pmd exits with status 3"));
+  auto bad = run_command({pmctl, "start", "/nonexistent/app.js", "--no-daemon"});
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("script not found"));
+}

@@ -2,6 +2,7 @@
 // re-`start` after editing the file (PM2's startOrReload): no duplicates, the changed app gets
 // its new env, the unchanged one keeps its pid.
 #include "daemon_fixture.h"
+#include "temp_dir.h"
 
 #include <catch2/catch.hpp>
 
@@ -193,4 +194,38 @@ TEST_CASE("hostile ecosystem files get a positioned error from pmctl, never an a
   CHECK(more.exit_code == 1);
   CHECK_THAT(more.err, Catch::Contains("--force"));
   CHECK(d.list().empty());
+}
+
+TEST_CASE("PM2's file forms: a pm2 key, cmd, pid files, autostart, append_env_to_name, deploy env", "[ecosystem][pm2]") {
+  Daemon d;
+  TempDir dir;
+  dir.write("api.js", "setInterval(() => {}, 1000)\n");
+  const auto file = dir.write("process.json", R"({
+  "pm2": [
+    {"name": "api", "cmd": "api.js", "append_env_to_name": true, "pid_file": "run/api.pid",
+     "env": {"MODE": "base"}, "env_production": {"MODE": "prod"}},
+    {"name": "later", "script": "sleep", "args": ["1000"], "autostart": false, "disable_logs": true}
+  ],
+  "deploy": {"production": {"user": "node", "host": "example.com", "env": {"DEPLOYED": "yes", "MODE": "deploy"}}}
+})");
+  auto r = d.pmctl({"start", file.string(), "--env", "production"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("pmd does not deploy"));
+  REQUIRE(d.wait_status("api-production", "online"));
+  auto api = d.describe("api-production");
+  CHECK(api["env"]["MODE"] == "prod");      // env_production wins over deploy.production.env
+  CHECK(api["env"]["DEPLOYED"] == "yes");  // deploy.production.env applies with --env production
+  // The pid file, as PM2 names it per instance, removed when the app stops.
+  const auto pid_file = dir.path / "run" / "api-0.pid";
+  CHECK(read_file(pid_file) == std::to_string(api["pid"].get<int>()) + "\n");
+  auto later = d.describe("later");
+  CHECK(later["status"] == "stopped");  // autostart: false
+  CHECK(later["out_file"] == "/dev/null");
+  REQUIRE(d.pmctl({"start", "later"}).exit_code == 0);
+  CHECK(d.wait_status("later", "online"));
+  // The default pid files live in PMD_HOME/pids.
+  CHECK(std::filesystem::exists(d.home() / "pids" / ("later-" + std::to_string(later["id"].get<int>()) + ".pid")));
+  REQUIRE(d.pmctl({"stop", "api-production"}).exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(pid_file));
 }

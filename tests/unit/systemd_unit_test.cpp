@@ -68,6 +68,12 @@ TEST_CASE("a system unit runs pmd as the account, notifies, restarts on failure,
 
   r.user = "root";
   CHECK(unit_name(r) == "pmd.service");
+  // PM2's --service-name.
+  r.service_name = "web-apps";
+  CHECK(unit_name(r) == "web-apps.service");
+  r.service_name = "web-apps.service";
+  CHECK(unit_name(r) == "web-apps.service");
+  CHECK(unit_text(r).find("journalctl -u web-apps.service") != std::string::npos);
 }
 
 TEST_CASE("a user unit has no User= and is wanted by the user's default target — a chosen PMD_HOME is kept",
