@@ -242,7 +242,7 @@ std::vector<Command> make_table() {
                  return show_config(a.file, a.json);
                }});
   t.push_back({"list",
-               {"ls", "status", "l"},
+               {"ls", "status", "l", "ps"},
                "show every app and its state",
                "list",
                [](CLI::App& cmd, CommandArgs& a) {
@@ -406,23 +406,22 @@ std::vector<Command> make_table() {
                                        [](const json& r) { std::cout << "emptied " << r.value("path", "") << "\n"; });
                }});
   for (const bool install : {true, false}) {
-    t.push_back({install ? "startup" : "unstartup",
-                 {},
-                 install ? "start pmd at boot with systemd, restoring the apps of `pmctl save`"
-                         : "stop starting pmd at boot (removes the unit `pmctl startup` installed)",
-                 "",
-                 [install](CLI::App& cmd, CommandArgs& a) {
-                   cmd.add_option("init", a.startup.init_system, "init system: systemd (the only one supported)");
-                   cmd.add_option("--user,-u", a.startup.user,
-                                  "the account pmd runs as (default: you; another needs root)");
-                   cmd.add_option("--root", a.startup.root,
-                                  "act on the file system of an image at this path, offline (as systemctl --root)");
-                   cmd.add_option("--service-name", a.startup.service_name, "the unit's name (PM2's flag)");
-                   cmd.add_option("--hp", a.startup.home_path,
-                                  "the account's home (PM2's flag): pmd's home is <it>/.pmd");
-                   if (install) cmd.add_flag("--print", a.startup.print, "print the unit instead of installing it");
-                 },
-                 [install](CommandArgs& a) { return install ? run_startup(a.startup) : run_unstartup(a.startup); }});
+    t.push_back(
+        {install ? "startup" : "unstartup",
+         {},
+         install ? "start pmd at boot with systemd, restoring the apps of `pmctl save`"
+                 : "stop starting pmd at boot (removes the unit `pmctl startup` installed)",
+         "",
+         [install](CLI::App& cmd, CommandArgs& a) {
+           cmd.add_option("init", a.startup.init_system, "init system: systemd (the only one supported)");
+           cmd.add_option("--user,-u", a.startup.user, "the account pmd runs as (default: you; another needs root)");
+           cmd.add_option("--root", a.startup.root,
+                          "act on the file system of an image at this path, offline (as systemctl --root)");
+           cmd.add_option("--service-name", a.startup.service_name, "the unit's name (PM2's flag)");
+           cmd.add_option("--hp", a.startup.home_path, "the account's home (PM2's flag): pmd's home is <it>/.pmd");
+           if (install) cmd.add_flag("--print", a.startup.print, "print the unit instead of installing it");
+         },
+         [install](CommandArgs& a) { return install ? run_startup(a.startup) : run_unstartup(a.startup); }});
   }
   t.push_back(
       {"reset",

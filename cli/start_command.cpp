@@ -8,9 +8,9 @@
 
 #include "target_argument.h"
 
-#include <algorithm>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cerrno>
 #include <cstdio>
@@ -214,17 +214,16 @@ int start_one(Session& session, const config::StartOptions& options, const std::
 // The specs `start` would send, built here for --no-daemon; empty after printing an error.
 std::optional<json> specs_for(const config::StartOptions& options, const std::vector<std::string>& only) {
   if (is_ecosystem_argument(options.script)) {
-    auto n = load_file(FileOptions{options.script, options.env_name, split_commas(only), false, options.force,
-                                   options.strict});
+    auto n = load_file(
+        FileOptions{options.script, options.env_name, split_commas(only), false, options.force, options.strict});
     if (!n) return std::nullopt;
     json specs = json::array();
     for (const auto& spec : n->apps) specs.push_back(to_json(spec));
     return specs;
   }
   std::vector<std::string> warnings;
-  auto built =
-      config::spec_from_start_options(options, config::Starter{config::current_environment(), fs::current_path()},
-                                      &warnings);
+  auto built = config::spec_from_start_options(
+      options, config::Starter{config::current_environment(), fs::current_path()}, &warnings);
   for (const auto& w : warnings) (options.strict ? print_error : print_warning)(w);
   if (auto* error = std::get_if<std::string>(&built)) {
     print_error(*error);

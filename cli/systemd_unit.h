@@ -10,9 +10,9 @@ namespace pmd::cli {
 struct UnitRequest {
   enum class Scope { kSystem, kUser };
   Scope scope = Scope::kSystem;
-  std::string user;      // kSystem: the account pmd and its apps run as (User=)
-  std::string pmd_path;  // absolute path of the pmd binary
-  std::string pmd_home;  // non-empty: PMD_HOME for the daemon (only when the user chose one)
+  std::string user;          // kSystem: the account pmd and its apps run as (User=)
+  std::string pmd_path;      // absolute path of the pmd binary
+  std::string pmd_home;      // non-empty: PMD_HOME for the daemon (only when the user chose one)
   std::string service_name;  // --service-name: the unit's name instead of the default
 };
 

@@ -623,6 +623,14 @@ const std::vector<std::string>& known_app_keys() {
   return keys;
 }
 
+std::vector<std::string> acted_on_app_keys() {
+  std::vector<std::string> keys;
+  for (const auto& [name, h] : handlers()) keys.push_back(name);
+  return keys;
+}
+
+const std::vector<std::string>& ignored_app_keys() { return kAcceptedButIgnored; }
+
 void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Normalized& out) {
   Reporter r(ctx, index, out);
   const std::size_t errors_before = r.error_count();

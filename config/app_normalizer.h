@@ -39,6 +39,10 @@ Normalized normalize_document(const Value& root, const NormalizeContext& context
 
 /// Every key (canonical names) the normalizer understands, for `did you mean` suggestions.
 const std::vector<std::string>& known_app_keys();
+/// The keys that set something (canonical names, no aliases).
+std::vector<std::string> acted_on_app_keys();
+/// PM2's keys pmd accepts with a warning and does not act on.
+const std::vector<std::string>& ignored_app_keys();
 
 /// The JSON `pmctl config --json` prints for one app: PM2's key names, sizes in bytes,
 /// durations in ms, null where unset.

@@ -142,7 +142,8 @@ int main(int argc, char** argv) {
   run_cmd->fallthrough();  // `pmd run app.js --home /srv/pmd --metrics :9209` as well as before `run`
   CLI11_PARSE(cli, argc, argv);
   const bool container = run_cmd->parsed();
-  if (container && run.target.empty() && run.specs_fd < 0) return usage_error("pmd run: what to run? (an ecosystem file or a script)");
+  if (container && run.target.empty() && run.specs_fd < 0)
+    return usage_error("pmd run: what to run? (an ecosystem file or a script)");
   // `pm2-runtime start ecosystem.config.js` is how PM2's docs spell it; take that form too.
   std::error_code exists_ec;
   if (container && run.target == "start" && !run.args.empty() && !fs::exists(run.target, exists_ec)) {

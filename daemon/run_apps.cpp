@@ -47,7 +47,7 @@ RunApps apps_to_run(const RunRequest& request) {
       }
     }
   } else if (config::ecosystem_format(request.target) != config::EcosystemFormat::kNone &&
-      fs::is_regular_file(request.target, ec)) {
+             fs::is_regular_file(request.target, ec)) {
     if (!request.instances.empty() || !request.name.empty() || !request.args.empty())
       out.errors.push_back(
           "-i, --name and arguments apply to a script; with an ecosystem file, set instances, name and "

@@ -34,7 +34,7 @@ _pmctl() {
         --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
         --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
         --watch-delay --cron-restart --cron -c --pid -p --append-env-to-name --no-autostart --env --only --update-env -a
-        --strict --force -f" ;;
+        --strict --no-daemon --force -f" ;;
     stop|delete|del) flags="--only --env --watch" ;;
     restart|startOrRestart) flags="--only --env --update-env --name -n --interpreter --execute-command -x --disable-logs --interpreter-args --node-args --cwd --instances -i --max-memory-restart
         --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
@@ -48,7 +48,7 @@ _pmctl() {
         --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
         --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
         --watch-delay --cron-restart --cron -c --pid -p --append-env-to-name --no-autostart" ;;
-    list|ls|status|l) flags="--json --sort" ;;
+    list|ls|status|l|ps) flags="--json --sort" ;;
     describe|show|info|desc) flags="--json" ;;
     config) flags="--env --only --json --force -f --strict" ;;
     logs) flags="--lines --nostream --follow -f --out --err --json --timestamp --raw --format --highlight" ;;

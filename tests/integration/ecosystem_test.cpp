@@ -196,7 +196,8 @@ TEST_CASE("hostile ecosystem files get a positioned error from pmctl, never an a
   CHECK(d.list().empty());
 }
 
-TEST_CASE("PM2's file forms: a pm2 key, cmd, pid files, autostart, append_env_to_name, deploy env", "[ecosystem][pm2]") {
+TEST_CASE("PM2's file forms: a pm2 key, cmd, pid files, autostart, append_env_to_name, deploy env",
+          "[ecosystem][pm2]") {
   Daemon d;
   TempDir dir;
   dir.write("api.js", "setInterval(() => {}, 1000)\n");
@@ -214,7 +215,7 @@ TEST_CASE("PM2's file forms: a pm2 key, cmd, pid files, autostart, append_env_to
   CHECK_THAT(r.err, Catch::Contains("pmd does not deploy"));
   REQUIRE(d.wait_status("api-production", "online"));
   auto api = d.describe("api-production");
-  CHECK(api["env"]["MODE"] == "prod");      // env_production wins over deploy.production.env
+  CHECK(api["env"]["MODE"] == "prod");     // env_production wins over deploy.production.env
   CHECK(api["env"]["DEPLOYED"] == "yes");  // deploy.production.env applies with --env production
   // The pid file, as PM2 names it per instance, removed when the app stops.
   const auto pid_file = dir.path / "run" / "api-0.pid";

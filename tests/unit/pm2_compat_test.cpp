@@ -1,9 +1,16 @@
 // What PM2 users' scripts and tools read: jlist's shape, and the answer to PM2's commands pmd
 // does not have.
+#include "app_normalizer.h"
 #include "pm2_process_list.h"
 #include "unknown_command.h"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
 
 using nlohmann::json;
 using namespace pmd::cli;
@@ -69,4 +76,202 @@ TEST_CASE("an unknown command says so, and PM2's commands say what to type inste
   CHECK_FALSE(unknown_command_message("ecosystem"));
   CHECK_THAT(*unknown_command_message("deploy"), Catch::Contains("pmd does not deploy"));
   CHECK_THAT(*unknown_command_message("dash"), Catch::Contains("pmctl monit"));
+}
+
+namespace {
+
+// The rows of the README table that follows `heading`: cells, trimmed.
+std::vector<std::vector<std::string>> readme_table(const std::string& heading) {
+  std::ifstream in(std::string(PMD_TEST_SOURCE_DIR) + "/README.md");
+  std::vector<std::vector<std::string>> rows;
+  bool inside = false, in_table = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == heading) {
+      inside = true;
+      continue;
+    }
+    if (!inside) continue;
+    if (line.rfind("#", 0) == 0) break;
+    if (line.rfind("|", 0) != 0) {
+      if (in_table) break;
+      continue;
+    }
+    in_table = true;
+    if (line.rfind("| ---", 0) == 0) continue;
+    std::vector<std::string> cells;
+    std::string cell;
+    for (std::size_t i = 1; i < line.size(); ++i) {
+      if (line[i] == '|' && line[i - 1] != '\\') {
+        auto b = cell.find_first_not_of(' '), e = cell.find_last_not_of(' ');
+        cells.push_back(b == std::string::npos ? "" : cell.substr(b, e - b + 1));
+        cell.clear();
+      } else {
+        cell += line[i];
+      }
+    }
+    rows.push_back(cells);
+  }
+  if (!rows.empty()) rows.erase(rows.begin());  // the header
+  return rows;
+}
+
+// `pm2 start` -> "start"; "`uid` / `user`" -> {"uid", "user"}.
+std::vector<std::string> code_words(const std::string& cell, const std::string& drop_prefix = "") {
+  std::vector<std::string> out;
+  for (std::size_t at = cell.find('`'); at != std::string::npos; at = cell.find('`', at + 1)) {
+    auto end = cell.find('`', at + 1);
+    if (end == std::string::npos) break;
+    std::string word = cell.substr(at + 1, end - at - 1);
+    if (!drop_prefix.empty() && word.rfind(drop_prefix, 0) == 0) word = word.substr(drop_prefix.size());
+    out.push_back(word);
+    at = end;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the README's Coming from PM2 commands table is what pmctl does", "[pm2][readme]") {
+  const auto rows = readme_table("### Commands");
+  REQUIRE(rows.size() > 60);
+  std::set<std::string> listed;
+  int handled = 0, refused = 0;
+  for (const auto& row : rows) {
+    REQUIRE(row.size() == 3);
+    const auto pm2 = code_words(row[0], "pm2 ");
+    REQUIRE(pm2.size() == 1);
+    INFO("pm2 " << pm2[0] << " -> " << row[1]);
+    listed.insert(pm2[0]);
+    if (row[1] == "—") {
+      // Refused with exit 2 and a hint naming what to do.
+      auto message = unknown_command_message(pm2[0]);
+      REQUIRE(message);
+      CHECK_THAT(*message, Catch::StartsWith("unknown command '" + pm2[0] + "': "));
+      CHECK_FALSE(row[2].empty());
+      ++refused;
+    } else {
+      const auto pmctl = code_words(row[1], "pmctl ");
+      REQUIRE(pmctl.size() == 1);
+      CHECK_FALSE(unknown_command_message(pmctl[0]));  // a command or an alias
+      ++handled;
+    }
+  }
+  // PM2's own list (`pm2 --help`, PM2 5.x): every command of it has a row.
+  const std::vector<std::string> pm2_help = {"start",
+                                             "trigger",
+                                             "deploy",
+                                             "startOrRestart",
+                                             "startOrReload",
+                                             "pid",
+                                             "create",
+                                             "startOrGracefulReload",
+                                             "stop",
+                                             "restart",
+                                             "scale",
+                                             "profile:mem",
+                                             "profile:cpu",
+                                             "reload",
+                                             "id",
+                                             "inspect",
+                                             "delete",
+                                             "sendSignal",
+                                             "ping",
+                                             "updatePM2",
+                                             "update",
+                                             "install",
+                                             "module:install",
+                                             "uninstall",
+                                             "module:uninstall",
+                                             "module:update",
+                                             "module:generate",
+                                             "package",
+                                             "publish",
+                                             "module:publish",
+                                             "set",
+                                             "multiset",
+                                             "get",
+                                             "conf",
+                                             "config",
+                                             "unset",
+                                             "report",
+                                             "link",
+                                             "unlink",
+                                             "monitor",
+                                             "unmonitor",
+                                             "open",
+                                             "plus",
+                                             "login",
+                                             "logout",
+                                             "dump",
+                                             "save",
+                                             "cleardump",
+                                             "send",
+                                             "attach",
+                                             "resurrect",
+                                             "unstartup",
+                                             "startup",
+                                             "logrotate",
+                                             "ecosystem",
+                                             "init",
+                                             "reset",
+                                             "describe",
+                                             "env",
+                                             "list",
+                                             "jlist",
+                                             "sysmonit",
+                                             "slist",
+                                             "prettylist",
+                                             "monit",
+                                             "imonit",
+                                             "dashboard",
+                                             "flush",
+                                             "reloadLogs",
+                                             "logs",
+                                             "kill",
+                                             "pull",
+                                             "forward",
+                                             "backward",
+                                             "deepUpdate",
+                                             "serve",
+                                             "autoinstall",
+                                             "examples"};
+  for (const auto& command : pm2_help) {
+    INFO("pm2 " << command);
+    CHECK(listed.count(command) == 1);
+  }
+  // The figures the closing note quotes.
+  WARN("PM2 commands in the table: " << rows.size() << ", handled by pmctl: " << handled
+                                     << ", refused with a hint: " << refused);
+}
+
+TEST_CASE("the README's Coming from PM2 keys table is what the normalizer does", "[pm2][readme]") {
+  const auto rows = readme_table("### Ecosystem keys");
+  REQUIRE(rows.size() > 50);
+  const auto& known = pmd::config::known_app_keys();
+  const auto& ignored = pmd::config::ignored_app_keys();
+  std::set<std::string> listed;
+  for (const auto& row : rows) {
+    REQUIRE(row.size() == 3);
+    for (const auto& key : code_words(row[0])) {
+      INFO(key << ": " << row[1]);
+      listed.insert(key);
+      if (key == "env_<name>") continue;
+      if (row[1] == "ignored") {
+        CHECK(std::count(ignored.begin(), ignored.end(), key) == 1);
+      } else {
+        CHECK(std::count(known.begin(), known.end(), key) == 1);
+        CHECK(std::count(ignored.begin(), ignored.end(), key) == 0);
+      }
+    }
+  }
+  // Nothing the normalizer knows is missing from the table.
+  for (const auto& key : pmd::config::acted_on_app_keys()) {
+    INFO(key);
+    if (key == "watch_follow_symlinks") continue;  // the wire name of watch_options.followSymlinks
+    CHECK(listed.count(key) == 1);
+  }
+  for (const auto& key : ignored) {
+    INFO(key);
+    CHECK(listed.count(key) == 1);
+  }
 }
