@@ -2,6 +2,11 @@
 #include "fuzz_targets.h"
 
 #include "app_normalizer.h"
+#include "cron_expression.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include "app_spec.h"
 #include "bounded_json.h"
 #include "jsonrpc.h"
@@ -91,12 +96,28 @@ void request(std::string_view input) {
   (void)rpc::encode_result(req.id, p);
 }
 
+void cron(std::string_view input) {
+  // The first 4 bytes choose the starting time (any second from 1970 to 2106), the rest is the text.
+  std::uint32_t seconds = 0;
+  for (std::size_t i = 0; i < 4 && i < input.size(); ++i)
+    seconds = (seconds << 8) | static_cast<unsigned char>(input[i]);
+  const std::string_view text = input.size() > 4 ? input.substr(4) : std::string_view();
+  auto parsed = parse_cron(text);
+  if (auto* cron = std::get_if<CronExpression>(&parsed)) {
+    auto at = std::chrono::system_clock::from_time_t(static_cast<std::time_t>(seconds));
+    for (int i = 0; i < 3; ++i) {
+      auto next = next_firing(*cron, at);
+      if (!next) break;
+      if (*next <= at) std::abort();  // the next firing is always strictly later
+      at = *next;
+    }
+  }
+}
+
 const std::vector<Target>& targets() {
-  static const std::vector<Target> all = {{"lenient_json", lenient_json},
-                                          {"yaml", yaml},
-                                          {"normalizer", normalizer},
-                                          {"line_framer", line_framer},
-                                          {"request", request}};
+  static const std::vector<Target> all = {{"lenient_json", lenient_json}, {"yaml", yaml},
+                                          {"normalizer", normalizer},     {"line_framer", line_framer},
+                                          {"request", request},           {"cron", cron}};
   return all;
 }
 

@@ -21,6 +21,10 @@ void line_framer(std::string_view input);
 /// nesting bound, typed params and app specs.
 void request(std::string_view input);
 
+/// A cron_restart expression: parsed, and when it parses, its next firings from a time the input
+/// also chooses (the calendar walk must end, whatever the fields say).
+void cron(std::string_view input);
+
 struct Target {
   const char* name;
   void (*run)(std::string_view);
