@@ -36,6 +36,7 @@ std::optional<std::string> unsupported_pm2_flag(const std::string& word) {
       {"--mini-list", "use `pmctl list`"},
       {"-m", "use `pmctl list`"},
       {"--web", "pmd has no web server yet; `pmd --metrics HOST:PORT` serves Prometheus metrics"},
+      {"--ext", "name what to watch instead: --watch src,config, and --ignore-watch for the rest"},
   };
   auto found = kUnsupported.find(flag_of(word));
   if (found == kUnsupported.end()) return std::nullopt;

@@ -176,6 +176,19 @@ TEST_CASE("list --sort, logs --raw and --format, init, and PM2 flags pmd lacks",
   CHECK(config.exit_code == 0);
   CHECK_THAT(config.out, Catch::Contains("NODE_ENV") && Catch::Contains("production"));
 
+  // -x is PM2's fork mode; startup takes --service-name and --hp; other init systems are refused.
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "forked", "-x", "-i", "2"}).exit_code == 0);
+  CHECK(d.describe("forked")["mode"] == "fork");
+  auto unit = d.pmctl({"startup", "--print", "--service-name", "apps", "--hp", "/srv/web"});
+  CHECK(unit.exit_code == 0);
+  CHECK_THAT(unit.out, Catch::Contains("Environment=PMD_HOME=/srv/web/.pmd") && Catch::Contains("apps.service"));
+  auto upstart = d.pmctl({"startup", "upstart"});
+  CHECK(upstart.exit_code == 1);
+  CHECK_THAT(upstart.err, Catch::Contains("pmd targets systemd"));
+  auto ext = d.pmctl({"start", talker.string(), "--watch", "--ext", "js"});
+  CHECK(ext.exit_code == 2);
+  CHECK_THAT(ext.err, Catch::Contains("not supported by pmd yet: --ext"));
+
   auto attach = d.pmctl({"start", talker.string(), "--attach"});
   CHECK(attach.exit_code == 2);
   CHECK_THAT(attach.err, Catch::StartsWith("pmctl: error: not supported by pmd yet: --attach ("));
