@@ -42,6 +42,15 @@ Progress progress_to(const std::shared_ptr<RpcConnection>& connection) {
   };
 }
 
+// A method that takes {target} and answers at once, from the supervisor's state.
+Method on_target(std::string summary, std::function<json(const std::string& target)> answer) {
+  return {
+      std::move(summary),
+      [answer = std::move(answer)](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+        co_return answer(target_of(params));
+      }};
+}
+
 json daemon_identity() { return {{"version", kVersion}, {"pid", ::getpid()}}; }
 
 // The methods after which the set of apps, their specs or whether they run may have changed.
@@ -140,14 +149,11 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                  [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
                    co_return co_await sup.remove(target_of(params));
                  }};
-  t["unwatch"] = {"stop watching the files of {target}'s apps (pmctl stop --watch); the names of those that were",
-                  [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                    co_return sup.unwatch(target_of(params));
-                  }};
-  t["reset"] = {"set the restart counters of {target} back to zero",
-                [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                  co_return sup.reset_counters(target_of(params));
-                }};
+  t["unwatch"] =
+      on_target("stop watching the files of {target}'s apps (pmctl stop --watch); the names of those that were",
+                [&sup](const std::string& target) { return sup.unwatch(target); });
+  t["reset"] = on_target("set the restart counters of {target} back to zero",
+                         [&sup](const std::string& target) { return sup.reset_counters(target); });
   t["signal"] = {
       "send {signal} (a name such as \"SIGUSR2\" or a number) to the main process of each running "
       "instance of {target}, as PM2's sendSignal",
@@ -158,17 +164,13 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
           throw rpc::Error(rpc::kInvalidParams, "invalid params: unknown signal '" + given.get<std::string>() + "'");
         co_return sup.send_signal(target_of(params), *signo);
       }};
-  t["spec"] = {"the specs of the apps {target} names, as `start` takes them",
-               [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                 co_return sup.specs(target_of(params));
-               }};
+  t["spec"] = on_target("the specs of the apps {target} names, as `start` takes them",
+                        [&sup](const std::string& target) { return sup.specs(target); });
   t["list"] = {
       "every instance with status, pid, cpu and memory",
       [&sup](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return sup.list(); }};
-  t["describe"] = {"everything known about {target}'s instances",
-                   [&sup](const json& params, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                     co_return sup.describe(target_of(params));
-                   }};
+  t["describe"] = on_target("everything known about {target}'s instances",
+                            [&sup](const std::string& target) { return sup.describe(target); });
   t["logs"] = {
       "recent lines of {target} (default all; {lines}, default 15); with {follow}, then every new line as "
       "`log` notifications (and `log.missed` {count} when the reader is too slow) until the client hangs up",
