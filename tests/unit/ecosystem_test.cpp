@@ -410,3 +410,49 @@ TEST_CASE("env keys that execve could not pass whole are refused", "[ecosystem][
   CHECK_THAT(first_error(yaml("script: tool\nenv_production:\n  \"A\\nB\": x", "production")),
              Catch::Contains("newline"));
 }
+
+TEST_CASE("watch, cron_restart, pid_file and PM2's other forms of them", "[ecosystem][pm2]") {
+  auto watched = only_app(yaml(R"(
+script: tool
+watch: true
+ignore_watch: "*.log"
+watch_delay: 2s
+watch_options: {followSymlinks: true}
+cron: "0 3 * * *"
+pid: run/tool.pid
+)"));
+  CHECK(watched.watch == std::vector<std::string>{kCorpus.string()});
+  CHECK(watched.ignore_watch == std::vector<std::string>{"*.log"});
+  CHECK(watched.watch_delay == std::chrono::milliseconds(2000));
+  CHECK(watched.watch_follow_symlinks);
+  CHECK(watched.cron_restart == "0 3 * * *");
+  CHECK(watched.pid_file == (kCorpus / "run/tool.pid").string());
+
+  auto paths = yaml("script: tool\nwatch: [src, /etc/app]\nwatch_options: {usePolling: true}\n");
+  CHECK(only_app(paths).watch == std::vector<std::string>{(kCorpus / "src").string(), "/etc/app"});
+  REQUIRE(paths.warnings.size() == 1);
+  CHECK_THAT(paths.warnings[0].message, Catch::Contains("usePolling") && Catch::Contains("inotify"));
+
+  auto off = yaml("script: tool\nwatch: false\n");
+  CHECK(only_app(off).watch.empty());
+  CHECK(off.warnings.empty());  // watch: false is no news
+
+  auto bad = yaml("script: tool\ncron_restart: \"61 * * * *\"\n");
+  CHECK_THAT(first_error(bad), Catch::Contains("cron_restart: minute field"));
+
+  // PM2's top-level pm2 key, cmd for script, append_env_to_name, and deploy.<env>.env.
+  auto pm2 = yaml(R"(
+pm2:
+  - name: api
+    cmd: tool
+    append_env_to_name: true
+    env: {A: "1"}
+    env_staging: {B: "2"}
+deploy:
+  staging: {env: {C: "3", B: "deploy"}}
+)",
+                  "staging");
+  const auto& api = only_app(pm2);
+  CHECK(api.name == "api-staging");
+  CHECK(api.env == pmd::Env{{"A", "1"}, {"B", "2"}, {"C", "3"}});
+}
