@@ -298,7 +298,9 @@ int update_and_redo(Session& session, const std::vector<std::string>& targets, c
         print_error(spec.name + ": " + *error);
         return kExitFailed;
       }
-      specs.push_back(to_json(std::get<AppSpec>(updated)));
+      AppSpec& next = std::get<AppSpec>(updated);
+      if (update_env) next.base_env = starter.env;  // --update-env: this shell's environment
+      specs.push_back(to_json(next));
     }
   }
   return apply_specs(session, specs, mode, update_env);

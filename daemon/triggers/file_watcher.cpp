@@ -158,6 +158,10 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
 std::variant<std::unique_ptr<FileWatcher>, std::string> FileWatcher::create(asio::io_context& io, WatchPlan plan,
                                                                             OnChange on_change) {
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0 && errno == EMFILE)
+    return std::string(
+        "watch: this user has as many inotify instances as fs.inotify.max_user_instances allows "
+        "(pmd uses one per watched app); raise it: sysctl fs.inotify.max_user_instances=1024");
   if (fd < 0) return std::string("watch: inotify is not available: ") + std::strerror(errno);
   auto state = std::make_shared<State>(io, std::move(plan), std::move(on_change));
   state->fd.assign(fd);

@@ -103,6 +103,13 @@ TEST_CASE("restart and reload take start flags and update the app's spec", "[pm2
               .find(std::string("GREETING=hi\0", 12)) != std::string::npos);
   }
 
+  // --update-env with flags: this shell's environment too.
+  RunOptions shell;
+  shell.env["FROM_NEW_SHELL"] = "yes";
+  REQUIRE(d.pmctl({"restart", "web", "--update-env", "--kill-timeout", "5s"}, shell).exit_code == 0);
+  CHECK(read_file("/proc/" + std::to_string(d.list()[0]["pid"].get<int>()) + "/environ")
+            .find(std::string("FROM_NEW_SHELL=yes\0", 19)) != std::string::npos);
+
   auto reload = d.pmctl({"reload", "web", "--node-args", "--max-old-space-size=200"});
   REQUIRE(reload.exit_code == 0);
   CHECK(d.describe("web")["interpreter_args"] == nlohmann::json::array({"--max-old-space-size=200"}));
