@@ -710,10 +710,20 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
                          " here, and at most 1024); pass --force to start them anyway");
   }
   const bool node_app = is_node_interpreter(spec.interpreter);
-  if (d.exec_mode)
+  // The socket decides the mode, whatever the language: instances given a port (or any app given
+  // an address) share one socket pmd binds. Without one, Node apps with -i run in cluster mode.
+  const bool shares_socket = !spec.listen.empty() || (spec.port > 0 && spec.instances > 1);
+  if (d.exec_mode) {
     spec.exec_mode = *d.exec_mode;
-  else
-    spec.exec_mode = d.instances && node_app ? "cluster" : "fork";
+    if (spec.exec_mode == "fork" && spec.instances > 1 && (spec.port > 0 || !spec.listen.empty())) {
+      r.at("exec_mode", app.find("exec_mode") ? app.find("exec_mode")->pos : Position{});
+      r.warn("fork mode with a port and " + std::to_string(spec.instances) +
+             " instances: each binds the port itself and all but one fail; drop exec_mode to share one socket "
+             "(cluster mode)");
+    }
+  } else {
+    spec.exec_mode = shares_socket || (d.instances && node_app) ? "cluster" : "fork";
+  }
   if (spec.exec_mode == "cluster") {
     // pmd shares one socket among the instances when it knows the port; say so when it cannot.
     const bool port_known =
