@@ -11,7 +11,8 @@ echo
 pmctl start examples/ecosystem.config.js
 cat <<MSG
 
-pmd is running the example app from examples/ecosystem.config.js (see above). Try:
+pmd is running the example app from examples/ecosystem.config.js (see above); it answers on
+http://127.0.0.1:3000 (curl http://127.0.0.1:3000). Try:
   pmctl logs hello          # its output, live (Ctrl-C to leave)
   pmctl describe hello      # everything about it
   pmctl reload hello        # zero-downtime: each new instance ready before the old one stops
