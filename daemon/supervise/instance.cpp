@@ -311,7 +311,8 @@ asio::awaitable<std::string> Instance::wait_ready() {
   if (state() == InstanceState::kOnline && !ready_timed_out_) co_return std::string{};
   if (state() == InstanceState::kOnline)
     co_return "it did not signal readiness (" + policy::awaited_signal_name(readiness_.signal) +
-        ") within listen_timeout " + units::format_duration(readiness_.deadline);
+        ") within listen_timeout " + units::format_duration(readiness_.deadline) +
+        " (a slow start? raise it: --listen-timeout 30s, or listen_timeout in the file)";
   if (last_exit_ && !is_running()) co_return "it exited with " + last_exit_->describe() + " before it was ready";
   co_return "it is " + std::string(state_name(state())) + " (" + status_reason_ + ")";
 }

@@ -218,30 +218,32 @@ asio::awaitable<json> Supervisor::reload(const std::string& target, int parallel
         numbers.push_back(inst->identity().number);
     if (!numbers.empty()) plan.emplace_back(app.runtime->spec.name, numbers);
   }
+  // Every app is attempted: one that fails keeps its old instances serving, and the others
+  // still reload (PM2 goes on too); the failures are reported together at the end.
   json done = json::array();
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    const auto& [name, numbers] = plan[i];
-    std::string failure;
-    {
-      BusyGuard busy(*this, name);
-      if (new_base_env) find_app(name)->runtime->spec.base_env = *new_base_env;
-      auto started = std::chrono::steady_clock::now();
-      try {
-        co_await roll_app(name, numbers, parallel, "reloaded by request", progress);
-      } catch (const rpc::Error& e) {
-        failure = e.what();
-      }
+  std::vector<std::string> failures;
+  for (const auto& [name, numbers] : plan) {
+    if (!find_app(name)) continue;  // deleted meanwhile
+    BusyGuard busy(*this, name);
+    if (new_base_env) find_app(name)->runtime->spec.base_env = *new_base_env;
+    auto started = std::chrono::steady_clock::now();
+    try {
+      co_await roll_app(name, numbers, parallel, "reloaded by request", progress);
       auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-      if (failure.empty()) done.push_back({{"name", name}, {"replaced", numbers.size()}, {"ms", took.count()}});
+      done.push_back({{"name", name}, {"replaced", numbers.size()}, {"ms", took.count()}});
+    } catch (const rpc::Error& e) {
+      failures.push_back(e.what());
     }
-    if (!failure.empty()) {
-      std::string message = "reload aborted: " + failure;
-      if (i + 1 < plan.size()) {
-        message += "; not reloaded:";
-        for (std::size_t j = i + 1; j < plan.size(); ++j) message += " " + plan[j].first;
-      }
-      throw rpc::Error(rpc::kReloadAborted, message);
+  }
+  if (!failures.empty()) {
+    std::string message = "reload aborted: " + failures.front();
+    for (std::size_t i = 1; i < failures.size(); ++i) message += "; " + failures[i];
+    if (!done.empty()) {
+      message += " (reloaded:";
+      for (const auto& app : done) message += " " + app.value("name", "");
+      message += ")";
     }
+    throw rpc::Error(rpc::kReloadAborted, message);
   }
   co_return json{{"apps", done}, {"instances", views(resolve(target))}};
 }

@@ -179,9 +179,19 @@ TEST_CASE("a replacement that never signals readiness within listen_timeout abor
   auto before = pids_of(d, "silent");
   auto reload = d.pmctl({"reload", "silent"});
   CHECK(reload.exit_code != 0);
-  CHECK_THAT(reload.err, Catch::Contains("did not signal readiness") && Catch::Contains("listen_timeout 500ms"));
+  CHECK_THAT(reload.err, Catch::Contains("did not signal readiness") && Catch::Contains("listen_timeout 500ms") &&
+                             Catch::Contains("--listen-timeout"));
   CHECK(pids_of(d, "silent") == before);
   CHECK_THAT(http_get(port), Catch::Contains("pid "));
+
+  // `reload all`: the failing app does not keep the others from reloading; both are reported.
+  REQUIRE(d.pmctl({"start", "sleep", "--name", "after", "--", "1000"}).exit_code == 0);
+  const int after_pid = d.instance("after")["pid"];
+  auto all = d.pmctl({"reload", "all"});
+  CHECK(all.exit_code == 1);
+  CHECK_THAT(all.err, Catch::Contains("reload aborted") && Catch::Contains("(reloaded: after)"));
+  CHECK(d.instance("after")["pid"] != after_pid);
+  CHECK(pids_of(d, "silent") == before);
 }
 
 TEST_CASE("wait_ready waits for process.send('ready') and shutdown_with_message stops over the IPC channel",

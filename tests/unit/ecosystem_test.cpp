@@ -465,13 +465,13 @@ TEST_CASE("the socket decides the mode: a port with instances, or an address, is
   };
   const Row rows[] = {
       {"script: tool\ninstances: 2\nport: 8000", "cluster", false},  // gunicorn, puma... any program
-      {"script: tool\nport: 8000", "fork", false},                    // one instance binds it itself
-      {"script: tool\nlisten: 127.0.0.1:8000", "cluster", false},     // an address: pmd binds it
-      {"script: tool\ninstances: 2", "fork", false},                  // no socket: independent copies
-      {"script: app.js\ninstances: 2", "cluster", false},              // Node: the preload finds the port
+      {"script: tool\nport: 8000", "fork", false},                   // one instance binds it itself
+      {"script: tool\nlisten: 127.0.0.1:8000", "cluster", false},    // an address: pmd binds it
+      {"script: tool\ninstances: 2", "fork", false},                 // no socket: independent copies
+      {"script: app.js\ninstances: 2", "cluster", false},            // Node: the preload finds the port
       {"script: app.js", "fork", false},
       {"script: tool\ninstances: 2\nport: 8000\nexec_mode: fork", "fork", true},  // they would fight
-      {"script: tool\ninstances: 2\nexec_mode: cluster", "cluster", true},         // no port known: warned
+      {"script: tool\ninstances: 2\nexec_mode: cluster", "cluster", true},        // no port known: warned
   };
   for (const auto& row : rows) {
     INFO(row.yaml);
