@@ -141,8 +141,11 @@ std::string render_describe(const json& instances) {
                           std::chrono::milliseconds(static_cast<long long>(v.value("cpu_seconds", 0.0) * 1000))));
     add("created at", format_time(v.value("created_at", 0LL)));
     if (v.contains("watching") && v["watching"].is_object())
-      add("watching", join(v["watching"].value("paths", json::array()), " ") + " (" +
-                          std::to_string(v["watching"].value("directories", 0)) + " directories)");
+      add("watching",
+          join(v["watching"].value("paths", json::array()), " ") + " (" +
+              std::to_string(v["watching"].value("directories", 0)) + " directories)" +
+              (v["watching"].value("problem", json()).is_string() ? "; " + v["watching"].value("problem", std::string())
+                                                                  : std::string()));
     if (v.contains("cron_next_ms") && v["cron_next_ms"].is_number())
       add("next cron restart", format_time(v["cron_next_ms"].get<long long>()));
     if (v.contains("last_trigger") && v["last_trigger"].is_string())

@@ -457,8 +457,11 @@ json Supervisor::describe(const std::string& target) const {
     // What restarts the app by itself: its watch and its cron schedule.
     for (const auto& app : apps_) {
       if (std::find(app.instances.begin(), app.instances.end(), inst) == app.instances.end()) continue;
-      v["watching"] = app.watcher ? json{{"paths", app.watcher->plan().roots}, {"directories", app.watcher->watched()}}
-                                  : json(nullptr);
+      v["watching"] =
+          app.watcher ? json{{"paths", app.watcher->plan().roots},
+                             {"directories", app.watcher->watched()},
+                             {"problem", app.watcher->problem().empty() ? json(nullptr) : json(app.watcher->problem())}}
+                      : json(nullptr);
       const auto next = app.cron ? app.cron->next() : std::nullopt;
       v["cron_next_ms"] =
           next ? json(std::chrono::duration_cast<std::chrono::milliseconds>(next->time_since_epoch()).count())

@@ -1,5 +1,6 @@
 #include "triggers/file_watcher.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -48,6 +49,7 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
   std::size_t events = 0;
   std::chrono::steady_clock::time_point burst_started{};
   bool closed = false;
+  std::string problem;  // set when the tree outgrew the watch after the start
 
   const std::string& root_of(const std::string& path) const {
     for (const auto& r : plan.roots)
@@ -150,7 +152,12 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
     const std::string& root = root_of(base);
     if (is_ignored(root, path, plan.rules)) return;
     // A directory that appears is watched at once, with what it already holds.
-    if ((e.mask & IN_ISDIR) && (e.mask & (IN_CREATE | IN_MOVED_TO))) add_tree(root, path);
+    if ((e.mask & IN_ISDIR) && (e.mask & (IN_CREATE | IN_MOVED_TO)))
+      if (auto error = add_tree(root, path); !error.empty() && problem.empty()) {
+        // The tree grew past what may be watched: said in describe and pmd.log, never silent.
+        problem = error + " (directories made after the start are no longer all watched)";
+        spdlog::warn("{}", problem);
+      }
     changed(path);
   }
 };
@@ -186,6 +193,7 @@ FileWatcher::~FileWatcher() {
 }
 
 std::size_t FileWatcher::watched() const { return state_->directories.size(); }
+const std::string& FileWatcher::problem() const { return state_->problem; }
 const WatchPlan& FileWatcher::plan() const { return state_->plan; }
 
 }  // namespace pmd

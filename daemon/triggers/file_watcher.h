@@ -40,6 +40,8 @@ class FileWatcher {
   FileWatcher& operator=(const FileWatcher&) = delete;
 
   std::size_t watched() const;
+  /// Why part of the tree is not watched (it grew past the bound after the start); "" if all is.
+  const std::string& problem() const;
   const WatchPlan& plan() const;
 
  private:

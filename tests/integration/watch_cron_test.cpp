@@ -130,6 +130,12 @@ TEST_CASE("a tree too large to watch is refused before anything starts", "[watch
   // Narrowed by ignore_watch, it fits.
   auto narrowed = d.pmctl({"start", "app.js", "--watch", "--ignore-watch", "d*"}, here);
   CHECK(narrowed.exit_code == 0);
+  // A tree that grows past the bound later is reported, not watched in part silently.
+  for (int i = 0; i < 10; ++i) std::filesystem::create_directories(dir.path / ("e" + std::to_string(i)));
+  REQUIRE(wait_until([&] { return d.describe("app")["watching"]["problem"].is_string(); }));
+  CHECK_THAT(d.describe("app")["watching"]["problem"].get<std::string>(),
+             Catch::Contains("needs more than 8 inotify watches") && Catch::Contains("no longer all watched"));
+  CHECK_THAT(d.pmctl({"describe", "app"}).out, Catch::Contains("no longer all watched"));
 }
 
 TEST_CASE("cron_restart fires once at its time, and runs a periodic job that exits", "[cron]") {
