@@ -147,7 +147,9 @@ std::variant<CronExpression, std::string> parse_cron(std::string_view text) {
   if (!text.empty() && text.front() == '@') {
     for (const auto& [name, expansion] : kShorthands)
       if (name == text) return parse_cron(expansion);
-    return "'" + std::string(text) + "' is not a schedule (use @yearly, @monthly, @weekly, @daily or @hourly)";
+    std::string message = "'";  // built by appending: GCC 12 warns falsely (-Wrestrict) on "'" + string
+    message.append(text).append("' is not a schedule (use @yearly, @monthly, @weekly, @daily or @hourly)");
+    return message;
   }
   std::vector<std::string_view> fields;
   std::size_t i = 0;
