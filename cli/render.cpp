@@ -123,6 +123,7 @@ std::string render_describe(const json& instances) {
     add("instance", std::to_string(v.value("instance", 0)));
     add("pid", running ? std::to_string(v["pid"].get<long long>()) : "-");
     add("mode", v.value("mode", ""));
+    if (v.contains("address") && v["address"].is_string()) add("serves on", v["address"].get<std::string>());
     add("uptime", running ? units::format_duration(std::chrono::milliseconds(v.value("uptime_ms", 0LL))) : "-");
     add("restarts", std::to_string(v.value("restarts", 0)));
     add("unstable restarts", std::to_string(v.value("unstable_restarts", 0)));

@@ -40,6 +40,9 @@ json Instance::view(bool detailed) const {
       {"memory_limit", s.max_memory_restart},
       {"cpu_seconds", cpu_seconds(cpu_ticks_)},
   };
+  // Where a cluster app serves, also when the port came from the app's own code.
+  const ListenAddress& bound = app_->listener.address;
+  v["address"] = bound.port > 0 || !bound.path.empty() ? json(bound.describe()) : json(nullptr);
   if (!detailed) return v;
   v["reason"] = status_reason_;
   v["phase"] = lifecycle::phase_name(phase_);

@@ -229,6 +229,9 @@ TEST_CASE("a Node app with its port written in the code is shared, reloaded and 
   CHECK(r.err.find("cluster mode without a port") == std::string::npos);  // no warning for Node apps
   REQUIRE(online_count(d, "fixed") == 2);  // the second instance did not die of EADDRINUSE
   CHECK_THAT(d.log_tail(), Catch::Contains("pmd bound it and shares it"));
+  // The address learnt from the code is shown, in describe and list --json.
+  CHECK_THAT(d.describe("fixed")["address"].get<std::string>(), Catch::Contains(std::to_string(port)));
+  CHECK_THAT(d.pmctl({"describe", "fixed"}).out, Catch::Contains("serves on"));
   reload_and_scale_under_load(d, "fixed", port, 2);
 }
 
