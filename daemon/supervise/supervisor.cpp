@@ -119,7 +119,9 @@ json Supervisor::start(AppSpec spec, bool launch) {
   auto runtime = std::make_shared<AppRuntime>(std::move(spec));
   if (auto error = runtime->use_address(cluster_address(runtime->spec)); !error.empty())
     throw rpc::Error(rpc::kSpawnFailed, runtime->spec.name + ": " + error);
-  App app{runtime, {}, {}, {}, ++epoch_counter_, false};
+  App app;
+  app.runtime = runtime;
+  app.epoch = ++epoch_counter_;
   for (int n = 0; n < runtime->spec.instances; ++n)
     app.instances.push_back(make_instance(runtime, InstanceIdentity{next_id_ + n, n}));
   // A watch that cannot cover its tree is refused before anything runs.

@@ -13,8 +13,7 @@ CronTimer::~CronTimer() { *alive_ = false; }
 
 void CronTimer::arm() {
   if (!next_) return;
-  const auto now = Clock::now();
-  timer_.expires_after(std::min<Clock::duration>(*next_ - now, std::chrono::minutes(1)));
+  timer_.expires_after(std::min<Clock::duration>(*next_ - Clock::now(), std::chrono::minutes(1)));
   timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
     if (ec || !*alive) return;
     const auto now = Clock::now();

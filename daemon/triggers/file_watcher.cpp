@@ -117,10 +117,10 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
     timer.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
       auto self = weak.lock();
       if (ec || !self || self->closed) return;
-      const std::string path = std::move(self->first_change);
+      const std::string first = std::move(self->first_change);
       const std::size_t count = self->events;
       self->events = 0;
-      self->on_change(path, count);
+      self->on_change(first, count);
     });
   }
 
