@@ -56,15 +56,14 @@ void add_file_flags(CLI::App& cmd, CommandArgs& a) {
 Command verb(std::string name, std::vector<std::string> aliases, std::string help, std::string past_tense,
              bool reapplies, bool takes_update_env) {
   Command c{name, std::move(aliases), std::move(help), name, nullptr, nullptr};
-  c.add_flags = [takes_update_env](CLI::App& cmd, CommandArgs& a) {
+  c.add_flags = [takes_update_env, stops = name == "stop"](CLI::App& cmd, CommandArgs& a) {
     cmd.add_option("target", a.targets, "app name, id, all, or an ecosystem file")->required();
     add_file_flags(cmd, a);
     if (takes_update_env) {
       cmd.add_flag("--update-env,-a", a.update_env, "give the apps this shell's environment");
       add_spec_flags(cmd, a.start);
-    } else {
-      cmd.add_flag("--watch", a.unwatch, "also stop watching the apps' files (as pm2 stop --watch)");
     }
+    if (stops) cmd.add_flag("--watch", a.unwatch, "also stop watching the apps' files (as pm2 stop --watch)");
   };
   c.run = [method = name, past_tense, reapplies](CommandArgs& a) {
     Session session(true);
@@ -79,13 +78,11 @@ Command verb(std::string name, std::vector<std::string> aliases, std::string hel
     json extra = json::object();
     if (a.update_env) extra["base_env"] = config::current_environment();
     if (int r = for_each_target(session, method, a.targets, extra, past_tense); r != kExitOk) return r;
-    if (a.unwatch)
-      for (const auto& target : a.targets) {
-        json names;
-        if (method != "stop") break;
-        if (int r = session.call("unwatch", json{{"target", target_argument(target)}}, names); r != kExitOk) return r;
-        for (const auto& n : names) std::cout << "stopped watching " << n.get<std::string>() << "\n";
-      }
+    for (const auto& target : a.unwatch ? a.targets : std::vector<std::string>{}) {
+      json names;
+      if (int r = session.call("unwatch", json{{"target", target_argument(target)}}, names); r != kExitOk) return r;
+      for (const auto& n : names) std::cout << "stopped watching " << n.get<std::string>() << "\n";
+    }
     return show_list(session, false);
   };
   return c;
@@ -115,22 +112,7 @@ int run_reload(CommandArgs& a) {
 
 int run_resurrect(CommandArgs&) {
   Session session(true);
-  json result;
-  if (int r = session.call("resurrect", json::object(), result); r != kExitOk) return r;
-  for (const auto& w : result.value("warnings", json::array())) print_warning(w.get<std::string>());
-  int failed = 0;
-  for (const auto& row : result["apps"]) {
-    std::string action_taken = row.value("action", "");
-    if (action_taken == "failed") {
-      ++failed;
-      print_error(row.value("name", "") + ": " + row.value("error", ""));
-    } else {
-      std::cout << action_taken << " " << row.value("name", "") << "\n";
-    }
-  }
-  if (result["apps"].empty()) std::cout << "the dump " << result.value("path", "") << " holds no apps\n";
-  int shown = show_list(session, false);
-  return failed > 0 ? kExitFailed : shown;
+  return resurrect_and_report(session);
 }
 
 // `kill` and `version` must not start a daemon only to talk to it.
@@ -435,15 +417,15 @@ std::vector<Command> make_table() {
                "send a signal to the main process of each running instance (sendSignal SIGUSR2 api)",
                "signal",
                [](CLI::App& cmd, CommandArgs& a) {
-                 cmd.add_option("signal", a.count, "SIGUSR2, USR2 or 12")->required();
+                 cmd.add_option("signal", a.signal, "SIGUSR2, USR2 or 12")->required();
                  cmd.add_option("target", a.target, "app name, id, or all")->required();
                },
-               [](CommandArgs& a) { return run_send_signal(a.count, a.target); }});
+               [](CommandArgs& a) { return run_send_signal(a.signal, a.target); }});
   t.push_back(
       {"env",
        {},
        "the environment an instance's process gets, as pm2 env <id>",
-       "spec",
+       "env",
        [](CLI::App& cmd, CommandArgs& a) { cmd.add_option("id", a.target, "instance id or app name")->required(); },
        [](CommandArgs& a) { return run_env(a.target); }});
   t.push_back({"init",

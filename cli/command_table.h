@@ -29,6 +29,7 @@ struct CommandArgs {
   int parallel = 1;
   std::string target;  // describe, flush, scale
   std::string count;   // scale
+  std::string signal;  // sendSignal
   FileOptions file;    // config
   bool json = false;
   std::string sort;  // list --sort

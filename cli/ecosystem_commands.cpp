@@ -22,24 +22,8 @@ config::Normalized load(const FileOptions& o) {
   lo.starter_env = config::current_environment();
   lo.force_instances = o.force;
   if (o.file != "-") return config::load_ecosystem(o.file, lo);
-  // `pmctl start -`: an ecosystem file in JSON on stdin, bounded like a file on disk.
-  constexpr std::size_t kMaxBytes = 16 << 20;
-  std::string text;
-  char chunk[65536];
-  while (std::cin.read(chunk, sizeof chunk) || std::cin.gcount() > 0) {
-    text.append(chunk, static_cast<std::size_t>(std::cin.gcount()));
-    if (text.size() > kMaxBytes) {
-      config::Normalized n;
-      config::Diagnostic d;
-      d.kind = "load";
-      d.file = "<stdin>";
-      d.message = "more than 16 MiB on stdin; an ecosystem file may be at most 16 MiB";
-      n.errors.push_back(d);
-      return n;
-    }
-  }
-  return config::normalize_ecosystem_text(text, config::EcosystemFormat::kJson, "<stdin>",
-                                          fs::current_path() / "stdin.json", lo);
+  // `pmctl start -`: an ecosystem file in JSON on stdin.
+  return config::load_ecosystem_json(std::cin, "<stdin>", fs::current_path(), lo);
 }
 
 // --strict (for CI): every warning becomes an error.

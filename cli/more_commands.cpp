@@ -3,6 +3,7 @@
 #include "bounded_json.h"
 #include "session.h"
 #include "target_argument.h"
+#include "write_fully.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -40,22 +41,11 @@ int run_send_signal(const std::string& signal, const std::string& target) {
 
 int run_env(const std::string& id) {
   Session session(true);
-  json rows, specs;
-  if (int rc = session.call("describe", json{{"target", id}}, rows); rc != kExitOk) return rc;
-  if (int rc = session.call("spec", json{{"target", id}}, specs); rc != kExitOk) return rc;
-  if (rows.empty() || specs.empty()) return kExitFailed;
-  // What the launch gives the process: the starter's environment, the app's env on top, then
-  // the instance variables (see process/launch_plan.cpp).
-  std::map<std::string, std::string> env;
-  for (const char* part : {"base_env", "env"}) {
-    const json variables = specs[0].value(part, json::object());
-    for (const auto& [k, v] : variables.items()) env[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  }
-  const json& row = rows[0];
-  env[specs[0].value("instance_var", std::string("NODE_APP_INSTANCE"))] = std::to_string(row.value("instance", 0));
-  env["pm_id"] = std::to_string(row.value("id", 0));
-  env["name"] = row.value("name", "");
-  for (const auto& [k, v] : env) std::cout << k << ": " << v << "\n";
+  json instances;
+  if (int rc = session.call("env", json{{"target", target_argument(id)}}, instances); rc != kExitOk) return rc;
+  if (instances.empty()) return kExitFailed;
+  const json env = instances[0].value("env", json::object());  // a named copy: items() must outlive the loop
+  for (const auto& [k, v] : env.items()) std::cout << k << ": " << v.get<std::string>() << "\n";
   return kExitOk;
 }
 
@@ -94,7 +84,7 @@ int run_init() {
     return kExitFailed;
   }
   const std::string text = sample_ecosystem();
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool written = write_fully(fd, text) == text.size();
   ::close(fd);
   if (!written) {
     print_error(std::string("could not write ") + file);
@@ -139,19 +129,27 @@ int run_update() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   Session session(true);
-  json result;
-  if (int rc = session.call("resurrect", json::object(), result); rc != kExitOk) return rc;
-  int failed = 0;
-  for (const auto& row : result["apps"]) {
-    if (row.value("action", "") == "failed") {
-      ++failed;
-      print_error(row.value("name", "") + ": " + row.value("error", ""));
-    }
-  }
   json version;
   if (int rc = session.call("version", json::object(), version); rc != kExitOk) return rc;
-  std::cout << "pmd " << version.value("version", "?") << " (pid " << version.value("pid", 0) << ") runs "
-            << result["apps"].size() - static_cast<std::size_t>(failed) << " apps again\n";
+  std::cout << "pmd " << version.value("version", "?") << " (pid " << version.value("pid", 0) << ") now serves\n";
+  return resurrect_and_report(session);
+}
+
+int resurrect_and_report(Session& session) {
+  json result;
+  if (int r = session.call("resurrect", json::object(), result); r != kExitOk) return r;
+  for (const auto& w : result.value("warnings", json::array())) print_warning(w.get<std::string>());
+  int failed = 0;
+  for (const auto& row : result["apps"]) {
+    std::string action_taken = row.value("action", "");
+    if (action_taken == "failed") {
+      ++failed;
+      print_error(row.value("name", "") + ": " + row.value("error", ""));
+    } else {
+      std::cout << action_taken << " " << row.value("name", "") << "\n";
+    }
+  }
+  if (result["apps"].empty()) std::cout << "the dump " << result.value("path", "") << " holds no apps\n";
   int shown = show_list(session, false);
   return failed > 0 ? kExitFailed : shown;
 }

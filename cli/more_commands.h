@@ -1,6 +1,8 @@
 // The PM2 verbs that are small on their own: reset, sendSignal, env, init and update.
 #pragma once
 
+#include "session.h"
+
 #include <string>
 
 namespace pmd::cli {
@@ -15,6 +17,9 @@ int run_env(const std::string& id);
 int run_init();
 /// `pmctl update`: saves the apps, restarts the daemon on the installed binary, resurrects them.
 int run_update();
+
+/// `resurrect` on `session`'s daemon: each app's outcome, then the process list; fails if any app did.
+int resurrect_and_report(Session& session);
 
 /// The sample `pmctl init` writes.
 const char* sample_ecosystem();

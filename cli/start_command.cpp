@@ -7,11 +7,12 @@
 #include "jsonrpc.h"
 
 #include "target_argument.h"
+#include "write_fully.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
-#include <algorithm>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -185,6 +186,21 @@ int start_new(Session& session, AppSpec spec, bool force) {
   return kExitOk;
 }
 
+// The spec of a script from the flags, its warnings printed (as errors with --strict); nullopt
+// after printing why it cannot start.
+std::optional<AppSpec> spec_from_flags(const config::StartOptions& options) {
+  std::vector<std::string> warnings;
+  auto built = config::spec_from_start_options(
+      options, config::Starter{config::current_environment(), fs::current_path()}, &warnings);
+  for (const auto& w : warnings) (options.strict ? print_error : print_warning)(w);
+  if (auto* error = std::get_if<std::string>(&built)) {
+    print_error(*error);
+    return std::nullopt;
+  }
+  if (options.strict && !warnings.empty()) return std::nullopt;
+  return std::get<AppSpec>(std::move(built));
+}
+
 int start_one(Session& session, const config::StartOptions& options, const std::vector<std::string>& only,
               bool update_env) {
   if (is_ecosystem_argument(options.script))
@@ -194,21 +210,14 @@ int start_one(Session& session, const config::StartOptions& options, const std::
         "", false);
   const fs::path cwd = fs::current_path();
   const fs::path as_file = fs::path(options.script).is_absolute() ? fs::path(options.script) : cwd / options.script;
-  // `pmctl start api` with no file called api here starts the existing app, as PM2 does; so
-  // does `pmctl start api.js` when api.js runs already, unless -f asks for another copy.
+  // `pmctl start api` with no file called api here starts the existing app, as PM2 does. A file
+  // starts a new app: its name already taken is refused, or with -f gets a copy's name.
   if (!fs::exists(as_file)) {
     if (auto rc = start_existing(session, options.script)) return *rc;
     // Not an app either: it may be a command on PATH ("pmctl start npm -- start").
   }
-  std::vector<std::string> warnings;
-  auto built = config::spec_from_start_options(options, config::Starter{config::current_environment(), cwd}, &warnings);
-  for (const auto& w : warnings) (options.strict ? print_error : print_warning)(w);
-  if (auto* error = std::get_if<std::string>(&built)) {
-    print_error(*error);
-    return kExitFailed;
-  }
-  if (options.strict && !warnings.empty()) return kExitFailed;
-  return start_new(session, std::get<AppSpec>(std::move(built)), options.force);
+  auto spec = spec_from_flags(options);
+  return spec ? start_new(session, std::move(*spec), options.force) : kExitFailed;
 }
 
 // The specs `start` would send, built here for --no-daemon; empty after printing an error.
@@ -221,16 +230,9 @@ std::optional<json> specs_for(const config::StartOptions& options, const std::ve
     for (const auto& spec : n->apps) specs.push_back(to_json(spec));
     return specs;
   }
-  std::vector<std::string> warnings;
-  auto built = config::spec_from_start_options(
-      options, config::Starter{config::current_environment(), fs::current_path()}, &warnings);
-  for (const auto& w : warnings) (options.strict ? print_error : print_warning)(w);
-  if (auto* error = std::get_if<std::string>(&built)) {
-    print_error(*error);
-    return std::nullopt;
-  }
-  if (options.strict && !warnings.empty()) return std::nullopt;
-  return json::array({to_json(std::get<AppSpec>(built))});
+  auto spec = spec_from_flags(options);
+  if (!spec) return std::nullopt;
+  return json::array({to_json(*spec)});
 }
 
 // PM2's --no-daemon: the container path, `pmd run`, in this terminal. The specs travel on an
@@ -247,8 +249,7 @@ int run_in_foreground(const config::StartOptions& options, const std::vector<std
   }
   const int fd = ::memfd_create("pmd-run-specs", 0);  // inherited by pmd: not O_CLOEXEC on purpose
   const std::string text = specs.dump();
-  if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-      ::lseek(fd, 0, SEEK_SET) != 0) {
+  if (fd < 0 || write_fully(fd, text) != text.size() || ::lseek(fd, 0, SEEK_SET) != 0) {
     print_error(std::string("cannot hand the apps to pmd: ") + std::strerror(errno));
     return kExitFailed;
   }

@@ -32,6 +32,8 @@ EcosystemFormat ecosystem_format(const fs::path& file) {
 
 namespace {
 
+constexpr std::uintmax_t kMaxFileBytes = 16 << 20;
+
 // Line and column (in characters) of a byte offset, for diagnostics.
 Position position_at(std::string_view text, std::size_t offset) {
   Position p{1, 1};
@@ -64,7 +66,6 @@ Normalized load_ecosystem(const fs::path& file, const LoadOptions& options) {
     return fail(d);
   }
   // Bounded before reading: a file is a few KiB; anything near this is a mistake or an attack.
-  constexpr std::uintmax_t kMaxFileBytes = 16 << 20;
   std::error_code size_error;
   if (auto size = fs::file_size(absolute, size_error); !size_error && size > kMaxFileBytes) {
     Diagnostic d;
@@ -75,6 +76,25 @@ Normalized load_ecosystem(const fs::path& file, const LoadOptions& options) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return normalize_ecosystem_text(buffer.str(), ecosystem_format(absolute), file.string(), absolute, options);
+}
+
+Normalized load_ecosystem_json(std::istream& in, const std::string& display_name, const fs::path& base_dir,
+                               const LoadOptions& options) {
+  std::string text;
+  char chunk[65536];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxFileBytes) {
+      Normalized out;
+      Diagnostic d;
+      d.kind = "load";
+      d.file = display_name;
+      d.message = "more than 16 MiB; an ecosystem file may be at most 16 MiB";
+      out.errors.push_back(d);
+      return out;
+    }
+  }
+  return normalize_ecosystem_text(text, EcosystemFormat::kJson, display_name, base_dir / "stdin.json", options);
 }
 
 Normalized normalize_ecosystem_text(const std::string& text, EcosystemFormat format, const std::string& display_name,

@@ -5,6 +5,7 @@
 #include "app_normalizer.h"
 
 #include <filesystem>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,11 @@ struct LoadOptions {
 
 /// Reads, parses and normalizes. Syntax and load errors come back as diagnostics too.
 Normalized load_ecosystem(const std::filesystem::path& file, const LoadOptions& options);
+
+/// An ecosystem file in JSON read from a stream (`pmctl start -`), bounded like a file (16 MiB);
+/// relative paths resolve against `base_dir`.
+Normalized load_ecosystem_json(std::istream& in, const std::string& display_name, const std::filesystem::path& base_dir,
+                               const LoadOptions& options);
 
 /// The same for text already read (`pmctl start -` reads JSON from stdin). `display_name` names it
 /// in diagnostics; relative paths resolve against `absolute`'s directory (JavaScript is run from

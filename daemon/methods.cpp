@@ -164,6 +164,8 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
           throw rpc::Error(rpc::kInvalidParams, "invalid params: unknown signal '" + given.get<std::string>() + "'");
         co_return sup.send_signal(target_of(params), *signo);
       }};
+  t["env"] = on_target("per instance of {target}: {id, name, env}, the environment its launch gives it",
+                       [&sup](const std::string& target) { return sup.environments(target); });
   t["spec"] = on_target("the specs of the apps {target} names, as `start` takes them",
                         [&sup](const std::string& target) { return sup.specs(target); });
   t["list"] = {

@@ -4,6 +4,7 @@
 
 #include "jsonrpc.h"
 #include "nearest_name.h"
+#include "process/launch_plan.h"
 #include "process/listeners.h"
 #include "process/proc_table.h"
 #include "process/system_process_ops.h"
@@ -297,6 +298,15 @@ json Supervisor::send_signal(const std::string& target, int signo) {
   if (signalled.empty())
     throw rpc::Error(rpc::kAppNotFound, "no process of '" + target + "' is running to receive the signal");
   return signalled;
+}
+
+json Supervisor::environments(const std::string& target) const {
+  json out = json::array();
+  for (const auto& inst : resolve(target))
+    out.push_back({{"id", inst->identity().id},
+                   {"name", inst->app().spec.name},
+                   {"env", instance_environment(inst->app().spec, inst->identity())}});
+  return out;
 }
 
 json Supervisor::specs(const std::string& target) const {

@@ -65,6 +65,8 @@ class Supervisor {
   nlohmann::json send_signal(const std::string& target, int signo);
   /// The specs of the apps `target` names, as they travel (for restart with new flags).
   nlohmann::json specs(const std::string& target) const;
+  /// `pmctl env`: per instance {id, name, env}, the environment its launch gives it.
+  nlohmann::json environments(const std::string& target) const;
 
   /// Rolling reload of `target`, `parallel` instances at a time. Cluster apps: each replacement
   /// starts next to the instance it replaces and only once it is ready is the old one stopped;

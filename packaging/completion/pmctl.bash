@@ -35,7 +35,8 @@ _pmctl() {
         --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
         --watch-delay --cron-restart --cron -c --pid -p --append-env-to-name --no-autostart --env --only --update-env -a
         --strict --no-daemon --force -f" ;;
-    stop|delete|del) flags="--only --env --watch" ;;
+    stop) flags="--only --env --watch" ;;
+    delete|del) flags="--only --env" ;;
     restart|startOrRestart) flags="--only --env --update-env --name -n --interpreter --execute-command -x --disable-logs --interpreter-args --node-args --cwd --instances -i --max-memory-restart
         --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
         --listen-timeout --exec-mode --port --listen --balance --output -o --error -e --log -l --log-date-format --log-type
