@@ -44,7 +44,8 @@ Supervisor::Supervisor(asio::io_context& io, HomePaths paths, std::shared_ptr<Pr
       paths_(std::move(paths)),
       notify_(io,
               [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); }),
-      ops_(std::move(ops)) {
+      ops_(std::move(ops)),
+      busy_ended_(io) {
   if (const char* limit = std::getenv("PMD_MAX_WATCHES"))
     std::from_chars(limit, limit + std::strlen(limit), max_watches_);
 }

@@ -207,6 +207,7 @@ class Supervisor {
   std::shared_ptr<ProcessOps> ops_;  // shared with the instances
   std::vector<App> apps_;            // in creation order
   LogHub log_hub_;
+  AsyncEvent busy_ended_;  // a reload or scale finished (an app's busy flag went down)
   int next_id_ = 0;
   std::size_t max_watches_ = 0;  // PMD_MAX_WATCHES: a bound on inotify watches per app below the kernel's
   std::uint64_t epoch_counter_ = 0;

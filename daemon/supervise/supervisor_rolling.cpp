@@ -55,6 +55,7 @@ Supervisor::BusyGuard::BusyGuard(Supervisor& sup, std::string name) : sup_(sup),
 
 Supervisor::BusyGuard::~BusyGuard() {
   if (App* app = sup_.find_app(name_)) app->busy = false;
+  sup_.busy_ended_.notify_all();
 }
 
 Supervisor::Swap Supervisor::start_replacement(App& app, const std::shared_ptr<Instance>& old,

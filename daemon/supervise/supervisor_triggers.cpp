@@ -7,8 +7,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <filesystem>
 
@@ -61,18 +59,9 @@ void Supervisor::on_trigger(const std::string& name, const std::string& reason) 
 
 asio::awaitable<void> Supervisor::run_trigger(std::string name, std::string reason) {
   // A reload or scale under way finishes first; the change is then applied on top of it.
-  for (int waited = 0;; ++waited) {
-    App* app = find_app(name);
-    if (!app) co_return;
-    if (!app->busy) break;
-    if (waited == 600) {
-      spdlog::warn("app {}: {} ignored: the app stayed busy for a minute", name, reason);
-      co_return;
-    }
-    asio::steady_timer pause(io_, std::chrono::milliseconds(100));
-    co_await pause.async_wait(asio::use_awaitable);
-  }
+  for (App* busy = find_app(name); busy && busy->busy; busy = find_app(name)) co_await busy_ended_.wait();
   App* app = find_app(name);
+  if (!app) co_return;  // deleted meanwhile
   app->last_trigger = reason;
   std::vector<std::shared_ptr<Instance>> running, idle;
   for (const auto& inst : app->instances) {

@@ -37,10 +37,12 @@ std::size_t kernel_watch_limit() {
 
 struct FileWatcher::State : std::enable_shared_from_this<State> {
   State(asio::io_context& io, WatchPlan p, OnChange cb)
-      : plan(std::move(p)), on_change(std::move(cb)), fd(io), timer(io) {}
+      : plan(std::move(p)), ignore(plan.rules), on_change(std::move(cb)), fd(io), timer(io) {}
 
   WatchPlan plan;
+  IgnoreRules ignore;  // plan.rules, compiled once
   OnChange on_change;
+  std::vector<char> buffer = std::vector<char>(64 * 1024);  // one read of events, reused
   asio::posix::stream_descriptor fd;
   asio::steady_timer timer;
   std::unordered_map<int, std::string> directories;  // wd -> path
@@ -83,7 +85,7 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
   std::string add_tree(const std::string& root, const std::string& top) {
     std::error_code ec;
     if (!fs::is_directory(top, ec)) return add(top);
-    if (is_ignored(root, top, plan.rules)) return "";
+    if (ignore.matches(root, top)) return "";
     if (auto e = add(top); !e.empty()) return e;
     auto options = fs::directory_options::skip_permission_denied;
     if (plan.follow_symlinks) options |= fs::directory_options::follow_directory_symlink;
@@ -94,7 +96,7 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
       const bool dir = plan.follow_symlinks ? entry.is_directory(type_ec)
                                             : entry.is_directory(type_ec) && !entry.is_symlink(type_ec);
       if (!dir) continue;
-      if (is_ignored(root, entry.path().string(), plan.rules)) {
+      if (ignore.matches(root, entry.path().string())) {
         it.disable_recursion_pending();
         continue;
       }
@@ -125,13 +127,13 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
   }
 
   void read() {
-    auto buffer = std::make_shared<std::vector<char>>(64 * 1024);
-    fd.async_read_some(asio::buffer(*buffer),
-                       [weak = weak_from_this(), buffer](const boost::system::error_code& ec, std::size_t n) {
+    // The buffer is the state's: the watcher closes the fd (cancelling this read) before the state goes.
+    fd.async_read_some(asio::buffer(buffer),
+                       [weak = weak_from_this()](const boost::system::error_code& ec, std::size_t n) {
                          auto self = weak.lock();
                          if (ec || !self || self->closed) return;
                          for (std::size_t at = 0; at + sizeof(inotify_event) <= n;) {
-                           const auto* e = reinterpret_cast<const inotify_event*>(buffer->data() + at);
+                           const auto* e = reinterpret_cast<const inotify_event*>(self->buffer.data() + at);
                            at += sizeof(inotify_event) + e->len;
                            self->on_event(*e);
                          }
@@ -150,7 +152,7 @@ struct FileWatcher::State : std::enable_shared_from_this<State> {
     const std::string base = dir->second;
     const std::string path = e.len > 0 ? base + "/" + e.name : base;
     const std::string& root = root_of(base);
-    if (is_ignored(root, path, plan.rules)) return;
+    if (ignore.matches(root, path)) return;
     // A directory that appears is watched at once, with what it already holds.
     if ((e.mask & IN_ISDIR) && (e.mask & (IN_CREATE | IN_MOVED_TO)))
       if (auto error = add_tree(root, path); !error.empty() && problem.empty()) {

@@ -11,20 +11,30 @@ namespace {
 
 bool looks_like_regex(const std::string& pattern) { return pattern.find_first_of("\\^$()|+") != std::string::npos; }
 
-bool regex_search(const std::string& pattern, const std::string& text) {
-  // Patterns come from the app's own file; a bad one simply matches nothing. Bounded in length
-  // so a pathological one cannot hold the loop long.
-  if (pattern.size() > 256) return false;
+// Patterns come from the app's own file; a bad one simply matches nothing. Bounded in length
+// so a pathological one cannot hold the loop long.
+std::optional<std::regex> compile(const std::string& pattern) {
+  if (pattern.size() > 256) return std::nullopt;
   try {
-    return std::regex_search(text, std::regex(pattern, std::regex::ECMAScript | std::regex::nosubs));
+    return std::regex(pattern, std::regex::ECMAScript | std::regex::nosubs);
   } catch (const std::regex_error&) {
-    return false;
+    return std::nullopt;
   }
 }
 
 }  // namespace
 
+IgnoreRules::IgnoreRules(WatchRules rules) : rules_(std::move(rules)) {
+  for (const auto& pattern : rules_.patterns)
+    regexes_.push_back(looks_like_regex(pattern) ? compile(pattern) : std::nullopt);
+}
+
 bool is_ignored(const std::string& root, const std::string& path, const WatchRules& rules) {
+  return IgnoreRules(rules).matches(root, path);
+}
+
+bool IgnoreRules::matches(const std::string& root, const std::string& path) const {
+  const WatchRules& rules = rules_;
   if (std::find(rules.ignored_files.begin(), rules.ignored_files.end(), path) != rules.ignored_files.end()) return true;
   std::string relative = path;
   if (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/')
@@ -41,10 +51,11 @@ bool is_ignored(const std::string& root, const std::string& path, const WatchRul
   for (const auto& c : components)
     if (c == "node_modules" || c == ".git") return true;
   const std::string name = components.empty() ? "" : components.back();
-  for (std::string pattern : rules.patterns) {
+  for (std::size_t i = 0; i < rules.patterns.size(); ++i) {
+    std::string pattern = rules.patterns[i];
     if (pattern.empty()) continue;
     if (looks_like_regex(pattern)) {
-      if (regex_search(pattern, relative)) return true;
+      if (regexes_[i] && std::regex_search(relative, *regexes_[i])) return true;
       continue;
     }
     while (pattern.size() > 2 && pattern.compare(0, 2, "./") == 0) pattern.erase(0, 2);

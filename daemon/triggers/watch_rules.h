@@ -3,6 +3,8 @@
 // (its logs and pid files: a log inside a watched tree must not restart the app forever). Pure.
 #pragma once
 
+#include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,18 @@ namespace pmd {
 struct WatchRules {
   std::vector<std::string> patterns;       // ignore_watch
   std::vector<std::string> ignored_files;  // absolute paths pmd writes for the app
+};
+
+/// The rules with their regular expressions compiled once (a burst of events checks every path).
+class IgnoreRules {
+ public:
+  explicit IgnoreRules(WatchRules rules);
+  /// See is_ignored().
+  bool matches(const std::string& root, const std::string& path) const;
+
+ private:
+  WatchRules rules_;
+  std::vector<std::optional<std::regex>> regexes_;  // per pattern: compiled when it reads like one
 };
 
 /// True when `path` (absolute) under `root` must not be watched or trigger a restart. A pattern
