@@ -268,7 +268,12 @@ asio::awaitable<json> Supervisor::scale(const std::string& target, const std::st
                      "cannot scale " + name + " beyond " + std::to_string(kMaxInstances) + " instances");
   BusyGuard busy(*this, name);
   co_await set_instance_count(name, wanted, progress);
-  co_return json{{"name", name}, {"from", current}, {"to", wanted}, {"instances", views(find_app(name)->instances)}};
+  App* app = find_app(name);
+  if (!app) throw rpc::Error(rpc::kAppNotFound, "app '" + name + "' was deleted during the scale");
+  // New instances write new log and pid files: the watch must leave those alone too.
+  if (app->watcher)
+    if (auto error = arm_triggers(*app); !error.empty()) spdlog::warn("app {}: {}", name, error);
+  co_return json{{"name", name}, {"from", current}, {"to", wanted}, {"instances", views(app->instances)}};
 }
 
 asio::awaitable<void> Supervisor::set_instance_count(const std::string& name, int wanted, const Progress& progress) {

@@ -35,7 +35,11 @@ bool is_ignored(const std::string& root, const std::string& path, const WatchRul
 
 bool IgnoreRules::matches(const std::string& root, const std::string& path) const {
   const WatchRules& rules = rules_;
-  if (std::find(rules.ignored_files.begin(), rules.ignored_files.end(), path) != rules.ignored_files.end()) return true;
+  // pmd's own files, and their rotated copies (out.log.1, ...).
+  for (const auto& file : rules.ignored_files)
+    if (path == file ||
+        (path.size() > file.size() && path.compare(0, file.size(), file) == 0 && path[file.size()] == '.'))
+      return true;
   std::string relative = path;
   if (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/')
     relative = path.substr(root.size() + 1);

@@ -12,7 +12,7 @@ namespace pmd {
 
 struct WatchRules {
   std::vector<std::string> patterns;       // ignore_watch
-  std::vector<std::string> ignored_files;  // absolute paths pmd writes for the app
+  std::vector<std::string> ignored_files;  // absolute paths pmd writes for the app (and their rotated .N copies)
 };
 
 /// The rules with their regular expressions compiled once (a burst of events checks every path).

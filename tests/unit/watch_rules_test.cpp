@@ -29,6 +29,8 @@ TEST_CASE("watch: what is ignored", "[watch]") {
   CHECK(is_ignored(root, "/srv/app/build/out.js", rules));
   CHECK_FALSE(is_ignored(root, "/srv/app/src/build/out.js", rules));  // ^ anchors at the root
   CHECK(is_ignored(root, "/srv/app/out.log.txt", rules));             // a file pmd writes
+  CHECK(is_ignored(root, "/srv/app/out.log.txt.1", rules));           // and its rotated copies
+  CHECK_FALSE(is_ignored(root, "/srv/app/out.log.txt2", rules));
   CHECK_FALSE(is_ignored(root, "/srv/app/src/app.js", rules));
   CHECK_FALSE(is_ignored(root, "/srv/app/logsmith.js", rules));
 
