@@ -36,6 +36,9 @@ const std::vector<std::string> kAcceptedButIgnored = {
     "filter_env",         "trace",  "kill_retry_time", "node_version",
     "deep_monitoring",    "io",     "version",         "restart_on_file_change"};
 
+// watch paths and ignore_watch patterns an app may have.
+constexpr std::size_t kMaxWatchEntries = 1000;
+
 const std::map<std::string, std::string> kAliases = {{"node_args", "interpreter_args"},
                                                      {"combine_logs", "merge_logs"},
                                                      {"exec_interpreter", "interpreter"},
@@ -448,7 +451,10 @@ const std::map<std::string, Handler>& handlers() {
          if (v.is_bool() || (v.is_string() && (v.text == "true" || v.text == "false"))) {
            d.watch_cwd = v.is_bool() ? v.boolean : v.text == "true";
            d.watch.reset();
+         } else if (v.is_string()) {
+           d.watch = std::vector<std::string>{v.text};  // one path, spaces and all
          } else if (auto paths = as_words(v, r)) {
+           if (paths->size() > kMaxWatchEntries) return r.error("value", "at most 1000 paths");
            d.watch = *paths;
          }
        }},
@@ -457,6 +463,8 @@ const std::map<std::string, Handler>& handlers() {
          if (v.is_string()) {
            d.spec.ignore_watch = {v.text};
          } else if (auto patterns = as_words(v, r)) {
+           // Every changed path is checked against each: bounded.
+           if (patterns->size() > kMaxWatchEntries) return r.error("value", "at most 1000 patterns");
            d.spec.ignore_watch = *patterns;
          }
        }},

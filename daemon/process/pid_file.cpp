@@ -1,6 +1,7 @@
 #include "process/pid_file.h"
 
 #include "process/app_file.h"
+#include "write_fully.h"
 
 #include <unistd.h>
 
@@ -22,7 +23,7 @@ std::string write_pid_file(const std::string& path, const AppCredentials& owner,
   const int fd = file.open_append();
   if (fd < 0) return "cannot write the pid file " + path + ": " + std::strerror(errno);
   const std::string text = std::to_string(pid) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+  if (::ftruncate(fd, 0) != 0 || write_fully(fd, text) != text.size())
     return "cannot write the pid file " + path + ": " + std::strerror(errno);
   return "";
 }

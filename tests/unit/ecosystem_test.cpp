@@ -433,6 +433,12 @@ pid: run/tool.pid
   REQUIRE(paths.warnings.size() == 1);
   CHECK_THAT(paths.warnings[0].message, Catch::Contains("usePolling") && Catch::Contains("inotify"));
 
+  CHECK(only_app(yaml("script: tool\nwatch: my src\n")).watch ==
+        std::vector<std::string>{(kCorpus / "my src").string()});
+  std::string many = "script: tool\nignore_watch: [";
+  for (int i = 0; i < 1001; ++i) many += (i ? ",p" : "p") + std::to_string(i);
+  CHECK_THAT(first_error(yaml(many + "]\n")), Catch::Contains("at most 1000 patterns"));
+
   auto off = yaml("script: tool\nwatch: false\n");
   CHECK(only_app(off).watch.empty());
   CHECK(off.warnings.empty());  // watch: false is no news
