@@ -87,7 +87,7 @@ TEST_CASE("a child process that leaks is caught, and goes with its instance", "[
     return first_child > 0;
   }));
   // The tree is measured: main and (setsid) child.
-  REQUIRE(wait_until([&] { return d.instance("leaks_in_child")["processes"].get<int>() == 2; }));
+  REQUIRE(wait_until([&] { return d.instance("leaks_in_child")["processes"].get<int>() == 2; }, 60s));
   REQUIRE(wait_until([&] { return d.instance("leaks_in_child")["memory_restarts"].get<int>() >= 1; }, 60s));
   auto v = d.describe("leaks_in_child");
   CHECK(reported_mib(memory_reason(v)) > 120);
