@@ -12,13 +12,18 @@
 // Readiness: once the app listens on the shared socket, the preload tells pmd over the IPC
 // channel ({pmd: 'listening'}), so a reload knows the replacement is serving.
 //
-// Draining: on the stop signal (PMD_KILL_SIGNAL, SIGINT by default) the shared server stops
-// accepting (connections not yet accepted stay queued in the kernel for the other instances),
-// requests in flight finish and are answered with `Connection: close`, idle keep-alive
-// connections are closed, and the process exits once nothing is left. Without this, Node's
-// default on SIGINT is to die at once, and a plain server.close() leaves keep-alive clients to
-// find their connection reset. An app with its own handler for the signal keeps control of
-// when it exits; the preload still drains the shared server for it.
+// Draining: before pmd delivers the stop signal it asks the preload to drain ({cmd:
+// 'NODE_PMD_DRAIN'} on the IPC channel, an internal message the app never sees): the shared
+// server stops accepting (connections not yet accepted stay queued in the kernel for the other
+// instances), requests in flight finish and are answered with `Connection: close`, idle
+// keep-alive connections are closed once they have been quiet long enough that no request can
+// be on its way, and the preload answers {pmd: 'drained'}. Only then does pmd send the signal
+// (or the 'shutdown' message), so an app's own handler -- the common
+// `process.on('SIGINT', () => server.close(...))` -- runs on a server with nothing left to lose.
+// Node 19+'s http server.close() resets idle keep-alive connections a client may be sending on
+// right now; after the drain there are none. An app without a handler exits at the signal,
+// once drained. A stop signal that comes without the drain (sendSignal, a terminal) drains the
+// same way before an app without a handler exits.
 'use strict';
 const net = require('net');
 const os = require('os');
@@ -36,6 +41,7 @@ const IDLE_CLOSE_MS = Math.max(100, Math.min(5000, Math.floor(killTimeoutMs * 0.
 
 let sharedServer = null;
 let draining = false;
+let drained = false;
 
 function tellDaemon(message) {
   if (typeof process.send === 'function' && process.connected) {
@@ -70,12 +76,24 @@ function track(server) {
   return connections;
 }
 
-function drain(server, connections, exitWhenDone) {
-  if (draining) return;
-  draining = true;
-  // net.Server's close, not http.Server's: since Node 19 the latter also destroys idle keep-alive
-  // connections at once, racing with requests clients are sending on them right now.
-  net.Server.prototype.close.call(server);
+const closeCallbacks = [];  // the app's server.close() callbacks, run once drained
+
+function drain(server, connections, whenDone) {
+  if (!draining) {
+    draining = true;
+    // net.Server's close, not http.Server's: since Node 19 the latter also destroys idle
+    // keep-alive connections at once, racing with requests clients are sending on them now.
+    net.Server.prototype.close.call(server);
+    // The app's own server.close(callback) then finds a server already closed: its callback
+    // runs once the drain is over, without the "Server is not running" error Node would give.
+    server.close = function closeAfterDrain(callback) {
+      if (typeof callback === 'function') {
+        if (drained) process.nextTick(callback);
+        else closeCallbacks.push(callback);
+      }
+      return this;
+    };
+  }
   // A raw TCP protocol ends its connections itself (kill_timeout bounds it); HTTP ones are ended
   // here. Responses in flight that have not sent their headers yet say `Connection: close` (the
   // 'request' hook does it for the requests still to come).
@@ -91,8 +109,9 @@ function drain(server, connections, exitWhenDone) {
       for (const socket of connections)
         if (socket._pmdBusy === 0 && now - socket._pmdIdleSince >= IDLE_CLOSE_MS) socket.end();
     if (connections.size === 0) {
-      if (exitWhenDone) process.exit(0);
-      return;
+      drained = true;
+      for (const callback of closeCallbacks.splice(0)) callback();
+      return whenDone();
     }
     setTimeout(tick, 25);
   };
@@ -133,15 +152,49 @@ function requestSocket(address) {
   });
 }
 
+let sharedConnections = null;
+
+// Once drained, the closed server no longer keeps the event loop busy, and Node would exit by
+// itself before the app's handler could run: the process is held until the signal (or the
+// 'shutdown' message) arrives. pmd sends it at once; kill_timeout bounds the rest.
+let holdUntilStopped = null;
+function release() {
+  if (holdUntilStopped === null) return;
+  clearInterval(holdUntilStopped);
+  holdUntilStopped = null;
+  process.removeListener('message', onShutdownMessage);
+}
+function onShutdownMessage(message) {
+  if (message === 'shutdown') release();
+}
+
+// pmd asks for the drain before it sends the stop signal.
+process.on('internalMessage', (message) => {
+  if (!message || message.cmd !== 'NODE_PMD_DRAIN') return;
+  const done = () => tellDaemon({ pmd: 'drained' });
+  if (sharedServer === null) return done();  // nothing of ours to drain
+  if (holdUntilStopped === null) {
+    holdUntilStopped = setInterval(() => {}, 1 << 30);
+    process.prependListener('message', onShutdownMessage);
+  }
+  drain(sharedServer, sharedConnections, done);
+});
+
 // Makes `server` the app's shared server: readiness, drain on the stop signal.
 function adopt(server) {
   sharedServer = server;
-  const connections = track(server);
+  sharedConnections = track(server);
   server.once('listening', () => tellDaemon({ pmd: 'listening' }));
   process.on(stopSignal, function pmdStop() {
-    // The app's own handlers (if any) run too; then it decides when to exit.
+    release();
+    // The app's own handlers (if any) run too, and decide when it exits.
     const appHandlesIt = process.listenerCount(stopSignal) > 1;
-    drain(sharedServer, connections, !appHandlesIt);
+    if (appHandlesIt) {
+      if (!draining) drain(sharedServer, sharedConnections, () => {});
+      return;
+    }
+    if (drained) process.exit(0);
+    drain(sharedServer, sharedConnections, () => process.exit(0));
   });
 }
 

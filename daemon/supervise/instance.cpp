@@ -50,7 +50,13 @@ struct Instance::OutputPipes {
 
 Instance::Instance(asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app,
                    InstanceIdentity who)
-    : io_(io), ops_(std::move(ops)), app_(std::move(app)), who_(who), timer_(ops_->make_timer()), changed_(io) {}
+    : io_(io),
+      ops_(std::move(ops)),
+      app_(std::move(app)),
+      who_(who),
+      timer_(ops_->make_timer()),
+      drain_timer_(ops_->make_timer()),
+      changed_(io) {}
 
 Instance::~Instance() {
   if (tree_.main > 0) {
@@ -110,9 +116,19 @@ Instance::Answer Instance::perform(Action action) {
     case Action::kNone: break;
     case Action::kSpawn: return spawn();
     case Action::kSignalStop:
-      // shutdown_with_message: the app is asked over its IPC channel, as PM2 does (for apps
-      // where signals are awkward); kill_timeout still bounds it.
-      if (!(spec.shutdown_with_message && ipc_ && ipc_->send("shutdown"))) ops_->signal(tree_, spec.kill_signal);
+      // A Node app in cluster mode is drained first, so that its own handler for the signal
+      // finds nothing in flight. The drain gets most of kill_timeout; then the signal goes
+      // anyway, and kill_timeout counts again from it.
+      if (stop_signal_pending_) break;  // the drain under way ends with the signal
+      if (has_preload_ && ipc_ && ipc_->send(json{{"cmd", "NODE_PMD_DRAIN"}})) {
+        stop_signal_pending_ = true;
+        std::weak_ptr<Instance> weak = weak_from_this();
+        drain_timer_->arm(spec.kill_timeout * 3 / 4, [weak] {
+          if (auto self = weak.lock()) self->drained("still draining after 3/4 of kill_timeout");
+        });
+        break;
+      }
+      deliver_stop_signal();
       break;
     case Action::kSignalLeftovers: ops_->signal(tree_, spec.kill_signal); break;
     case Action::kKillTree:
@@ -145,6 +161,23 @@ Instance::Answer Instance::perform(Action action) {
   return std::nullopt;
 }
 
+void Instance::deliver_stop_signal() {
+  // shutdown_with_message: the app is asked over its IPC channel, as PM2 does (for apps where
+  // signals are awkward); kill_timeout still bounds it.
+  const AppSpec& spec = app_->spec;
+  if (!(spec.shutdown_with_message && ipc_ && ipc_->send("shutdown"))) ops_->signal(tree_, spec.kill_signal);
+}
+
+void Instance::drained(const std::string& how) {
+  if (!stop_signal_pending_) return;
+  stop_signal_pending_ = false;
+  drain_timer_->cancel();
+  if (tree_.main <= 0) return;  // it exited meanwhile: the table already knows
+  spdlog::debug("app {} [id {}] {}; sending {}", app_->spec.name, who_.id, how, signal_name(app_->spec.kill_signal));
+  deliver_stop_signal();
+  if (accepts(Event::kKillDeadline)) arm(Event::kKillDeadline, app_->spec.kill_timeout);
+}
+
 Instance::Answer Instance::spawn() {
   const AppSpec& spec = app_->spec;
   auto socket = app_->socket_for(who_.number);
@@ -175,6 +208,8 @@ Instance::Answer Instance::spawn() {
   });
   if (ipc_) ipc_->close();
   ipc_ = p.ipc;
+  has_preload_ = p.node_preload;
+  stop_signal_pending_ = false;
   if (ipc_) {
     ipc_->start([weak, gen = generation_](const json& message) {
       if (auto self = weak.lock()) self->on_ipc_message(gen, message);
@@ -202,6 +237,8 @@ Instance::Answer Instance::spawn() {
 
 void Instance::clean_up() {
   timer_->cancel();
+  drain_timer_->cancel();
+  stop_signal_pending_ = false;
   // Whatever is left in the group, or escaped it, no longer holds our pipes but still belongs to
   // the app: nothing of this launch outlives it (a crash does not leave a daemonized child).
   ops_->signal(tree_, SIGKILL);
@@ -361,6 +398,7 @@ void Instance::on_ipc_message(std::uint64_t generation, const json& message) {
   // An app's messages are its own business: anything of another shape is ignored.
   const json* kind = message.is_object() && message.contains("pmd") ? &message["pmd"] : nullptr;
   if (kind && *kind == "listen") answer_listen_request(message);
+  if (kind && *kind == "drained") drained("drained");
   // pmd's preload: the app took the shared socket.
   if (kind && *kind == "listening" && readiness_.signal == policy::ReadySignal::kListen)
     become_ready("listening on the shared socket");

@@ -135,6 +135,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
   void on_pipe_closed(std::uint64_t generation);
   void on_ipc_message(std::uint64_t generation, const nlohmann::json& message);
   void become_ready(const std::string& how);
+  /// kill_signal to the tree, or the 'shutdown' message with shutdown_with_message.
+  void deliver_stop_signal();
+  /// The preload finished draining (or ran out of time): the stop signal follows, and
+  /// kill_timeout counts from it.
+  void drained(const std::string& how);
   /// The preload asks for a shared socket for the address the app listens on (no port was known
   /// before the app ran): bind it once for the whole app, or hand over the one already bound.
   void answer_listen_request(const nlohmann::json& request);
@@ -151,6 +156,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::shared_ptr<OutputPipes> pipes_;
   std::shared_ptr<NodeIpcChannel> ipc_;  // Node apps: the channel of the current launch
   std::unique_ptr<DeadlineTimer> timer_;
+  // Node apps with pmd's preload are drained before the stop signal (node_preload.js): this
+  // timer bounds the drain, and the signal is pending until it ends.
+  std::unique_ptr<DeadlineTimer> drain_timer_;
+  bool has_preload_ = false;
+  bool stop_signal_pending_ = false;
   AsyncEvent changed_;
 
   std::string launch_reason_;    // what the next spawn is for ("restarted after crash")

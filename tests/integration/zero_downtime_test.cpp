@@ -139,6 +139,30 @@ TEST_CASE("an Express-style app.listen(PORT, cb) is reloaded under load without 
   reload_and_scale_under_load(d, "express", port, 2);
 }
 
+TEST_CASE("a Node app with its own SIGINT, SIGTERM or shutdown handler that calls server.close() loses no request",
+          "[cluster][reload][node]") {
+  // pmd drains the instance through the preload before the signal (or message) reaches the
+  // app's handler, so server.close() finds no keep-alive connection to reset.
+  const std::string stop_on = GENERATE(as<std::string>{}, "SIGINT", "SIGTERM", "shutdown");
+  CAPTURE(stop_on);
+  Daemon d;
+  const int port = free_port();
+  std::vector<std::string> args = {"start", fixture("closes_on_signal.js").string(), "--name", "closer", "-i", "2"};
+  if (stop_on == "SIGTERM") args.insert(args.end(), {"--kill-signal", "SIGTERM"});
+  if (stop_on == "shutdown") args.push_back("--shutdown-with-message");
+  RunOptions env;
+  env.env = {{"PORT", std::to_string(port)}, {"STOP_ON", stop_on}};
+  auto r = d.pmctl(with_patience(args), env);
+  INFO(r.out << r.err << d.log_tail());
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(online_count(d, "closer") == 2);
+  reload_and_scale_under_load(d, "closer", port, 5);
+  // The handler ran (it is what stopped them), and its server.close() callback got no error.
+  auto logs = d.pmctl({"logs", "closer", "--nostream", "--lines", "1000"});
+  CHECK_THAT(logs.out, Catch::Contains(stop_on + ": closing the server"));
+  CHECK_THAT(logs.out + logs.err, !Catch::Contains("close failed"));
+}
+
 TEST_CASE("a reload whose new version crashes at start aborts and the old instances keep serving",
           "[cluster][reload][node]") {
   Daemon d;
