@@ -113,7 +113,8 @@ std::string render_describe(const json& instances) {
     add("reason", v.value("reason", ""));
     if (v.contains("readiness") && v["readiness"].is_object()) {
       const json& r = v["readiness"];
-      add("ready when", r.value("awaits", ""));
+      const std::string rule = r.value("rule", "");
+      add("ready when", r.value("awaits", "") + (rule.empty() ? "" : " (" + rule + ")"));
       if (r.contains("became_ready") && r["became_ready"].is_string())
         add("became ready", r["became_ready"].get<std::string>());
     }
@@ -123,6 +124,9 @@ std::string render_describe(const json& instances) {
     add("instance", std::to_string(v.value("instance", 0)));
     add("pid", running ? std::to_string(v["pid"].get<long long>()) : "-");
     add("mode", v.value("mode", ""));
+    if (v.contains("server_program") && v["server_program"].is_string())
+      add("recognised as", v["server_program"].get<std::string>() + " (its graceful stop signal and readiness " +
+                               "are the defaults; see the README's recipes)");
     if (v.contains("address") && v["address"].is_string()) add("serves on", v["address"].get<std::string>());
     add("uptime", running ? units::format_duration(std::chrono::milliseconds(v.value("uptime_ms", 0LL))) : "-");
     add("restarts", std::to_string(v.value("restarts", 0)));

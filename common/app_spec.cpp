@@ -86,6 +86,8 @@ const std::vector<SpecField>& app_spec_fields() {
       {"kill_signal", &S::kill_signal, FieldView::kSignalName, 1, 64},
       {"listen_timeout", &S::listen_timeout, FieldView::kAsIs, 0, day_ms},
       {"wait_ready", &S::wait_ready},
+      {"ready_on", &S::ready_on, FieldView::kNullIfEmpty},
+      {"server_program", &S::server_program, FieldView::kNullIfEmpty},
       {"shutdown_with_message", &S::shutdown_with_message},
       {"out_file", &S::out_file, FieldView::kNullIfEmpty},
       {"error_file", &S::error_file, FieldView::kNullIfEmpty},

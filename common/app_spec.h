@@ -40,7 +40,12 @@ struct AppSpec {
   int kill_signal = 2;                   // SIGINT, as PM2
   std::uint64_t max_memory_restart = 0;  // bytes; 0 = no limit
   std::chrono::milliseconds listen_timeout{3000};
-  bool wait_ready = false;
+  bool wait_ready = false;  // true: ready_on "message", as PM2
+  // What makes a launch ready: "message" (process.send('ready') or READY=1), "notify" (READY=1
+  // only), "listen" (a Node app's listen() on the shared socket), "uptime" (min_uptime alive),
+  // or "" for what the program offers (supervise/readiness.h).
+  std::string ready_on;
+  std::string server_program;  // the server recognised in its argv ("gunicorn"), for describe
   bool shutdown_with_message = false;
   std::string out_file;    // "" = PMD_HOME/logs/<name>-out.log
   std::string error_file;  // "" = PMD_HOME/logs/<name>-error.log

@@ -1,6 +1,7 @@
 // The key table and the resolution of script, interpreter, name, cwd, instances and env.
 #include "app_normalizer.h"
 #include "bounded_json.h"
+#include "server_program.h"
 
 #include "argv_split.h"
 #include "cpu_budget.h"
@@ -146,6 +147,21 @@ std::optional<bool> as_bool(const Value& v, Reporter& r) {
   if (v.is_string() && (v.text == "true" || v.text == "false")) return v.text == "true";
   r.error("type", "expects true or false, got " + quoted(v));
   return std::nullopt;
+}
+
+// wait_ready: notify|message|listen|uptime (or ready_on: the same).
+void set_ready_on(const Value& v, Draft& d, Reporter& r) {
+  auto s = as_string(v, r);
+  if (!s) return;
+  if (*s == "message" || *s == "notify" || *s == "listen" || *s == "uptime") {
+    d.spec.ready_on = *s;
+    d.spec.wait_ready = false;
+    return;
+  }
+  r.error("value",
+          "expects true, false, \"notify\" (READY=1 over sd_notify), \"message\" (process.send('ready')), "
+          "\"listen\" (a Node app's listen() in cluster mode) or \"uptime\" (min_uptime alive), got " +
+              quoted(v));
 }
 
 // A whole number written as digits (a number or a string of digits), without exceptions: a
@@ -352,8 +368,11 @@ const std::map<std::string, Handler>& handlers() {
        }},
       {"wait_ready",
        [](const Value& v, Draft& d, Reporter& r) {
+         // PM2's true, or pmd's choice of signal.
+         if (v.is_string() && v.text != "true" && v.text != "false") return set_ready_on(v, d, r);
          if (auto b = as_bool(v, r)) d.spec.wait_ready = *b;
        }},
+      {"ready_on", [](const Value& v, Draft& d, Reporter& r) { set_ready_on(v, d, r); }},
       {"shutdown_with_message",
        [](const Value& v, Draft& d, Reporter& r) {
          if (auto b = as_bool(v, r)) d.spec.shutdown_with_message = *b;
@@ -639,6 +658,26 @@ std::vector<std::string> acted_on_app_keys() {
 
 const std::vector<std::string>& ignored_app_keys() { return kAcceptedButIgnored; }
 
+// A recognised server (gunicorn, uvicorn, puma) gets its graceful stop signal and readiness
+// unless the file chose them, and the arguments that make it serve pmd's shared socket.
+void apply_server_defaults(const Value& app, AppSpec& spec, Reporter& r) {
+  auto server = recognise_server(spec.script, spec.interpreter, spec.args, spec.interpreter_args);
+  if (!server) return;
+  spec.server_program = server->name;
+  if (!app.find("kill_signal")) spec.kill_signal = server->stop_signal;
+  if (!app.find("wait_ready") && !app.find("ready_on") && !server->ready_on.empty()) spec.ready_on = server->ready_on;
+  const bool shares_socket = spec.exec_mode == "cluster" && (spec.port > 0 || !spec.listen.empty());
+  if (!shares_socket || server->socket_args.empty()) return;
+  const std::string own = listen_argument_in(*server, spec.args);
+  if (own.empty()) {
+    spec.args.insert(spec.args.end(), server->socket_args.begin(), server->socket_args.end());
+  } else if (own != server->socket_args.front()) {
+    r.at("args", app.find("args") ? app.find("args")->pos : Position{});
+    r.warn(server->name + " is given " + own + ", so it binds its own socket and the instances fight over it; " +
+           "drop it and pmd passes the shared one (" + server->socket_args.front() + ")");
+  }
+}
+
 void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Normalized& out) {
   Reporter r(ctx, index, out);
   const std::size_t errors_before = r.error_count();
@@ -743,6 +782,13 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
           "cluster mode without a port: set port (or PORT in env) so pmd can bind it once and share it; "
           "until then the " +
           std::to_string(spec.instances) + " instances each bind their own");
+  }
+  apply_server_defaults(app, spec, r);
+  if (spec.ready_on == "listen" && !(node_app && spec.exec_mode == "cluster")) {
+    r.at("wait_ready", app.find("wait_ready") ? app.find("wait_ready")->pos : Position{});
+    r.error("value",
+            "\"listen\" is seen through pmd's Node preload, so it needs a Node app in cluster mode; use \"notify\" "
+            "(READY=1) or \"uptime\" for other programs");
   }
   if (spec.balance == "reuseport") {
     const Value* key = app.find("balance");

@@ -8,6 +8,7 @@ packages=(
   g++ cmake make pkg-config
   python3-minimal  # tests: interpreter inference for .py scripts
   tmux             # tests: pmctl monit is driven in a real terminal
+  gunicorn python3-uvicorn puma  # tests: real non-Node servers in cluster mode
   systemd          # tests: systemd-analyze verify checks the units pmctl startup writes
   dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps turns the linked libraries into Depends
   libboost-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libncurses-dev

@@ -227,3 +227,8 @@ if (sharedFd !== null && (sharedPort > 0 || sharedPath !== null)) {
     return this;
   };
 }
+
+// Readiness of apps that never listen on the shared port (a queue worker, listen(0), a server
+// that binds later): once the app's code has run, the first turn of the event loop tells pmd
+// whether it took the shared socket. If not, min_uptime alive makes it ready.
+if (process.env.PMD_CLUSTER === '1') setImmediate(() => tellDaemon({ pmd: 'started', listening: sharedServer !== null }));

@@ -224,7 +224,7 @@ Instance::Answer Instance::spawn() {
   // A Node app in cluster mode shares its socket through the preload even when the port is
   // only learned from its listen() call.
   const bool shares = app_->has_socket() || (p.node && spec.exec_mode == "cluster");
-  readiness_ = policy::plan_readiness(spec, shares, p.node_preload);
+  readiness_ = policy::plan_readiness(spec, {shares, p.node_preload, app_->speaks_notify});
   ready_timed_out_ = false;
   ready_how_.clear();
   const std::string started = launch_reason_ + " (pid " + std::to_string(p.pid) + ")";
@@ -281,7 +281,8 @@ void Instance::on_deadline(Event deadline) {
   if (deadline != Event::kReadyDeadline || !accepts(deadline)) return handle(deadline);
   const std::string pid = " (pid " + std::to_string(tree_.main) + ")";
   if (readiness_.deadline_means_ready) {
-    ready_how_ = "up " + units::format_duration(readiness_.deadline) + " (min_uptime) without exiting";
+    ready_how_ = "up " + units::format_duration(readiness_.deadline) + " (min_uptime) without exiting" +
+                 (readiness_.signal == policy::ReadySignal::kListen ? ", not listening on the shared socket" : "");
     handle(deadline, ready_how_ + pid);
     return;
   }
@@ -332,6 +333,8 @@ void Instance::restart_for(const std::string& reason) {
 }
 
 void Instance::notify_ready(const std::string& how) {
+  // From now on READY=1 is what makes this app's launches ready, never min_uptime.
+  app_->speaks_notify = true;
   if (readiness_.signal != policy::ReadySignal::kAtLaunch) become_ready(how);
 }
 
@@ -402,6 +405,15 @@ void Instance::on_ipc_message(std::uint64_t generation, const json& message) {
   // pmd's preload: the app took the shared socket.
   if (kind && *kind == "listening" && readiness_.signal == policy::ReadySignal::kListen)
     become_ready("listening on the shared socket");
+  // The preload: the app's code has run and it has not listened on the shared port (a worker,
+  // listen(0), a server that binds later). min_uptime alive makes it ready, as a program that
+  // says nothing would be.
+  if (kind && *kind == "started" && !message.value("listening", false) && readiness_.uptime_if_not_listening &&
+      accepts(Event::kReadyDeadline)) {
+    readiness_.deadline = app_->spec.min_uptime;
+    readiness_.deadline_means_ready = true;
+    arm(Event::kReadyDeadline, readiness_.deadline);
+  }
 }
 
 void Instance::answer_listen_request(const json& request) {

@@ -48,7 +48,9 @@ json Instance::view(bool detailed) const {
   v["phase"] = lifecycle::phase_name(phase_);
   if (!reload_error_.empty()) v["last_reload_error"] = reload_error_;
   v["readiness"] = {{"awaits", policy::awaited_signal_name(readiness_.signal)},
+                    {"rule", readiness_.rule},
                     {"became_ready", ready_how_.empty() ? json(nullptr) : json(ready_how_)}};
+  v["server_program"] = s.server_program.empty() ? json(nullptr) : json(s.server_program);
   v["created_at"] = unix_ms(app_->created_at);
   v["started_at"] = started_wall_.time_since_epoch().count() ? json(unix_ms(started_wall_)) : json(nullptr);
   if (last_exit_) {

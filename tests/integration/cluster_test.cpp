@@ -117,7 +117,9 @@ TEST_CASE("a unix socket path in listen is shared like a port and removed with t
 
 TEST_CASE("scale up: an instance silent past listen_timeout is online, as at start", "[cluster]") {
   Daemon d;
-  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "quiet", "-i", "1", "--listen-timeout", "300ms"})
+  // wait_ready: it never sends 'ready' (a Node app that does not listen is ready after min_uptime).
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "quiet", "-i", "1", "--wait-ready",
+                   "--listen-timeout", "300ms"})
               .exit_code == 0);
   auto r = d.pmctl({"scale", "quiet", "2"});
   CHECK(r.exit_code == 0);

@@ -108,6 +108,7 @@ TEST_CASE("watch reloads a cluster app under load without one failed request", "
   auto report = load.stop();
   INFO(report.ok << " ok, " << report.failed << " failed");
   CHECK(report.failed == 0);
+  CHECK(report.resent == 0);
   CHECK_THAT(d.describe("web")["last_trigger"].get<std::string>(), Catch::Contains("version.txt"));
 }
 

@@ -47,6 +47,7 @@ const char* need_name(Need need) {
     case Need::kMount: return "mount";
     case Need::kPidNamespace: return "pidns";
     case Need::kNoSystemd: return "no-systemd";
+    case Need::kServers: return "servers";
   }
   return "?";
 }

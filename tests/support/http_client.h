@@ -23,7 +23,11 @@ std::string http_get_unix(const std::string& socket_path);
 
 struct LoadReport {
   std::uint64_t ok = 0;
-  std::uint64_t failed = 0;                     // refused, reset, cut short, timed out, not 200
+  std::uint64_t failed = 0;  // refused, reset, cut short, timed out, not 200
+  // Sent on a reused keep-alive connection that the server closed before any byte of answer (it
+  // closed an idle connection as the request arrived): sent again on a new connection, as
+  // browsers, curl and Go's net/http do for an idempotent request. A failure only if that fails.
+  std::uint64_t resent = 0;
   std::map<std::string, std::uint64_t> bodies;  // answer body -> how many times (the servers put their pid there)
   std::vector<std::string> first_failures;      // what went wrong, the first few times
 };
@@ -31,7 +35,8 @@ struct LoadReport {
 /// `connections` clients, each sending GET / over keep-alive as fast as answers come (with a
 /// short pause between requests, so the machine stays responsive), reconnecting when the server
 /// says `Connection: close`. A connection the server closes before answering counts as a failure:
-/// that is the request a careless reload drops. Stops by itself after `limit`.
+/// that is the request a careless reload drops, unless it was on a reused connection (see
+/// `resent`). Stops by itself after `limit`.
 class HttpLoad {
  public:
   HttpLoad(int port, int connections, std::chrono::seconds limit = std::chrono::seconds(120));
