@@ -98,6 +98,8 @@ void add_spec_flags(CLI::App& cmd, config::StartOptions& o) {
       "exit codes that mean do not restart");
   add_key_switch(cmd, o, "--no-autorestart", "autorestart", false, "do not restart the app when it exits");
   add_key_switch(cmd, o, "--wait-ready", "wait_ready", true, "wait for process.send('ready') / READY=1");
+  add_key_option(cmd, o, "--ready-on", "ready_on",
+                 "what makes an instance ready: notify (READY=1), message, listen (Node, cluster) or uptime");
   add_key_switch(cmd, o, "--shutdown-with-message", "shutdown_with_message", true,
                  "ask the app to stop with a message");
   add_key_switch(cmd, o, "--merge-logs", "merge_logs", true, "one log file for all instances");

@@ -96,6 +96,9 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
           std::string name = spec.name;
           sup.start(std::move(spec), rpc::optional_param(params, "launch", true));
           co_await sup.wait_ready(name);  // the answer shows them online, not launching
+          // A port in use, learned from the app's own listen(): its instances gave up.
+          if (auto failure = sup.bind_failure(name); !failure.empty())
+            throw rpc::Error(rpc::kSpawnFailed, name + ": " + failure);
           co_return sup.describe_list(name);
         }
         co_return co_await sup.start_existing(target_of(params));

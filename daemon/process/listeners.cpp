@@ -1,5 +1,6 @@
 // Binding cluster sockets.
 #include "process/listeners.h"
+#include "process/port_holder.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -154,7 +155,8 @@ std::variant<ClusterSocket, std::string> bind_tcp(const ListenAddress& address, 
   }
 failed:
   if (error == EADDRINUSE)
-    return "port " + std::to_string(port) + " is already in use (stop what listens there, or choose another PORT)";
+    return "port " + std::to_string(port) + " is already in use" + describe_port_holder(port) +
+           " (stop what listens there, or choose another port)";
   if (error == EACCES)
     return "port " + std::to_string(port) + " needs privileges to bind (use a port above 1023, or run pmd as root)";
   return "cannot listen on port " + std::to_string(port) + ": " + std::strerror(error);

@@ -48,6 +48,9 @@ struct AppRuntime {
   ClusterSocket listener;  // cluster mode: the socket every instance inherits (reuseport: fd -1, the address only)
   std::map<int, ClusterSocket> slots;  // reuseport: one socket per instance number
   std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();
+  // Why the address the app's own listen() asked for could not be bound (a port in use): its
+  // instances then give up instead of crash-looping, and `start` fails with it.
+  std::string bind_failure;
   bool speaks_notify = false;  // an instance sent READY=1: launches wait for it (readiness.h)
 };
 

@@ -262,6 +262,9 @@ Instance::Answer Instance::consult_policy() {
   restart_delay_ = decision.delay;
   std::string reason = crash_.extra.empty() ? decision.reason : crash_.extra + "; " + decision.reason;
   launch_reason_ = "restarted after crash";
+  // Its port is taken: every restart would fail the same way.
+  if (!app_->bind_failure.empty())
+    return std::pair{Event::kPolicyGiveUp, "exited: " + app_->bind_failure + "; not restarted until started again"};
   switch (decision.action) {
     case policy::Action::kRestart: return std::pair{Event::kPolicyRestart, reason};
     case policy::Action::kStop: return std::pair{Event::kPolicyStop, reason};
@@ -315,6 +318,7 @@ void Instance::on_pipe_closed(std::uint64_t generation) {
 
 std::string Instance::launch(const std::string& reason) {
   stop_requested_ = false;
+  app_->bind_failure.clear();  // started again: perhaps the port is free now
   launch_reason_ = reason;
   spawn_error_.clear();
   handle(Event::kStart, reason);
@@ -435,6 +439,7 @@ void Instance::answer_listen_request(const json& request) {
   if (!app_->has_socket() && app_->listener.address.port == 0) {
     if (auto error = app_->learn_address(wanted); !error.empty()) {
       spdlog::warn("app {} [id {}] asked to share {}: {}", app_->spec.name, who_.id, wanted.describe(), error);
+      app_->bind_failure = error;
       reply["error"] = error;
       ipc_->send(reply);
       return;

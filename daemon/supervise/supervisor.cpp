@@ -259,6 +259,12 @@ asio::awaitable<json> Supervisor::apply_spec(AppSpec spec, ApplyMode mode, bool 
   co_return json{{"name", name}, {"action", "restarted"}, {"instances", views(app->instances)}};
 }
 
+std::string Supervisor::bind_failure(const std::string& name) const {
+  for (const auto& app : apps_)
+    if (app.runtime->spec.name == name) return app.runtime->bind_failure;
+  return {};
+}
+
 asio::awaitable<void> Supervisor::wait_ready(const std::string& name) {
   App* app = find_app(name);
   if (!app) co_return;

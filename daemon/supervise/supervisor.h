@@ -92,6 +92,8 @@ class Supervisor {
   nlohmann::json list() const;
   /// The `list` rows of `target`'s instances.
   nlohmann::json describe_list(const std::string& target) const { return views(resolve(target)); }
+  /// Why app `name`'s own listen() could not be given its address (a port in use), or "".
+  std::string bind_failure(const std::string& name) const;
   /// Waits until every instance of `name` is past `launching`.
   boost::asio::awaitable<void> wait_ready(const std::string& name);
   nlohmann::json describe(const std::string& target) const;

@@ -32,7 +32,7 @@ _pmctl() {
         --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
         --listen-timeout --exec-mode --port --listen --balance --output -o --error -e --log -l --log-date-format --log-type
         --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
-        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
+        --no-autorestart --wait-ready --ready-on --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
         --watch-delay --cron-restart --cron -c --pid -p --append-env-to-name --no-autostart --env --only --update-env -a
         --strict --no-daemon --force -f" ;;
     stop) flags="--only --env --watch" ;;
@@ -41,13 +41,13 @@ _pmctl() {
         --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
         --listen-timeout --exec-mode --port --listen --balance --output -o --error -e --log -l --log-date-format --log-type
         --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
-        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
+        --no-autorestart --wait-ready --ready-on --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
         --watch-delay --cron-restart --cron -c --pid -p --append-env-to-name --no-autostart" ;;
     reload|gracefulReload|startOrReload|startOrGracefulReload) flags="--only --env --parallel --update-env --name -n --interpreter --execute-command -x --disable-logs --interpreter-args --node-args --cwd --instances -i --max-memory-restart
         --max-restarts --min-uptime --restart-delay --exp-backoff-restart-delay --kill-timeout --kill-signal
         --listen-timeout --exec-mode --port --listen --balance --output -o --error -e --log -l --log-date-format --log-type
         --log-max-size --log-retain --namespace --instance-var --increment-var --user --uid --group --gid --stop-exit-codes
-        --no-autorestart --wait-ready --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
+        --no-autorestart --wait-ready --ready-on --shutdown-with-message --merge-logs --time --env-var --watch --ignore-watch
         --watch-delay --cron-restart --cron -c --pid -p --append-env-to-name --no-autostart" ;;
     list|ls|status|l|ps) flags="--json --sort" ;;
     describe|show|info|desc) flags="--json" ;;

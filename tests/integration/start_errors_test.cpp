@@ -1,9 +1,13 @@
 // `pmctl start` of something that cannot run fails at once, says why, and registers nothing.
 #include "daemon_fixture.h"
+#include "temp_dir.h"
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -71,4 +75,46 @@ TEST_CASE("unknown targets get a suggestion", "[start]") {
   CHECK_THAT(by_id.err, Catch::Contains("no process with id 99"));
   auto usage = d.pmctl({"stop"});
   CHECK(usage.exit_code == 2);
+}
+
+TEST_CASE("a port written in the code that is taken fails start with the port and its holder, and no crash loop",
+          "[start][cluster]") {
+  // Something else listens on the port the app has in its code.
+  pmd::test::TempDir scratch;
+  auto holder_script = scratch.path / "holder.js";
+  std::ofstream(holder_script) << "require('net').createServer().listen(0, '0.0.0.0', function () {"
+                                  " require('fs').writeFileSync(process.argv[2], String(this.address().port)); });\n";
+  auto port_file = scratch.path / "port";
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    ::execl("/usr/bin/env", "env", "node", holder_script.c_str(), port_file.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  REQUIRE(holder > 0);
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  } reap{holder};
+  REQUIRE(
+      wait_until([&] { return std::filesystem::exists(port_file) && std::filesystem::file_size(port_file) > 0; }, 30s));
+  std::string port;
+  std::ifstream(port_file) >> port;
+
+  Daemon d;
+  RunOptions env;
+  env.env["APP_FIXED_PORT"] = port;
+  auto r = d.pmctl(
+      {"start", fixture("fixed_port.js").string(), "--name", "taken", "-i", "2", "--listen-timeout", "60s"}, env);
+  INFO(r.out << r.err << d.log_tail());
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("port " + port + " is already in use by pid " + std::to_string(holder)));
+  CHECK_THAT(r.err, Catch::Contains("holder.js"));
+  // No crash loop: both instances gave up at once, and stay down.
+  for (auto& v : d.list()) {
+    CHECK(v["status"] == "errored");
+    CHECK(v["restarts"] == 0);
+  }
 }
