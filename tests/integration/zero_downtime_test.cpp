@@ -359,11 +359,11 @@ bool have_program(const std::string& path, const std::vector<std::string>& probe
 
 // An ecosystem file with `port` and `instances: 2` and nothing else a user would have to know.
 std::string server_file(const Daemon& d, const std::string& name, const std::string& script, const std::string& args,
-                        int port) {
+                        int port, const std::string& extra) {
   auto path = d.home() / (name + ".config.js");
   std::ofstream(path) << "module.exports = { apps: [{ name: '" << name << "', script: '" << script << "', args: '"
                       << args << "', cwd: '" << fixture("servers").string() << "', port: " << port
-                      << ", instances: 2, listen_timeout: 30000 }] };\n";
+                      << ", instances: 2, listen_timeout: 30000" << extra << " }] };\n";
   return path.string();
 }
 
@@ -384,13 +384,25 @@ TEST_CASE(
     // request sent just then is resent by the client (LoadReport::resent). gunicorn's sync
     // workers close every connection after its answer.
     bool closes_idle_at_once;
+    const char* extra = "";  // further keys of its file
+    bool recognised = true;
   };
   const Server servers[] = {
       {"gunicorn", "/usr/bin/gunicorn", "wsgi_app:app", {"--version"}, "READY=1", false, false},
       {"uvicorn", "/usr/bin/python3", "-m uvicorn asgi_app:app", {"-c", "import uvicorn"}, "min_uptime", true, true},
       {"puma", "/usr/bin/puma", "config.ru", {"--version"}, "min_uptime", true, true},
+      // The README's recipe for a program pmd does not know: the standard library's server on fd 3.
+      {"plain-python",
+       "/usr/bin/python3",
+       "plain_server.py",
+       {"--version"},
+       "min_uptime",
+       true,
+       false,
+       ", kill_signal: 'SIGTERM'",
+       false},
   };
-  const Server& server = servers[GENERATE(0, 1, 2)];
+  const Server& server = servers[GENERATE(0, 1, 2, 3)];
   CAPTURE(server.name);
   if (!have_program(server.script, server.probe))
     PMD_SKIP(pmd::test::Need::kServers, std::string(server.name) +
@@ -398,14 +410,14 @@ TEST_CASE(
                                             "python3-uvicorn, puma)");
   Daemon d;
   const int port = free_port();
-  auto r = d.pmctl({"start", server_file(d, server.name, server.script, server.args, port)});
+  auto r = d.pmctl({"start", server_file(d, server.name, server.script, server.args, port, server.extra)});
   INFO(r.out << r.err << d.log_tail());
   REQUIRE(r.exit_code == 0);
   REQUIRE(online_count(d, server.name) == 2);
   // Recognised: cluster mode (the socket decides), its graceful signal and readiness.
   auto v = d.describe(server.name);
   CHECK(v["mode"] == "cluster");
-  CHECK(v["server_program"] == server.name);
+  CHECK(v["server_program"] == (server.recognised ? json(server.name) : json(nullptr)));
   CHECK(v["settings"]["kill_signal"] == "SIGTERM");
   CHECK_THAT(v["readiness"]["became_ready"].get<std::string>(), Catch::Contains(server.ready_rule));
   CHECK_THAT(http_get(port), Catch::Contains("200"));
