@@ -3,7 +3,8 @@
 # on 127.0.0.1:
 #   1. requests/s and p99 latency of a 2-instance cluster under pmd, under PM2, and of one bare
 #      node process;
-#   2. ten reloads, then ten restarts, under continuous load: wrk's error counts for each manager.
+#   2. ten reloads, then ten restarts, under continuous load: wrk's error counts for each manager;
+#   3. ten reloads of an app with the SIGINT -> server.close() handler PM2's docs recommend.
 # Repeated, alternating the managers; medians with min-max.
 #
 #   bench/cluster.sh            3 repetitions, 10 s throughput runs
@@ -32,9 +33,10 @@ wait_port() {
     sleep 0.1
   done
 }
-start_cluster() {  # manager port
-  if [[ $1 == pmd ]]; then PORT=$2 "$pmctl" start "$app" --name web -i 2 >/dev/null
-  else PORT=$2 "$pm2" start "$app" --name web -i 2 >/dev/null 2>&1; fi
+start_cluster() {  # manager port [app]
+  local script=${3:-$app}
+  if [[ $1 == pmd ]]; then PORT=$2 "$pmctl" start "$script" --name web -i 2 >/dev/null
+  else PORT=$2 "$pm2" start "$script" --name web -i 2 >/dev/null 2>&1; fi
   wait_port "$2"
 }
 stop_cluster() {
@@ -82,6 +84,13 @@ for rep in $(seq "$reps"); do
       errors_of[$manager,$verb]+="$e " took_of[$manager,$verb]+="$t "
     done
     stop_cluster "$manager"
+    # The same reloads of an app with its own SIGINT -> server.close() handler.
+    port=$(free_port)
+    start_cluster "$manager" "$port" "$here/apps/close_on_sigint.js"
+    read -r e n t < <(verb_under_load "$manager" "$port" reload)
+    echo "rep $rep $manager: $reloads reloads of the SIGINT-handler app under load in ${t}s: $e failed of $n requests"
+    errors_of[$manager,handler]+="$e "
+    stop_cluster "$manager"
   done
   port=$(free_port)
   PORT=$port node "$app" >/dev/null & single_pid=$!
@@ -100,6 +109,7 @@ table=$(cat <<TABLE
 | p99 latency (ms), same run | $(median_minmax <<<"${p99_of[pmd]}") | $(median_minmax <<<"${p99_of[pm2]}") | $(median_minmax <<<"${p99_of[single]}") |
 | failed requests during $reloads reloads under load (wrk -c20) | $(median_minmax <<<"${errors_of[pmd,reload]}") | $(median_minmax <<<"${errors_of[pm2,reload]}") | - |
 | seconds for $reloads reloads | $(median_minmax <<<"${took_of[pmd,reload]}") | $(median_minmax <<<"${took_of[pm2,reload]}") | - |
+| failed requests during $reloads reloads, app with its own \`SIGINT\` → \`server.close()\` handler (bench/apps/close_on_sigint.js) | $(median_minmax <<<"${errors_of[pmd,handler]}") | $(median_minmax <<<"${errors_of[pm2,handler]}") | - |
 | failed requests during $reloads restarts under load (wrk -c20) | $(median_minmax <<<"${errors_of[pmd,restart]}") | $(median_minmax <<<"${errors_of[pm2,restart]}") | - |
 | seconds for $reloads restarts | $(median_minmax <<<"${took_of[pmd,restart]}") | $(median_minmax <<<"${took_of[pm2,restart]}") | - |
 TABLE

@@ -15,8 +15,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 flag="" suffix=""
 if [[ "${1:-}" == "--quick" ]]; then flag="--quick" suffix="-quick"; shift; fi
-# In the order of issue 8's list; balance is pmd's own extra (how connections spread).
-all=(idle cli crash cluster memory flood balance)
+# In the order of issue 8's list; balance is pmd's own extra (how connections spread), gunicorn
+# the non-Node cluster case (issue 17).
+all=(idle cli crash cluster memory flood balance gunicorn)
 scenarios=("${all[@]}")
 if (($#)); then scenarios=("$@"); fi
 
