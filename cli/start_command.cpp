@@ -80,7 +80,8 @@ void add_spec_flags(CLI::App& cmd, config::StartOptions& o) {
   add_key_option(cmd, o, "--exec-mode", "exec_mode", "fork or cluster (default: cluster for node apps with -i)");
   add_key_option(cmd, o, "--port", "port", "cluster mode: the port pmd binds and shares");
   add_key_option(cmd, o, "--listen", "listen", "cluster mode: the address pmd binds and shares");
-  add_key_option(cmd, o, "--balance", "balance", "cluster mode: shared (one socket) or reuseport (one per instance)");
+  add_key_option(cmd, o, "--balance", "balance",
+                 "cluster mode: shared (one socket), reuseport (one per instance) or sticky (each client on one)");
   add_key_option(cmd, o, "--output,-o", "out_file", "stdout log file");
   add_key_option(cmd, o, "--error,-e", "error_file", "stderr log file");
   add_key_option(cmd, o, "--log,-l", "log_file", "combined log file");

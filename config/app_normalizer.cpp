@@ -532,11 +532,12 @@ const std::map<std::string, Handler>& handlers() {
        [](const Value& v, Draft& d, Reporter& r) {
          auto s = as_string(v, r);
          if (!s) return;
-         if (*s == "shared" || *s == "reuseport")
+         if (*s == "shared" || *s == "reuseport" || *s == "sticky")
            d.spec.balance = *s;
          else
            r.error("value",
-                   "expects \"shared\" (one socket for all instances) or \"reuseport\" (one per instance), got " +
+                   "expects \"shared\" (one socket for all instances), \"reuseport\" (one per instance) or "
+                   "\"sticky\" (one per instance, each client address kept on one), got " +
                        quoted(v));
        }},
   };
@@ -790,14 +791,14 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
             "\"listen\" is seen through pmd's Node preload, so it needs a Node app in cluster mode; use \"notify\" "
             "(READY=1) or \"uptime\" for other programs");
   }
-  if (spec.balance == "reuseport") {
+  if (spec.balance == "reuseport" || spec.balance == "sticky") {
     const Value* key = app.find("balance");
     r.at("balance", key ? key->pos : Position{});
     if (spec.exec_mode != "cluster")
       r.warn("balance only applies in cluster mode; this app runs in fork mode");
     else if (!spec.listen.empty() && spec.listen.find(':') == std::string::npos &&
              !std::all_of(spec.listen.begin(), spec.listen.end(), [](unsigned char c) { return std::isdigit(c); }))
-      r.error("value", "reuseport balances TCP ports; a unix socket (" + spec.listen + ") can only be shared");
+      r.error("value", spec.balance + " balances TCP ports; a unix socket (" + spec.listen + ") can only be shared");
   }
   // `listen: ./api.sock` is a unix socket path, relative to the app's directory like its logs.
   if (!spec.listen.empty() && spec.listen.find(':') == std::string::npos &&

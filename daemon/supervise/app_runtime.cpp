@@ -1,6 +1,8 @@
 // AppRuntime: the sockets an app's instances inherit, bound once and kept across replacements.
 #include "supervise/app_runtime.h"
 
+#include <spdlog/spdlog.h>
+
 namespace pmd {
 
 AppRuntime::~AppRuntime() {
@@ -14,8 +16,23 @@ std::variant<ClusterSocket, std::string> AppRuntime::socket_for(int number) {
   if (address.port == 0) return ClusterSocket{};
   if (auto it = slots.find(number); it != slots.end()) return it->second;
   auto bound = bind_listener(address, true);
-  if (auto* socket = std::get_if<ClusterSocket>(&bound)) slots[number] = *socket;
+  if (auto* socket = std::get_if<ClusterSocket>(&bound)) {
+    slots[number] = *socket;
+    if (sticky()) {
+      sticky_group.joined(number);
+      attach_sticky_program();
+    }
+  }
   return bound;
+}
+
+void AppRuntime::attach_sticky_program() {
+  if (slots.empty()) return;
+  std::string error = sticky_group.attach(slots.begin()->second.fd);
+  if (!error.empty() && error != sticky_error)
+    spdlog::warn("app {}: {}; balancing by the kernel's hash as with reuseport (clients are not kept on one instance)",
+                 spec.name, error);
+  sticky_error = error;
 }
 
 std::string AppRuntime::learn_address(const ListenAddress& address) {
@@ -33,6 +50,7 @@ std::string AppRuntime::use_address(const std::optional<ListenAddress>& address)
   set_listener({});
   for (auto& [number, socket] : slots) close_listener(socket);
   slots.clear();
+  sticky_group = {};
   if (!address) return {};
   if (!reuseport()) return learn_address(*address);
   listener.address = *address;
@@ -48,6 +66,10 @@ void AppRuntime::close_slot(int number) {
   if (auto it = slots.find(number); it != slots.end()) {
     close_listener(it->second);
     slots.erase(it);
+    if (sticky()) {
+      sticky_group.left(number);
+      attach_sticky_program();
+    }
   }
 }
 

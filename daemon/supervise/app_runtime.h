@@ -6,6 +6,7 @@
 #include "logs/app_log.h"
 #include "process/app_credentials.h"
 #include "process/listeners.h"
+#include "process/sticky_program.h"
 
 #include <chrono>
 #include <map>
@@ -27,7 +28,8 @@ struct AppRuntime {
 
   /// Whether the instances share a listening address (a socket, or reuseport slots).
   bool has_socket() const { return listener.fd >= 0 || !slots.empty(); }
-  bool reuseport() const { return spec.balance == "reuseport"; }
+  bool reuseport() const { return spec.balance == "reuseport" || spec.balance == "sticky"; }
+  bool sticky() const { return spec.balance == "sticky"; }
   /// The socket instance `number` inherits: the shared one, or with reuseport its slot's own
   /// (bound on first use, kept across replacements). fd -1 when the app has no address yet.
   std::variant<ClusterSocket, std::string> socket_for(int number);
@@ -43,10 +45,17 @@ struct AppRuntime {
   /// Scaling down: closes slot `number`'s socket (reuseport only).
   void close_slot(int number);
 
+ private:
+  /// sticky: the program for the current slots, attached again after each change.
+  void attach_sticky_program();
+
+ public:
   AppSpec spec;
   AppLog log;
   ClusterSocket listener;  // cluster mode: the socket every instance inherits (reuseport: fd -1, the address only)
   std::map<int, ClusterSocket> slots;  // reuseport: one socket per instance number
+  StickyGroup sticky_group;            // sticky: the kernel's order of the slots' sockets
+  std::string sticky_error;            // why the kernel refused the program ("" when it took it)
   std::chrono::system_clock::time_point created_at = std::chrono::system_clock::now();
   // Why the address the app's own listen() asked for could not be bound (a port in use): its
   // instances then give up instead of crash-looping, and `start` fails with it.

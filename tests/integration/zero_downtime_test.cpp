@@ -5,6 +5,7 @@
 #include "daemon_fixture.h"
 #include "http_client.h"
 #include "skip.h"
+#include "sticky_hash.h"
 
 #include <catch2/catch.hpp>
 
@@ -344,6 +345,77 @@ TEST_CASE("balance reuseport gives each instance its own socket, balanced by the
     CHECK_THAT(scaled.out, Catch::Contains("tcp_migrate_req is 0"));
   REQUIRE(online_count(d, "native") == 2);
   for (int i = 0; i < 100; ++i) REQUIRE_THAT(http_get(port), Catch::Contains("pid "));
+}
+
+namespace {
+
+// The instance number serving `pid` (-1 if none).
+int instance_of_pid(const Daemon& d, const std::string& name, int pid) {
+  for (auto& v : d.list())
+    if (v["name"] == name && v["pid"] == pid && !v.value("retiring", false)) return v["instance"].get<int>();
+  return -1;
+}
+
+// The pid in a "pid N" answer, or -1.
+int pid_in(const std::string& response) {
+  auto at = response.find("pid ");
+  return at == std::string::npos ? -1 : std::atoi(response.c_str() + at + 4);
+}
+
+// The instance numbers that answered `count` new connections from client address `source`.
+std::set<int> instances_reached_from(const Daemon& d, const std::string& name, int port, std::uint32_t source,
+                                     int count) {
+  std::set<int> reached;
+  for (int i = 0; i < count; ++i) reached.insert(instance_of_pid(d, name, pid_in(http_get_from(port, source))));
+  return reached;
+}
+
+}  // namespace
+
+TEST_CASE("balance sticky keeps each client address on one instance, the one the hash predicts, across reloads",
+          "[cluster][reload][sticky]") {
+  Daemon d;
+  const int port = free_port();
+  auto server = (bin_dir() / "graceful_http_server").string();
+  auto r = d.pmctl(with_patience({"start", server, "--name", "sticky", "-i", "4", "--exec-mode", "cluster", "--port",
+                                  std::to_string(port), "--balance", "sticky", "--env-var", "SAY_READY=1"}));
+  INFO(r.out << r.err << d.log_tail());
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(online_count(d, "sticky") == 4);
+  CHECK_THAT(d.log_tail(), !Catch::Contains("refused the sticky BPF program"));
+  const std::vector<int> slots = {0, 1, 2, 3};
+  auto predicted = [&](std::uint32_t source) {
+    return pmd::sticky_slot_of_bucket(pmd::sticky_bucket_ipv4(source), slots);
+  };
+  // 50 new connections from 127.0.0.1 all reach one instance; 127.0.0.2 and .3 reach the ones
+  // the hash predicts (the whole 127/8 is local).
+  for (std::uint32_t source : {0x7F000001u, 0x7F000002u, 0x7F000003u}) {
+    INFO("from 127.0.0." << (source & 0xff));
+    CHECK(instances_reached_from(d, "sticky", port, source, 50) == std::set<int>{predicted(source)});
+  }
+  // The same clients stay on their instance slots across 3 reloads, with 0 failed requests.
+  HttpLoad load(port, 4);
+  let_load_run(load, 200);
+  for (int i = 0; i < 3; ++i) {
+    auto reload = d.pmctl({"reload", "sticky"});
+    INFO(reload.out << reload.err);
+    REQUIRE(reload.exit_code == 0);
+    let_load_run(load, 100);
+    for (std::uint32_t source : {0x7F000001u, 0x7F000002u, 0x7F000003u})
+      CHECK(instances_reached_from(d, "sticky", port, source, 10) == std::set<int>{predicted(source)});
+  }
+  auto report = load.stop();
+  INFO(describe_failures(report) << "\n" << d.log_tail());
+  CHECK(report.failed == 0);
+  CHECK(report.resent == 0);
+  // Without it, one client's connections spread over the instances: why the option exists.
+  Daemon plain;
+  const int plain_port = free_port();
+  REQUIRE(plain
+              .pmctl(with_patience({"start", server, "--name", "spread", "-i", "4", "--exec-mode", "cluster", "--port",
+                                    std::to_string(plain_port), "--balance", "reuseport", "--env-var", "SAY_READY=1"}))
+              .exit_code == 0);
+  CHECK(instances_reached_from(plain, "spread", plain_port, 0x7F000001u, 50).size() > 1);
 }
 
 namespace {

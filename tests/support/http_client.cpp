@@ -16,9 +16,19 @@ namespace pmd::test {
 
 namespace {
 
-int connect_loopback(int port) {
+// `source`: the client's address in 127.0.0.0/8 (all of it is local), in host order.
+int connect_loopback(int port, std::uint32_t source = INADDR_ANY) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
+  if (source != INADDR_ANY) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(source);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      ::close(fd);
+      return -1;
+    }
+  }
   timeval tv{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -73,6 +83,8 @@ std::string get_over(int fd, const std::string& path = "/") {
 }  // namespace
 
 std::string http_get(int port, const std::string& path) { return get_over(connect_loopback(port), path); }
+
+std::string http_get_from(int port, std::uint32_t source) { return get_over(connect_loopback(port, source)); }
 
 std::string http_get_unix(const std::string& socket_path) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -18,6 +18,8 @@ int free_port();
 
 /// One HTTP/1.0 GET of `path` to 127.0.0.1:port; the whole response, or "" on failure.
 std::string http_get(int port, const std::string& path = "/");
+/// One GET / from client address `source` (in 127.0.0.0/8, host order: 0x7F000002 is 127.0.0.2).
+std::string http_get_from(int port, std::uint32_t source);
 /// The same over a unix socket.
 std::string http_get_unix(const std::string& socket_path);
 
