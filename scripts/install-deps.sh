@@ -9,6 +9,7 @@ packages=(
   python3-minimal  # tests: interpreter inference for .py scripts
   tmux             # tests: pmctl monit is driven in a real terminal
   gunicorn python3-uvicorn puma  # tests: real non-Node servers in cluster mode
+  python3-socketio python3-requests python3-websocket  # tests: a real Socket.IO server and client (sticky)
   systemd          # tests: systemd-analyze verify checks the units pmctl startup writes
   dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps turns the linked libraries into Depends
   libboost-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libncurses-dev

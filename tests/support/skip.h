@@ -16,7 +16,7 @@ enum class Need {
   kMount,         // "mount": mounting a small tmpfs (a full disk)
   kPidNamespace,  // "pidns": a new pid namespace (pmd as PID 1)
   kNoSystemd,     // "no-systemd": a machine without systemd as init
-  kServers,       // "servers": gunicorn, uvicorn and puma (Debian's, scripts/install-deps.sh)
+  kServers,       // "servers": gunicorn, uvicorn, puma, python-socketio (Debian's, scripts/install-deps.sh)
 };
 
 const char* need_name(Need need);
