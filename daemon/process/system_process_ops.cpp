@@ -118,7 +118,7 @@ std::variant<LaunchedProcess, std::string> SystemProcessOps::launch(const AppSpe
   launched.unit = extras.unit;
   launched.ipc = ipc;
   launched.node = node;
-  launched.node_preload = node && !node_preload_.empty();
+  launched.node_preload = node && !node_preload_.empty() && spec.exec_mode == "cluster";  // as launch_plan gives it
   if (!spec.pid_file.empty()) {
     // A pid file that cannot be written is reported, not fatal: the app runs all the same.
     launched.pid_file = instance_pid_path(spec.pid_file, who.id);

@@ -50,6 +50,19 @@ TEST_CASE("a cooperative app stops gracefully on SIGINT", "[stop]") {
   CHECK(v["last_exit"]["code"] == 0);
 }
 
+TEST_CASE("a fork-mode Node app gets its stop signal at once: only cluster mode drains first", "[stop][node]") {
+  // With a long kill_timeout a wrongly awaited drain (3/4 of it) would show; the app exits on
+  // SIGINT itself, so the stop is over as soon as the signal arrives.
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--kill-timeout", "60s"}).exit_code == 0);
+  REQUIRE(
+      wait_until([&] { return read_file(d.home() / "logs" / "hello-out.log").find("\"pid\"") != std::string::npos; }));
+  const auto began = std::chrono::steady_clock::now();
+  REQUIRE(d.pmctl({"stop", "hello"}).exit_code == 0);
+  CHECK(std::chrono::steady_clock::now() - began < 30s);
+  CHECK_THAT(read_file(d.home() / "logs" / "hello-out.log"), Catch::Contains("graceful shutdown"));
+}
+
 TEST_CASE("stop and delete leave no process of the tree, grandchildren included", "[stop]") {
   Daemon d;
   for (const std::string& verb : std::vector<std::string>{"stop", "delete"}) {
