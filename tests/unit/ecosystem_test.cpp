@@ -5,12 +5,14 @@
 #include "ecosystem_file.h"
 #include "lenient_json.h"
 #include "process/launch_plan.h"
+#include "temp_dir.h"
 #include "yaml_document.h"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 
@@ -485,4 +487,67 @@ TEST_CASE("the socket decides the mode: a port with instances, or an address, is
     CHECK(only_app(n).exec_mode == row.mode);
     CHECK(n.warnings.empty() != row.warned);
   }
+}
+
+TEST_CASE("a recognised server gets its stop signal, readiness and socket arguments unless the file says otherwise",
+          "[ecosystem][server_program]") {
+  pmd::test::TempDir bin;
+  for (const char* name : {"gunicorn", "puma", "python3"}) bin.write(name, "#!/bin/sh\n", 0755);
+  auto file = [&](const std::string& script, const std::string& rest) {
+    return yaml("script: " + (bin.path / script).string() + "\ninstances: 2\nport: 8000\n" + rest);
+  };
+  SECTION("gunicorn: SIGTERM, READY=1, LISTEN_FDS (no arguments added)") {
+    auto n = file("gunicorn", "args: app:app");
+    const auto& app = only_app(n);
+    CHECK(app.server_program == "gunicorn");
+    CHECK(app.kill_signal == SIGTERM);
+    CHECK(app.ready_on == "notify");
+    CHECK(app.args == std::vector<std::string>{"app:app"});
+    CHECK(app.exec_mode == "cluster");
+  }
+  SECTION("uvicorn through python3 -m: --fd 3 is added") {
+    auto n = file("python3", "args: -m uvicorn main:app");
+    const auto& app = only_app(n);
+    CHECK(app.server_program == "uvicorn");
+    CHECK(app.kill_signal == SIGTERM);
+    CHECK(app.ready_on.empty());
+    CHECK(app.args == std::vector<std::string>{"-m", "uvicorn", "main:app", "--fd", "3"});
+  }
+  SECTION("uvicorn told to bind a port itself: warned, nothing added") {
+    auto n = file("python3", "args: -m uvicorn main:app --port 9000");
+    CHECK(only_app(n).args.back() == "9000");
+    REQUIRE(n.warnings.size() == 1);
+    CHECK_THAT(n.warnings[0].message, Catch::Contains("--port"));
+  }
+  SECTION("puma: only the socket pmd passes") {
+    auto n = file("puma", "args: config.ru");
+    const auto& app = only_app(n);
+    CHECK(app.args == std::vector<std::string>{"config.ru", "--bind-to-activated-sockets", "only"});
+  }
+  SECTION("the file's own kill_signal and wait_ready win") {
+    auto n = file("gunicorn", "kill_signal: SIGQUIT\nwait_ready: uptime");
+    const auto& app = only_app(n);
+    CHECK(app.kill_signal == SIGQUIT);
+    CHECK(app.ready_on == "uptime");
+  }
+  SECTION("one instance, fork mode: signal and readiness, no socket arguments") {
+    auto n = yaml("script: " + (bin.path / "python3").string() + "\nargs: -m uvicorn main:app");
+    const auto& app = only_app(n);
+    CHECK(app.exec_mode == "fork");
+    CHECK(app.kill_signal == SIGTERM);
+    CHECK(app.args == std::vector<std::string>{"-m", "uvicorn", "main:app"});
+  }
+}
+
+TEST_CASE("wait_ready names the signal, and listen is only for Node in cluster mode", "[ecosystem]") {
+  CHECK(only_app(yaml("script: app.js\nwait_ready: true")).wait_ready);
+  CHECK(only_app(yaml("script: app.js\nwait_ready: notify")).ready_on == "notify");
+  CHECK(only_app(yaml("script: app.js\nready_on: uptime")).ready_on == "uptime");
+  CHECK(only_app(yaml("script: app.js\ninstances: 2\nwait_ready: listen")).ready_on == "listen");
+  auto wrong = yaml("script: tool\nwait_ready: listen");
+  REQUIRE(wrong.errors.size() == 1);
+  CHECK_THAT(wrong.errors[0].message, Catch::Contains("Node app in cluster mode"));
+  auto unknown = yaml("script: app.js\nwait_ready: soon");
+  REQUIRE(unknown.errors.size() == 1);
+  CHECK_THAT(unknown.errors[0].message, Catch::Contains("notify"));
 }
