@@ -13,13 +13,6 @@ if [[ "${1:-}" == "--quick" ]]; then quick=1 suffix="-quick" flag=" --quick" rep
 source "$here/common.sh"
 app="$here/apps/pid_http.js"
 
-wait_port() {
-  local deadline=$(( $(date +%s) + 30 ))
-  until curl -sf "http://127.0.0.1:$1/" >/dev/null; do
-    (( $(date +%s) < deadline )) || { echo "nothing answers on port $1" >&2; return 1; }
-    sleep 0.1
-  done
-}
 # Shares in percent, largest first: "51/49".
 shares() { node -e 'const c=JSON.parse(process.argv[1]);const f=c.failed||0;delete c.failed;const t=Object.values(c).reduce((a,b)=>a+b,0);const s=Object.values(c).sort((a,b)=>b-a).map(v=>Math.round(100*v/t));console.log(s.join("/")+(f?` (${f} failed)`:""))' "$1"; }
 

@@ -26,13 +26,6 @@ app="$here/apps/hello_http.js"
 single_pid=""
 bench_extra_cleanup() { [[ -n $single_pid ]] && kill "$single_pid" 2>/dev/null || true; }
 
-wait_port() {
-  local port=$1 deadline=$(( $(date +%s) + 30 ))
-  until curl -sf "http://127.0.0.1:$port/" >/dev/null; do
-    (( $(date +%s) < deadline )) || { echo "nothing answers on port $port" >&2; return 1; }
-    sleep 0.1
-  done
-}
 start_cluster() {  # manager port [app]
   local script=${3:-$app}
   if [[ $1 == pmd ]]; then PORT=$2 "$pmctl" start "$script" --name web -i 2 >/dev/null

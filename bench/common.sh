@@ -30,6 +30,14 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# Waits until something answers HTTP on 127.0.0.1:port (30 s at most).
+wait_port() {
+  local port=$1 deadline=$(( $(date +%s) + 30 ))
+  until curl -sf "http://127.0.0.1:$port/" >/dev/null; do
+    (( $(date +%s) < deadline )) || { echo "nothing answers on port $port" >&2; return 1; }
+    sleep 0.1
+  done
+}
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 # Space-separated figures -> "median (min-max)", and the median alone.
 median_minmax() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; printf "%s (%s-%s)", m, v[1], v[NR]}'; }

@@ -22,13 +22,6 @@ fi
 source "$here/common.sh"
 gunicorn=$(command -v gunicorn)
 
-wait_port() {
-  local port=$1 deadline=$(( $(date +%s) + 30 ))
-  until curl -sf "http://127.0.0.1:$port/" >/dev/null; do
-    (( $(date +%s) < deadline )) || { echo "nothing answers on port $port" >&2; return 1; }
-    sleep 0.1
-  done
-}
 start_server() {  # manager port
   if [[ $1 == pmd ]]; then
     cat >"$work/pmd.config.js" <<JS
