@@ -412,7 +412,9 @@ void Instance::on_ipc_message(std::uint64_t generation, const json& message) {
   // The preload: the app's code has run and it has not listened on the shared port (a worker,
   // listen(0), a server that binds later). min_uptime alive makes it ready, as a program that
   // says nothing would be.
-  if (kind && *kind == "started" && !message.value("listening", false) && readiness_.uptime_if_not_listening &&
+  // (json::value would throw on a non-boolean `listening`; an app can send anything.)
+  const bool listening = message.is_object() && message.contains("listening") && message["listening"] == true;
+  if (kind && *kind == "started" && !listening && readiness_.uptime_if_not_listening &&
       accepts(Event::kReadyDeadline)) {
     readiness_.deadline = app_->spec.min_uptime;
     readiness_.deadline_means_ready = true;

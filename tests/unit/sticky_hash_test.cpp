@@ -55,7 +55,8 @@ TEST_CASE("sticky buckets spread over the slots and scaling moves only what it m
 
 TEST_CASE("a client address always lands in the same bucket", "[sticky]") {
   // 127.0.0.1 and 127.0.0.2 differ in the last bit; the multiplier spreads them apart.
-  CHECK(sticky_bucket_ipv4(0x7F000001) == sticky_bucket_ipv4(0x7F000001));
+  // Pinned: the kernel runs the same arithmetic (127.0.0.1 * 2654435761 mod 2^32, top 8 bits).
+  CHECK(sticky_bucket_ipv4(0x7F000001) == 109);
   CHECK(sticky_bucket_ipv4(0x7F000001) != sticky_bucket_ipv4(0x7F000002));
   for (std::uint32_t a : {0u, 1u, 0x7F000001u, 0xC0A80101u, 0xFFFFFFFFu}) {
     CHECK(sticky_bucket_ipv4(a) >= 0);
