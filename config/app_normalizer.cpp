@@ -660,14 +660,14 @@ std::vector<std::string> acted_on_app_keys() {
 const std::vector<std::string>& ignored_app_keys() { return kAcceptedButIgnored; }
 
 // A recognised server (gunicorn, uvicorn, puma) gets its graceful stop signal and readiness
-// unless the file chose them, and the arguments that make it serve pmd's shared socket.
-void apply_server_defaults(const Value& app, AppSpec& spec, Reporter& r) {
+// unless the file chose them, and (`shares_socket`) the arguments that make it serve pmd's shared
+// socket.
+void apply_server_defaults(const Value& app, AppSpec& spec, bool shares_socket, Reporter& r) {
   auto server = recognise_server(spec.script, spec.interpreter, spec.args, spec.interpreter_args);
   if (!server) return;
   spec.server_program = server->name;
   if (!app.find("kill_signal")) spec.kill_signal = server->stop_signal;
   if (!app.find("wait_ready") && !app.find("ready_on") && !server->ready_on.empty()) spec.ready_on = server->ready_on;
-  const bool shares_socket = spec.exec_mode == "cluster" && (spec.port > 0 || !spec.listen.empty());
   if (!shares_socket || server->socket_args.empty()) return;
   const std::string own = listen_argument_in(*server, spec.args);
   if (own.empty()) {
@@ -772,10 +772,11 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
   } else {
     spec.exec_mode = shares_socket || (d.instances && node_app) ? "cluster" : "fork";
   }
+  // pmd shares one socket among a cluster app's instances when it knows the port (the daemon's
+  // cluster_address reads the same places); say so when it cannot.
+  const bool port_known =
+      spec.port > 0 || spec.env.count("PORT") || spec.base_env.count("PORT") || !spec.listen.empty();
   if (spec.exec_mode == "cluster") {
-    // pmd shares one socket among the instances when it knows the port; say so when it cannot.
-    const bool port_known =
-        spec.port > 0 || spec.env.count("PORT") || spec.base_env.count("PORT") || !spec.listen.empty();
     r.at("exec_mode", app.find("exec_mode") ? app.find("exec_mode")->pos : Position{});
     // Node apps need no port in advance: the preload asks pmd when the app calls listen().
     if (!port_known && !node_app)
@@ -784,7 +785,7 @@ void normalize_app(const Value& app, int index, const NormalizeContext& ctx, Nor
           "until then the " +
           std::to_string(spec.instances) + " instances each bind their own");
   }
-  apply_server_defaults(app, spec, r);
+  apply_server_defaults(app, spec, spec.exec_mode == "cluster" && port_known, r);
   if (spec.ready_on == "listen" && !(node_app && spec.exec_mode == "cluster")) {
     r.at("wait_ready", app.find("wait_ready") ? app.find("wait_ready")->pos : Position{});
     r.error("value",

@@ -519,6 +519,11 @@ TEST_CASE("a recognised server gets its stop signal, readiness and socket argume
     REQUIRE(n.warnings.size() == 1);
     CHECK_THAT(n.warnings[0].message, Catch::Contains("--port"));
   }
+  SECTION("a port given as PORT in env counts too (exec_mode: cluster)") {
+    auto n = yaml("script: " + (bin.path / "python3").string() +
+                  "\nargs: -m uvicorn main:app\ninstances: 2\nexec_mode: cluster\nenv:\n  PORT: 8000");
+    CHECK(only_app(n).args == std::vector<std::string>{"-m", "uvicorn", "main:app", "--fd", "3"});
+  }
   SECTION("puma: only the socket pmd passes") {
     auto n = file("puma", "args: config.ru");
     const auto& app = only_app(n);
