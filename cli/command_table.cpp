@@ -152,8 +152,10 @@ int run_version(CommandArgs&) {
     auto r = connection.client->call("version");
     std::string daemon_version = r.ok ? r.result.value("version", "?") : "?";
     std::cout << "pmd " << daemon_version << " (pid " << (r.ok ? r.result.value("pid", 0) : 0) << ")\n";
+    if (r.ok && !r.result.value("adopted", std::string()).empty())
+      std::cout << "it adopted at start " << r.result.value("adopted", std::string()) << "\n";
     if (daemon_version != kVersion)
-      std::cout << "warning: the daemon runs another version; restart it with `pmctl kill` then any command\n";
+      std::cout << "warning: the daemon runs another version; `pmctl update` upgrades it in place (no app restarts)\n";
   } catch (const std::exception& e) {
     print_error(e.what());
     return kExitNoDaemon;
@@ -438,7 +440,7 @@ std::vector<Command> make_table() {
                [](CommandArgs&) { return run_init(); }});
   t.push_back({"update",
                {"updatePM2"},
-               "restart the daemon on the installed pmd: save, kill, resurrect (the apps restart)",
+               "upgrade the daemon in place to the installed pmd: every app keeps running (same pids, no restart)",
                "",
                no_flags,
                [](CommandArgs&) { return run_update(); }});

@@ -97,42 +97,42 @@ int run_init() {
 
 int run_update() {
   const HomePaths paths = home_paths(default_home());
-  {
-    auto connection = connect_to_daemon(paths, false);
-    if (!connection.client) {
-      if (!connection.no_daemon) {
-        print_error(connection.error);
-        return kExitNoDaemon;
-      }
-      std::cout << "no daemon is running for " << paths.home.string() << "; the next command starts " << pmd_binary()
-                << "\n";
-      return kExitOk;
+  auto connection = connect_to_daemon(paths, false);
+  if (!connection.client) {
+    if (!connection.no_daemon) {
+      print_error(connection.error);
+      return kExitNoDaemon;
     }
+    std::cout << "no daemon is running for " << paths.home.string() << "; the next command starts " << pmd_binary()
+              << "\n";
+    return kExitOk;
   }
-  std::cout << "pmd cannot yet hand running apps to a new daemon without restarting them; this saves them, "
-               "restarts the daemon on "
-            << pmd_binary() << " and starts them again\n";
+  json before;
   {
     Session session(false);
+    if (int rc = session.call("version", json::object(), before); rc != kExitOk) return rc;
+    // The daemon tries the binary, hands every app to its fd holder and execs it in the same
+    // process: no app restarts, the pids stay.
     json result;
-    if (int rc = session.call("save", json{{"force", true}}, result); rc != kExitOk) return rc;
-    std::cout << "saved " << result["apps"].size() << " apps to " << result.value("path", "") << "\n";
-    if (int rc = session.call("kill", json::object(), result); rc != kExitOk) return rc;
+    if (int rc = session.call("update", json{{"binary", pmd_binary()}}, result); rc != kExitOk) return rc;
   }
-  // The old daemon exits once its reply is written: wait until its socket stops answering.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (connect_to_daemon(paths, false).client) {
+  // The new image answers once it has adopted everything; clients wait in the socket's backlog.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    json now;
+    Session session(false);
+    if (session.call_quietly("version", json::object(), now) == kExitOk &&
+        now.value("image_started_ms", 0LL) != before.value("image_started_ms", 0LL)) {
+      std::cout << "pmd " << before.value("version", "?") << " -> " << now.value("version", "?") << " in place (pid "
+                << now.value("pid", 0) << "); adopted " << now.value("adopted", std::string("nothing")) << "\n";
+      return show_list(session, false);
+    }
     if (std::chrono::steady_clock::now() > deadline) {
-      print_error("the old daemon did not exit within 10 s; the apps are saved: `pmctl resurrect` later");
+      print_error("the daemon did not come back within 30 s; see " + paths.daemon_log.string());
       return kExitFailed;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  Session session(true);
-  json version;
-  if (int rc = session.call("version", json::object(), version); rc != kExitOk) return rc;
-  std::cout << "pmd " << version.value("version", "?") << " (pid " << version.value("pid", 0) << ") now serves\n";
-  return resurrect_and_report(session);
 }
 
 int resurrect_and_report(Session& session) {

@@ -134,10 +134,13 @@ std::string render_describe(const json& instances) {
     add("memory restarts", std::to_string(v.value("memory_restarts", 0)));
     if (v.contains("last_exit") && v["last_exit"].is_object()) {
       const auto& e = v["last_exit"];
-      add("last exit", (e["signal"].is_null() ? "exit code " + std::to_string(e.value("code", 0))
-                                              : "signal " + e["signal"].get<std::string>()) +
-                           " at " + format_time(e.value("at", 0LL)));
+      const std::string how = !e.value("known", true) ? "unknown (it ended while no pmd was its parent)"
+                              : e["signal"].is_null() ? "exit code " + std::to_string(e.value("code", 0))
+                                                      : "signal " + e["signal"].get<std::string>();
+      add("last exit", how + " at " + format_time(e.value("at", 0LL)));
     }
+    if (v.contains("lines_lost"))
+      add("lines lost", std::to_string(v.value("lines_lost", 0ULL)) + " (dropped while no pmd read the output)");
     add("cpu", cpu_text(v));
     add("memory", units::format_size(v.value("memory", 0ULL)) + (running ? " (whole process tree)" : ""));
     if (running) add("processes", std::to_string(v.value("processes", 0)) + " (the main one and its descendants)");

@@ -33,9 +33,11 @@ std::string unit_text(const UnitRequest& r) {
   if (!r.pmd_home.empty()) t += "Environment=PMD_HOME=" + r.pmd_home + "\n";
   t += "ExecStart=" + r.pmd_path + " --no-daemon --resurrect\n";
   t += "# SIGTERM goes to pmd alone, which stops every app its own way (kill_signal, kill_timeout,\n";
-  t += "# shutdown messages); whatever is left after TimeoutStopSec is SIGKILLed, cgroup-wide. The\n";
-  t += "# default (control-group) would signal every app at once, behind pmd's back.\n";
-  t += "KillMode=mixed\n";
+  t += "# shutdown messages) and then exits. KillMode=process: when pmd itself dies (a crash, the OOM\n";
+  t += "# killer, kill -9) systemd kills nothing else, so the apps keep serving, and the pmd that\n";
+  t += "# Restart= starts adopts them from its fd holder. (mixed or control-group would kill every app\n";
+  t += "# of the unit as soon as pmd's main process died.)\n";
+  t += "KillMode=process\n";
   t += "TimeoutStopSec=90\n";
   t += "# pmd gives each app launch its own cgroup, so that stop and delete reach every descendant.\n";
   t += "Delegate=yes\n";

@@ -2,11 +2,16 @@
 #include "daemon_process.h"
 
 #include <fcntl.h>
+#include "handover/holder_protocol.h"
+
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -27,6 +32,35 @@ int acquire_daemon_lock(const std::filesystem::path& lock_path, const std::files
     error = "a pmd daemon is already running for " + lock_path.parent_path().string() +
             (pid.empty() ? "" : " (pid " + pid + ")") + "; talk to it with pmctl, or stop it with `pmctl kill`";
     ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int acquire_home_name(const std::filesystem::path& home, const std::filesystem::path& pid_file, std::string& error) {
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::string("cannot create a socket: ") + std::strerror(errno);
+    return -1;
+  }
+  const std::string name = handover::daemon_lock_name(home, ::getuid());
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path + 1, name.data(), name.size());
+  auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err != EADDRINUSE) {
+      error = "cannot bind @" + name + ": " + std::strerror(err);
+      return -1;
+    }
+    std::string pid;
+    std::ifstream(pid_file) >> pid;
+    error = "a pmd daemon is already running for " + home.string() +
+            (pid.empty() ? " (its files in that directory may have been deleted; it recreates them within a second)"
+                         : " (pid " + pid + ")") +
+            "; talk to it with pmctl, or stop it with `pmctl kill`";
     return -1;
   }
   return fd;

@@ -7,10 +7,18 @@
 
 namespace pmd {
 
+/// pmd.log's line format (the foreground form adds "pmd" after the time).
+inline constexpr const char* kDaemonLogPattern = "%Y-%m-%d %H:%M:%S.%e %^%l%$ %v";
+
 /// Takes the exclusive lock on `lock_path` (flock, released by the kernel when the daemon dies,
 /// however it dies). Returns the fd, or -1 with `error` set.
 int acquire_daemon_lock(const std::filesystem::path& lock_path, const std::filesystem::path& pid_file,
                         std::string& error);
+
+/// Binds the abstract socket name derived from `home` (handover::daemon_lock_name): held while
+/// the daemon lives, whatever happens to the files in its home, so there is never a second
+/// daemon for one home. Returns the fd, or -1 with `error` set.
+int acquire_home_name(const std::filesystem::path& home, const std::filesystem::path& pid_file, std::string& error);
 
 /// Forks into the background (setsid, second fork, stdio on /dev/null). Returns only in the
 /// daemon, with an fd on which to call report_ready(); the starting process stays until then and

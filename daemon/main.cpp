@@ -1,7 +1,9 @@
 // pmd: the daemon. Reads its flags, environment and settings file, becomes the one daemon of its
 // PMD_HOME (or, with `pmd run`, a foreground container entry point), and serves.
 #include "daemon_process.h"
+#include "handover/holder_protocol.h"
 #include "metrics_http.h"
+#include "oom_protection.h"
 #include "paths.h"
 #include "pmd_version.h"
 #include "process/spawner.h"
@@ -9,6 +11,7 @@
 #include "serve.h"
 #include "settings.h"
 #include "units.h"
+#include "upgrade.h"
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -16,6 +19,7 @@
 #include <CLI/CLI.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -27,6 +31,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 namespace {
 
@@ -56,7 +62,7 @@ void setup_logging(const pmd::HomePaths& paths, bool foreground) {
     logger = spdlog::stderr_color_mt("pmd");
   else
     logger = spdlog::basic_logger_mt("pmd", paths.daemon_log.string());
-  logger->set_pattern(foreground ? "%Y-%m-%d %H:%M:%S.%e pmd %^%l%$ %v" : "%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  logger->set_pattern(foreground ? "%Y-%m-%d %H:%M:%S.%e pmd %^%l%$ %v" : pmd::kDaemonLogPattern);
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
 }
@@ -105,9 +111,30 @@ bool read_settings(const fs::path& file, pmd::Settings& settings, std::vector<st
   return true;
 }
 
+// `pmd --upgrade`: asks the running daemon of this home to exec its binary again (SIGUSR2).
+int ask_to_upgrade(const pmd::HomePaths& paths) {
+  pid_t pid = 0;
+  std::ifstream(paths.pid_file) >> pid;
+  if (pid <= 0 || ::kill(pid, SIGUSR2) != 0) {
+    std::fprintf(stderr, "pmd: error: no daemon runs for %s (no pid in %s)\n", paths.home.c_str(),
+                 paths.pid_file.c_str());
+    return 1;
+  }
+  std::printf("asked pmd (pid %d) to upgrade in place to %s; `pmctl version` shows when it has (see pmd.log)\n",
+              static_cast<int>(pid), pmd::own_binary_path().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Asked by a running pmd before it execs this binary: can this one take over from it?
+  if (argc == 2 && std::string_view(argv[1]) == "--handover-format") {
+    std::printf("%d\n", pmd::handover::kFormat);
+    return 0;
+  }
+  const std::vector<std::string> original_argv(argv, argv + argc);
+  pmd::Inherited inherited = pmd::take_inherited();
   CLI::App cli{"pmd: the process manager daemon (drive it with pmctl)"};
   bool foreground = false, resurrect = false, autosave = false;
   std::string home_flag, sample_flag, metrics_flag;
@@ -123,6 +150,10 @@ int main(int argc, char** argv) {
   cli.add_option("--sample-interval", sample_flag,
                  "how often CPU and memory are sampled and memory limits checked, e.g. 1s, 500ms "
                  "(default: $PMD_SAMPLE_INTERVAL, else `sample_interval:` in pmd.yaml, else 1s)");
+  bool upgrade = false;
+  cli.add_flag("--upgrade", upgrade,
+               "upgrade the running daemon of this home in place: it execs its binary again (as installed now) "
+               "and keeps every app running; same as `pmctl update` or SIGUSR2");
   cli.set_version_flag("--version,-v", std::string("pmd ") + pmd::kVersion);
 
   pmd::RunRequest run;
@@ -181,7 +212,9 @@ int main(int argc, char** argv) {
   options.serve_socket = serve_socket;
   pmd::Settings settings;
   if (!read_settings(paths.settings, settings, options.warnings)) return 2;
+  if (upgrade) return ask_to_upgrade(paths);
   options.resurrect = resurrect;
+  options.argv = original_argv;
   options.autosave =
       autosave || env_true("PMD_AUTOSAVE") || (!std::getenv("PMD_AUTOSAVE") && settings.autosave.value_or(false));
   if (auto text = first_set(sample_flag, "PMD_SAMPLE_INTERVAL", settings.sample_interval); !text.empty()) {
@@ -209,19 +242,32 @@ int main(int argc, char** argv) {
     foreground = true;
   }
 
-  int lock_fd = -1;
-  if (serve_socket) {
+  // An upgrade's exec hands the locks over; otherwise they are taken here. The abstract name is
+  // the guarantee that survives the home's files being deleted; the flock, that of a home shared
+  // across network namespaces.
+  int lock_fd = inherited.flock_fd, name_fd = inherited.name_fd;
+  if (serve_socket && !inherited.present) {
     std::string error;
-    lock_fd = pmd::acquire_daemon_lock(paths.daemon_lock, paths.pid_file, error);
+    name_fd = pmd::acquire_home_name(paths.home, paths.pid_file, error);
+    if (name_fd >= 0) lock_fd = pmd::acquire_daemon_lock(paths.daemon_lock, paths.pid_file, error);
     if (lock_fd < 0) {
       std::fprintf(stderr, "pmd: error: %s\n", error.c_str());
       return pmd::kExitDaemonAlreadyRunning;
     }
   }
-  int ready_fd = foreground ? -1 : pmd::daemonize();
+  // After an upgrade's exec this process already is the daemon: no second fork.
+  int ready_fd = foreground || inherited.present ? -1 : pmd::daemonize();
 
   setup_logging(paths, foreground);
   mark_fds_cloexec();
+  if (inherited.present)
+    spdlog::info("pmd {} took over from pmd {} in place (pid {})", pmd::kVersion, inherited.from_version, ::getpid());
+  const auto oom = pmd::protect_from_oom();
+  spdlog::info("{}", oom.note);
+  pmd::remember_child_oom_score(oom.original);
+  options.inherited = inherited;
+  options.flock_fd = lock_fd;
+  options.name_fd = name_fd;
   if (auto e = pmd::ensure_private_dir(paths.logs_dir); !e.empty()) spdlog::warn("{}", e);
   std::signal(SIGPIPE, SIG_IGN);
   // Orphans of our apps (double forks) are re-parented to us, so they can be reaped and killed.
@@ -230,7 +276,18 @@ int main(int argc, char** argv) {
   pmd::remember_child_rlimits();
   raise_fd_limit();
 
-  int status = pmd::serve(options, ready_fd);
+  int status = 1;
+  try {
+    status = pmd::serve(options, ready_fd);
+  } catch (const std::exception& e) {
+    spdlog::critical("pmd could not go on: {}", e.what());
+    // A new image that cannot take over hands back to the binary it came from.
+    if (inherited.present && inherited.previous_exe >= 0) {
+      spdlog::critical("going back to the previous pmd binary");
+      pmd::exec_image("the previous pmd binary", inherited.previous_exe, original_argv, inherited);
+    }
+  }
   if (lock_fd >= 0) ::close(lock_fd);
+  if (name_fd >= 0) ::close(name_fd);
   return status;
 }

@@ -51,7 +51,11 @@ Method on_target(std::string summary, std::function<json(const std::string& targ
       }};
 }
 
-json daemon_identity() { return {{"version", kVersion}, {"pid", ::getpid()}}; }
+json daemon_identity(const std::function<json()>& extra) {
+  json r = {{"version", kVersion}, {"pid", ::getpid()}};
+  if (extra) r.update(extra());
+  return r;
+}
 
 // The methods after which the set of apps, their specs or whether they run may have changed.
 constexpr const char* kChangingMethods[] = {"start",  "apply", "stop",   "restart",
@@ -75,17 +79,27 @@ void save_after(Method& method, Supervisor& sup, const StateStore& store) {
 }  // namespace
 
 MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStore& store, bool autosave,
-                              std::function<void()> request_shutdown) {
+                              std::function<void()> request_shutdown, UpgradeHandler upgrade,
+                              std::function<json()> identity) {
   MethodTable t;
   t["ping"] = {"answers pong; used to check the daemon is alive",
-               [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
-                 json r = daemon_identity();
+               [identity](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                 json r = daemon_identity(identity);
                  r["pong"] = true;
                  co_return r;
                }};
-  t["version"] = {
-      "the daemon's version and pid",
-      [](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return daemon_identity(); }};
+  t["version"] = {"the daemon's version and pid, when this image started, its fd holder's pid, and what it adopted",
+                  [identity](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> {
+                    co_return daemon_identity(identity);
+                  }};
+  t["update"] = {
+      "upgrade in place: try {binary} (a pmd reading this one's handover format), wait until no reload or "
+      "scale is under way, reply, then exec it in the same process with every app handed over (none restarts)",
+      [upgrade](const json& params, const std::shared_ptr<RpcConnection>& connection) -> asio::awaitable<json> {
+        if (!upgrade) throw rpc::Error(rpc::kInvalidParams, "this pmd cannot upgrade in place (pmd run)");
+        co_return co_await upgrade(rpc::require_param(params, "binary", json::value_t::string).get<std::string>(),
+                                   connection);
+      }};
   t["start"] = {
       "start an app from {spec} ({launch} false, or autostart false in the spec: register it stopped), or {target}: "
       "start its stopped "

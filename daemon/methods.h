@@ -13,7 +13,12 @@ namespace pmd {
 
 /// `request_shutdown` is called by `kill` after the apps are stopped and the reply is sent.
 /// With `autosave`, every method that changes the apps saves them to `store` when it succeeds.
+/// `upgrade` carries out `update` (upgrade.h) with the binary it names; `identity` adds the
+/// daemon's own facts (image start, fd holder, what was adopted) to `ping` and `version`.
+using UpgradeHandler = std::function<boost::asio::awaitable<nlohmann::json>(std::string binary,
+                                                                            std::shared_ptr<RpcConnection> connection)>;
 MethodTable make_method_table(Supervisor& supervisor, Monitor& monitor, const StateStore& store, bool autosave,
-                              std::function<void()> request_shutdown);
+                              std::function<void()> request_shutdown, UpgradeHandler upgrade,
+                              std::function<nlohmann::json()> identity);
 
 }  // namespace pmd

@@ -16,18 +16,24 @@
 #include "signals.h"
 #include "store/state_store.h"
 #include "supervise/supervisor.h"
+#include "upgrade.h"
 #include "write_fully.h"
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <functional>
+#include <optional>
 
 namespace pmd {
 
@@ -71,6 +77,38 @@ void print_line(const std::string& app, const LogRecord& record, bool prefix) {
   write_fully(record.is_stderr ? 2 : 1, line);
 }
 
+// The home was deleted or its socket replaced: make it again, so pmctl finds this daemon (the
+// abstract name keeps any other pmd from starting meanwhile).
+void recreate_home(const HomePaths& paths, RpcServer& rpc, Supervisor& supervisor, std::vector<int>& held_locks) {
+  if (auto e = ensure_private_dir(paths.home); !e.empty()) {
+    spdlog::error("PMD_HOME {} is gone and cannot be made again: {}", paths.home.string(), e);
+    return;
+  }
+  ensure_private_dir(paths.logs_dir);
+  if (auto e = rpc.relisten(); !e.empty()) {
+    spdlog::error("{}", e);
+    return;
+  }
+  write_pid_file(paths.pid_file);
+  // A new pmd.lock, flock'ed; the old one (of a deleted file) stays held until exit.
+  std::string ignored;
+  if (int fd = acquire_daemon_lock(paths.daemon_lock, paths.pid_file, ignored); fd >= 0) held_locks.push_back(fd);
+  // pmd.log was in the home too: the file sink opens it again.
+  auto logger = spdlog::default_logger();
+  for (auto& sink : logger->sinks()) {
+    if (!std::dynamic_pointer_cast<spdlog::sinks::basic_file_sink_mt>(sink)) continue;
+    try {
+      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(paths.daemon_log.string());
+      logger->set_pattern(kDaemonLogPattern);
+    } catch (const spdlog::spdlog_ex& e) {
+      // Logging goes on into the deleted file; nothing else depends on it.
+    }
+  }
+  supervisor.reopen_logs();
+  spdlog::warn("PMD_HOME {} was deleted or its socket replaced; made its socket, pid file and lock again",
+               paths.home.string());
+}
+
 }  // namespace
 
 int serve(const ServeOptions& options, int ready_fd) {
@@ -80,13 +118,32 @@ int serve(const ServeOptions& options, int ready_fd) {
 
   asio::io_context io;
   ChildReaper reaper(io);
-  Supervisor supervisor(io, reaper, paths);
+  // The fd holder of this home: if one runs, a previous pmd left its apps there (it crashed, was
+  // killed, or this image is its upgrade); they are taken back before anything else happens.
+  // `pmd run` has none: in a container the apps end with pmd anyway.
+  std::optional<handover::HolderLink> holder;
+  std::vector<handover::TakenRecord> left_behind;
+  if (options.serve_socket && !options.container) {
+    holder.emplace(paths.home, handover::holder_binary_path());
+    if (holder->connect_existing()) {
+      std::string error;
+      left_behind = holder->take(error);
+      if (!error.empty()) spdlog::warn("fd holder: {}", error);
+    }
+  }
+  std::string notify_address;
+  int notify_fd = Supervisor::take_notify_fd(left_behind, notify_address);
+  Supervisor supervisor(io, reaper, paths, notify_fd, notify_address);
   Monitor monitor(supervisor, options.sample_interval);
   MetricsHttpServer metrics(io, [&monitor] { return prometheus_text(monitor.snapshot()); });
   StateStore store(paths.dump);
   MethodTable methods;
   RpcServer rpc(io, methods);
   int exit_status = 0;
+  std::optional<std::string> upgrade_to;  // set once an upgrade is decided: exec after the loop
+  std::string adopted_summary;
+  std::vector<int> held_locks;  // pmd.lock made again after the home was deleted
+  const auto image_started = std::chrono::system_clock::now();
 
   auto close_and_stop = [&] {
     rpc.close();
@@ -108,10 +165,51 @@ int serve(const ServeOptions& options, int ready_fd) {
         },
         logged("stopping every app", close_and_stop));
   };
-  methods = make_method_table(supervisor, monitor, store, options.autosave, [&] {
-    notifier.notify("STOPPING=1");
-    close_and_stop();
-  });
+  // An upgrade: try the binary, wait until no reload or scale is under way, answer, then leave
+  // the loop (the exec happens after it, with everything handed to the holder).
+  bool upgrading = false;
+  auto upgrade = [&](std::string binary, std::shared_ptr<RpcConnection> connection) -> asio::awaitable<json> {
+    if (upgrading) throw rpc::Error(rpc::kAppBusy, "an upgrade is already under way");
+    if (!holder || !holder->connected())
+      throw rpc::Error(rpc::kInternalError, "no fd holder runs, so the apps could not be handed over; nothing changed");
+    if (auto why = probe_upgrade(binary); !why.empty()) throw rpc::Error(rpc::kInvalidParams, why);
+    upgrading = true;
+    asio::steady_timer pause(io);
+    for (int i = 0; supervisor.any_busy(); ++i) {
+      if (i == 1500) {
+        upgrading = false;
+        throw rpc::Error(rpc::kAppBusy, "a reload or scale has been under way for 30 s; try again when it ends");
+      }
+      pause.expires_after(std::chrono::milliseconds(20));
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+    spdlog::info("upgrading in place to {}", binary);
+    notifier.notify("RELOADING=1\nSTATUS=upgrading in place");
+    auto leave = [&io, &upgrade_to, binary] {
+      upgrade_to = binary;
+      io.stop();
+    };
+    if (connection) {
+      connection->on_close(leave);
+      connection->close_after_flush();
+    } else {
+      asio::post(io, leave);
+    }
+    co_return json{{"from", kVersion}, {"binary", binary}, {"pid", ::getpid()}};
+  };
+  methods = make_method_table(
+      supervisor, monitor, store, options.autosave,
+      [&] {
+        notifier.notify("STOPPING=1");
+        close_and_stop();
+      },
+      upgrade,
+      [&] {
+        return json{{"image_started_ms",
+                     std::chrono::duration_cast<std::chrono::milliseconds>(image_started.time_since_epoch()).count()},
+                    {"holder_pid", holder ? holder->holder_pid() : 0},
+                    {"adopted", adopted_summary}};
+      });
 
   auto fail = [&](const std::string& error) {
     spdlog::error("{}", error);
@@ -120,7 +218,20 @@ int serve(const ServeOptions& options, int ready_fd) {
     return 1;
   };
   if (options.serve_socket) {
-    if (auto e = rpc.listen(paths.socket); !e.empty()) return fail(e);
+    if (options.inherited.rpc_fd >= 0)
+      rpc.adopt(options.inherited.rpc_fd, paths.socket);
+    else if (auto e = rpc.listen(paths.socket); !e.empty())
+      return fail(e);
+  }
+  if (holder) {
+    if (!left_behind.empty()) {
+      const std::string how = options.inherited.present ? "upgrade" : "restart after the previous pmd ended";
+      adopted_summary = supervisor.adopt(left_behind, how) + " (" + how + ")";
+      spdlog::info("adopted from the fd holder: {}", adopted_summary);
+    } else if (!holder->connected()) {
+      if (auto e = holder->start(); !e.empty()) spdlog::warn("{}; apps will not survive a crash of pmd", e);
+    }
+    supervisor.keep_in(&*holder);
   }
   if (options.metrics) {
     if (auto e = metrics.listen(*options.metrics); !e.empty()) return fail(e);
@@ -157,10 +268,26 @@ int serve(const ServeOptions& options, int ready_fd) {
   // SIGUSR1: reopen log files, as after logrotate (`pmctl reloadLogs` does the same).
   asio::signal_set reopen_signal(io, SIGUSR1);
   on_every_signal(reopen_signal, [&](int) { supervisor.reopen_logs(); });
+  // SIGUSR2: upgrade in place to the binary at this one's path (as a package manager replaced it).
+  asio::signal_set upgrade_signal(io, SIGUSR2);
+  on_every_signal(upgrade_signal, [&](int) {
+    if (options.container) return;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          try {
+            co_await upgrade(own_binary_path(), nullptr);
+          } catch (const rpc::Error& e) {
+            spdlog::error("upgrade refused: {}", e.what());
+          }
+        },
+        logged("upgrading in place"));
+  });
   asio::steady_timer sampler(io, std::chrono::steady_clock::now());
   every(sampler, monitor.interval(), [&] {
     monitor.tick();
     supervisor.retry_logs();
+    if (options.serve_socket && !rpc.socket_file_is_ours()) recreate_home(paths, rpc, supervisor, held_locks);
     if (options.container && !shutting_down) {
       if (auto status = container_exit_status(supervisor.describe("all"))) {
         spdlog::info("every app has exited; pmd exits with status {}", *status);
@@ -195,9 +322,27 @@ int serve(const ServeOptions& options, int ready_fd) {
       },
       logged("resurrecting the saved apps", [&] { notifier.notify("READY=1\nSTATUS=resurrect failed; see pmd.log"); }));
 
-  io.run();
+  for (;;) {
+    io.run();
+    if (!upgrade_to) break;
+    // Everything of the apps to the holder, partial lines included; then the next image.
+    supervisor.hand_over_everything();
+    Inherited crossing{
+        true,    options.flock_fd, options.name_fd, rpc.native_handle(), ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC),
+        kVersion};
+    std::string why = exec_image(*upgrade_to, -1, options.argv, crossing);
+    if (crossing.previous_exe >= 0) ::close(crossing.previous_exe);
+    spdlog::error("upgrade failed, this pmd goes on: {}", why);
+    upgrade_to.reset();
+    upgrading = false;
+    io.restart();
+  }
 
   rpc.close();
+  if (holder) {
+    supervisor.keep_in(nullptr);
+    holder->bye();  // every app is stopped: nothing left to keep
+  }
   if (options.serve_socket) ::unlink(paths.pid_file.c_str());
   spdlog::info("pmd exited cleanly");
   return exit_status;

@@ -6,6 +6,7 @@
 #include "app_spec.h"
 #include "metrics_http.h"
 #include "paths.h"
+#include "upgrade.h"
 
 #include <chrono>
 #include <optional>
@@ -28,6 +29,12 @@ struct ServeOptions {
   bool container = false;
   std::vector<AppSpec> run_apps;
   bool prefix_lines = true;  // "api-0 | line" rather than the bare line
+
+  // In-place upgrades (upgrade.h): how this image was started, to exec the next one the same way,
+  // and what crosses the exec.
+  std::vector<std::string> argv;
+  Inherited inherited;  // present when this image was exec'd by an upgrade
+  int flock_fd = -1, name_fd = -1;
 };
 
 /// Runs until asked to stop; returns pmd's exit status. `ready_fd` (or -1) gets the readiness

@@ -18,6 +18,12 @@ class LineSplitter {
   /// the newline; `continues` marks a piece of an over-long line whose rest follows.
   template <typename Emit>
   void feed(std::string_view data, Emit&& emit) {
+    if (skipping_) {
+      auto nl = data.find('\n');
+      if (nl == std::string_view::npos) return;
+      skipping_ = false;
+      data.remove_prefix(nl + 1);
+    }
     while (!data.empty()) {
       auto nl = data.find('\n');
       std::string_view chunk = data.substr(0, nl);
@@ -37,6 +43,16 @@ class LineSplitter {
     }
   }
 
+  /// The start of a line not yet ended (handed to the next pmd on an upgrade).
+  const std::string& pending() const { return pending_; }
+  /// Continues a line another reader started (an upgraded pmd, from its predecessor).
+  void restore_pending(std::string text) { pending_ = std::move(text); }
+  /// Drops what comes until the next newline: the start of that line was lost.
+  void skip_to_line_end() {
+    pending_.clear();
+    skipping_ = true;
+  }
+
   /// At end of stream: emits the unterminated last line, if any.
   template <typename Emit>
   void finish(Emit&& emit) {
@@ -53,6 +69,7 @@ class LineSplitter {
 
   std::size_t max_line_;
   std::string pending_;
+  bool skipping_ = false;
 };
 
 }  // namespace pmd

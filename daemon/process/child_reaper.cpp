@@ -1,6 +1,8 @@
 // ChildReaper: SIGCHLD -> waitpid loop -> watcher.
 #include "process/child_reaper.h"
 
+#include <boost/asio/post.hpp>
+
 #include <sys/wait.h>
 
 #include <csignal>
@@ -9,7 +11,12 @@ namespace pmd {
 
 ChildReaper::ChildReaper(boost::asio::io_context& io) : sigchld_(io, SIGCHLD) { arm(); }
 
-void ChildReaper::watch(pid_t pid, OnExit on_exit) { watchers_[pid] = std::move(on_exit); }
+void ChildReaper::watch(pid_t pid, OnExit on_exit) {
+  watchers_[pid] = std::move(on_exit);
+  // A child adopted across an upgrade (pmd re-exec'd itself) may have exited before this image
+  // set up its SIGCHLD handling: its zombie is collected on the next turn of the loop.
+  boost::asio::post(sigchld_.get_executor(), [this] { reap_all(); });
+}
 
 void ChildReaper::forget(pid_t pid) { watchers_.erase(pid); }
 

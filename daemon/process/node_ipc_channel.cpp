@@ -32,6 +32,14 @@ std::shared_ptr<NodeIpcChannel> NodeIpcChannel::create(asio::io_context& io) {
   return std::shared_ptr<NodeIpcChannel>(new NodeIpcChannel(io, fds[0], fds[1]));
 }
 
+std::shared_ptr<NodeIpcChannel> NodeIpcChannel::adopt(asio::io_context& io, int parent_fd) {
+  return std::shared_ptr<NodeIpcChannel>(new NodeIpcChannel(io, parent_fd, -1));
+}
+
+int NodeIpcChannel::fd() const {
+  return socket_.is_open() ? const_cast<NodeIpcChannel*>(this)->socket_.native_handle() : -1;
+}
+
 NodeIpcChannel::NodeIpcChannel(asio::io_context& io, int parent_fd, int child_fd)
     : socket_(io, parent_fd), child_fd_(child_fd) {
   socket_.non_blocking(true);

@@ -25,7 +25,12 @@ class NodeIpcChannel : public std::enable_shared_from_this<NodeIpcChannel> {
   /// call child_end_passed()). nullptr if the pair cannot be made.
   static std::shared_ptr<NodeIpcChannel> create(boost::asio::io_context& io);
 
+  /// Our end of a channel a previous pmd opened (taken back from the fd holder).
+  static std::shared_ptr<NodeIpcChannel> adopt(boost::asio::io_context& io, int parent_fd);
+
   int child_end() const { return child_fd_; }
+  /// Our end, for the fd holder; -1 once closed.
+  int fd() const;
   /// Closes our copy of the child's end once the child has it.
   void child_end_passed();
 

@@ -27,7 +27,16 @@ std::map<std::string, std::string> parse_notify_message(std::string_view text) {
   return fields;
 }
 
-NotifySocket::NotifySocket(boost::asio::io_context& io, Handler handler) : socket_(io), handler_(std::move(handler)) {
+NotifySocket::NotifySocket(boost::asio::io_context& io, Handler handler, int adopted_fd, std::string adopted_address)
+    : socket_(io), handler_(std::move(handler)) {
+  if (adopted_fd >= 0 && adopted_address.size() > 1 && adopted_address[0] == '@') {
+    socket_.assign(adopted_fd);
+    socket_.non_blocking(true);
+    address_ = std::move(adopted_address);
+    wait();
+    return;
+  }
+  if (adopted_fd >= 0) ::close(adopted_fd);
   int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "notify socket");
   // Unique per daemon: several daemons (tests, other users) run side by side.

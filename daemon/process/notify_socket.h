@@ -21,8 +21,10 @@ class NotifySocket {
   /// Fields of one datagram ("READY" -> "1", "STATUS" -> "..."), from the process `sender`.
   using Handler = std::function<void(pid_t sender, const std::map<std::string, std::string>& fields)>;
 
-  /// Binds the socket; throws std::system_error if it cannot.
-  NotifySocket(boost::asio::io_context& io, Handler handler);
+  /// Binds the socket; throws std::system_error if it cannot. With `adopted_fd` (the socket a
+  /// previous pmd bound, at `adopted_address`), serves that one instead: its apps keep reaching it.
+  NotifySocket(boost::asio::io_context& io, Handler handler, int adopted_fd = -1, std::string adopted_address = {});
+  int native_handle() { return socket_.native_handle(); }
   NotifySocket(const NotifySocket&) = delete;
   NotifySocket& operator=(const NotifySocket&) = delete;
 

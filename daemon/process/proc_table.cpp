@@ -53,7 +53,7 @@ std::optional<ProcEntry> parse_proc_stat(std::string_view text) {
   std::uint64_t utime = 0, stime = 0;
   long long rss_pages = 0;
   if (!field(rest, e.ppid) || !field(rest, e.pgid) || !skip(rest, 8) || !field(rest, utime) || !field(rest, stime) ||
-      !skip(rest, 8) || !field(rest, rss_pages))
+      !skip(rest, 6) || !field(rest, e.start_ticks) || !skip(rest, 1) || !field(rest, rss_pages))
     return std::nullopt;
   e.cpu_ticks = utime + stime;
   e.rss_bytes = rss_pages > 0 ? static_cast<std::uint64_t>(rss_pages) * static_cast<std::uint64_t>(kPageSize) : 0;

@@ -20,6 +20,7 @@ struct ProcEntry {
   char state = '?';
   std::uint64_t cpu_ticks = 0;  // utime + stime, in clock ticks
   std::uint64_t rss_bytes = 0;
+  std::uint64_t start_ticks = 0;  // when it started, in clock ticks after boot (with the pid: one process)
 };
 
 /// Parses the text of /proc/<pid>/stat (the command name may hold spaces and parentheses).

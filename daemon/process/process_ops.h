@@ -32,6 +32,7 @@ struct LaunchedProcess {
   std::shared_ptr<NodeIpcChannel> ipc;  // Node apps: the channel (process.send), else null
   bool node = false;                    // a Node app
   bool node_preload = false;            // it got pmd's preload (so its listen() is seen)
+  std::uint64_t start_ticks = 0;        // its start time (/proc), so a later pmd knows it is the same process
   std::string pid_file;                 // written with its pid; removed when the launch is released
   AppCredentials pid_file_owner;        // who it was written as
 };
@@ -74,6 +75,10 @@ class ProcessOps {
   virtual std::unique_ptr<DeadlineTimer> make_timer() = 0;
   /// Periodic housekeeping (cgroups still busy when released are removed later).
   virtual void sweep() = 0;
+  /// Launches are numbered (PMD_UNIT markers, cgroup leaves); a pmd that took over from another
+  /// continues after the number it was handed, so no name is used twice.
+  virtual std::uint64_t launches() const { return 0; }
+  virtual void continue_launches(std::uint64_t) {}
 };
 
 }  // namespace pmd

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -22,6 +23,9 @@ namespace {
 
 rlimit g_child_nofile{};
 bool g_have_child_nofile = false;
+// The oom_score_adj apps get back (pmd lowers its own; see oom_protection.h), as text for write().
+char g_child_oom_score[16] = {};
+std::size_t g_child_oom_score_len = 0;
 
 // What the child reports through the close-on-exec pipe when a step before exec fails.
 struct ChildFailure {
@@ -46,6 +50,11 @@ void close_quietly(int fd) {
 }  // namespace
 
 void remember_child_rlimits() { g_have_child_nofile = ::getrlimit(RLIMIT_NOFILE, &g_child_nofile) == 0; }
+
+void remember_child_oom_score(int score) {
+  int len = std::snprintf(g_child_oom_score, sizeof g_child_oom_score, "%d", score);
+  g_child_oom_score_len = len > 0 ? static_cast<std::size_t>(len) : 0;
+}
 
 std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req) {
   std::vector<char*> argv, envp;
@@ -85,6 +94,15 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& req)
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, nullptr);
     if (g_have_child_nofile) ::setrlimit(RLIMIT_NOFILE, &g_child_nofile);
+    // The kernel should pick a leaking app over its supervisor, never the other way round.
+    if (g_child_oom_score_len > 0) {
+      int oom = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+      if (oom >= 0) {
+        ssize_t ignored = ::write(oom, g_child_oom_score, g_child_oom_score_len);
+        (void)ignored;
+        ::close(oom);
+      }
+    }
     int report_fd = report[1];
     // Into the launch's cgroup before anything else, so everything it ever starts stays there.
     if (req.cgroup_procs_fd >= 0) {

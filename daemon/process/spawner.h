@@ -36,5 +36,7 @@ std::variant<SpawnedProcess, std::string> spawn_process(const SpawnRequest& requ
 
 /// Call once at daemon start, before raising the daemon's own fd limit: children get these back.
 void remember_child_rlimits();
+/// Apps start with this oom_score_adj (the one pmd had before lowering its own).
+void remember_child_oom_score(int score);
 
 }  // namespace pmd

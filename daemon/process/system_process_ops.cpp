@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <fcntl.h>
@@ -84,7 +85,8 @@ SystemProcessOps::SystemProcessOps(asio::io_context& io, ChildReaper& reaper, st
       reaper_(reaper),
       notify_socket_(std::move(notify_socket)),
       node_preload_(node_preload_path()),
-      cgroups_(CgroupTree::create()) {}
+      cgroups_(CgroupTree::create()),
+      orphans_(io) {}
 
 std::variant<LaunchedProcess, std::string> SystemProcessOps::launch(const AppSpec& spec, const InstanceIdentity& who,
                                                                     const ClusterSocket& socket) {
@@ -118,6 +120,7 @@ std::variant<LaunchedProcess, std::string> SystemProcessOps::launch(const AppSpe
   launched.unit = extras.unit;
   launched.ipc = ipc;
   launched.node = node;
+  if (auto entry = read_proc_entry(p.pid)) launched.start_ticks = entry->start_ticks;
   launched.node_preload = node && !node_preload_.empty() && spec.exec_mode == "cluster";  // as launch_plan gives it
   if (!spec.pid_file.empty()) {
     // A pid file that cannot be written is reported, not fatal: the app runs all the same.
@@ -133,10 +136,18 @@ std::variant<LaunchedProcess, std::string> SystemProcessOps::launch(const AppSpe
 }
 
 void SystemProcessOps::watch_exit(pid_t pid, std::function<void(int)> on_exit) {
-  reaper_.watch(pid, std::move(on_exit));
+  // Our child (anything we launched, also across our own re-exec): reaped, its status known.
+  // An app adopted after a crash of the previous pmd has another parent now.
+  auto entry = read_proc_entry(pid);
+  if (!entry || entry->ppid == ::getpid() || entry->state == 'Z') return reaper_.watch(pid, std::move(on_exit));
+  if (!orphans_.watch(pid, on_exit))
+    asio::post(io_, [on_exit = std::move(on_exit)] { on_exit(PidfdWatcher::kUnknownStatus); });
 }
 
-void SystemProcessOps::forget(pid_t pid) { reaper_.forget(pid); }
+void SystemProcessOps::forget(pid_t pid) {
+  reaper_.forget(pid);
+  orphans_.forget(pid);
+}
 
 void SystemProcessOps::signal(ProcessTree& tree, int signo) {
   if (tree.pgid > 0) ::kill(-tree.pgid, signo);

@@ -4,6 +4,7 @@
 
 #include "process/cgroup.h"
 #include "process/child_reaper.h"
+#include "process/pidfd_watcher.h"
 #include "process/process_ops.h"
 
 #include <boost/asio/io_context.hpp>
@@ -28,6 +29,8 @@ class SystemProcessOps : public ProcessOps {
   void release(ProcessTree& tree) override;
   std::unique_ptr<DeadlineTimer> make_timer() override;
   void sweep() override;
+  std::uint64_t launches() const override { return launches_; }
+  void continue_launches(std::uint64_t after) override { launches_ = std::max(launches_, after); }
 
  private:
   boost::asio::io_context& io_;
@@ -35,6 +38,7 @@ class SystemProcessOps : public ProcessOps {
   std::string notify_socket_;
   std::string node_preload_;
   std::unique_ptr<CgroupTree> cgroups_;  // null where cgroup v2 is not usable
+  PidfdWatcher orphans_;                 // adopted apps whose parent is no longer pmd
   std::uint64_t launches_ = 0;
 };
 

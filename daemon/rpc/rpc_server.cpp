@@ -40,8 +40,34 @@ std::string RpcServer::listen(const std::filesystem::path& socket_path) {
   }
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return "cannot listen on " + socket_path.string() + ": " + ec.message();
+  remember_inode();
   start_accepting();
   return {};
+}
+
+void RpcServer::adopt(int listening_fd, const std::filesystem::path& socket_path) {
+  socket_path_ = socket_path;
+  acceptor_.assign(stream_protocol(), listening_fd);
+  remember_inode();
+  start_accepting();
+}
+
+int RpcServer::native_handle() { return acceptor_.is_open() ? acceptor_.native_handle() : -1; }
+
+void RpcServer::remember_inode() {
+  struct stat st {};
+  inode_ = ::stat(socket_path_.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+bool RpcServer::socket_file_is_ours() const {
+  struct stat st {};
+  return ::stat(socket_path_.c_str(), &st) == 0 && st.st_ino == inode_;
+}
+
+std::string RpcServer::relisten() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  return listen(socket_path_);
 }
 
 void RpcServer::start_accepting() {

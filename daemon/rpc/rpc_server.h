@@ -11,6 +11,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 
@@ -23,10 +25,21 @@ class RpcServer {
   /// Binds the socket (replacing a stale file), mode 0600, and starts accepting. Returns an error
   /// sentence on failure.
   std::string listen(const std::filesystem::path& socket_path);
+  /// Serves a listening socket the previous pmd image bound (an upgrade re-exec'd us): clients
+  /// that connected meanwhile wait in its backlog instead of being refused.
+  void adopt(int listening_fd, const std::filesystem::path& socket_path);
+  /// The listening socket's fd (-1 when closed), kept open across an upgrade's exec.
+  int native_handle();
+  /// The socket file still names our socket (it is not gone, nor replaced by someone else's).
+  bool socket_file_is_ours() const;
   void close();
+
+  /// Binds the socket file again (it was deleted or replaced): pmctl finds this daemon again.
+  std::string relisten();
 
  private:
   void start_accepting();
+  void remember_inode();
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::local::stream_protocol::socket socket);
   boost::asio::awaitable<std::string> handle_line(const std::string& line,
@@ -36,6 +49,7 @@ class RpcServer {
   const MethodTable& methods_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
   std::filesystem::path socket_path_;
+  ino_t inode_ = 0;  // of the socket file we bound
 };
 
 }  // namespace pmd

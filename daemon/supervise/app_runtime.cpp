@@ -73,6 +73,18 @@ void AppRuntime::close_slot(int number) {
   }
 }
 
+void AppRuntime::adopt_sockets(ClusterSocket shared, std::map<int, ClusterSocket> slot_sockets) {
+  set_listener(std::move(shared));
+  slots = std::move(slot_sockets);
+  if (!slots.empty()) listener.address = slots.begin()->second.address;
+  if (sticky() && !slots.empty()) {
+    // The kernel's order of the group is the order the slots joined; ascending is the best guess.
+    sticky_group = {};
+    for (const auto& [number, socket] : slots) sticky_group.joined(number);
+    attach_sticky_program();
+  }
+}
+
 void AppRuntime::set_listener(ClusterSocket socket) {
   if (listener.fd >= 0 && listener.fd != socket.fd) close_listener(listener);
   listener = std::move(socket);

@@ -42,6 +42,8 @@ struct AppRuntime {
   std::string use_address(const std::optional<ListenAddress>& address);
   /// The app's log, keeping the runtime alive as long as it is held.
   static std::shared_ptr<AppLog> log_of(const std::shared_ptr<AppRuntime>& runtime) { return {runtime, &runtime->log}; }
+  /// The sockets a previous pmd bound for this app (taken back from the fd holder).
+  void adopt_sockets(ClusterSocket shared, std::map<int, ClusterSocket> slot_sockets);
   /// Scaling down: closes slot `number`'s socket (reuseport only).
   void close_slot(int number);
 

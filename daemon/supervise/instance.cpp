@@ -4,9 +4,9 @@
 #include "supervise/instance.h"
 #include "loop/detached.h"
 
-#include "logs/line_splitter.h"
 #include "process/node_ipc_channel.h"
 #include "signals.h"
+#include "supervise/output_pipes.h"
 #include "units.h"
 
 #include <spdlog/spdlog.h>
@@ -37,17 +37,6 @@ constexpr std::size_t kKeptTransitions = 32;
 
 }  // namespace
 
-// The read ends of one launch's stdout and stderr. A relaunch gets new pipes; events from old
-// ones are recognised by their generation and ignored.
-struct Instance::OutputPipes {
-  OutputPipes(asio::io_context& io, int out_fd, int err_fd, std::uint64_t gen)
-      : out(io, out_fd), err(io, err_fd), generation(gen) {}
-  asio::posix::stream_descriptor out, err;
-  LineSplitter out_lines, err_lines;
-  int open = 2;
-  std::uint64_t generation;
-};
-
 Instance::Instance(asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app,
                    InstanceIdentity who)
     : io_(io),
@@ -59,6 +48,7 @@ Instance::Instance(asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::s
       changed_(io) {}
 
 Instance::~Instance() {
+  if (on_change_) on_change_();  // its record goes from the holder
   if (tree_.main > 0) {
     ops_->forget(tree_.main);
     ops_->signal(tree_, SIGKILL);
@@ -86,6 +76,7 @@ void Instance::handle(Event first, std::string note) {
     if (!lifecycle::is_transient(phase_)) record(event, text);
     changed_.notify_all();
   }
+  if (on_change_) on_change_();
 }
 
 void Instance::record(Event event, const std::string& note) {
@@ -193,6 +184,7 @@ Instance::Answer Instance::spawn() {
   auto& p = std::get<LaunchedProcess>(launched);
   ++generation_;
   tree_ = ProcessTree{p.pid, p.pid, p.cgroup, p.unit, {}, p.pid_file, p.pid_file_owner};
+  start_ticks_ = p.start_ticks;
   killed_ = false;
   pipes_ = std::make_shared<OutputPipes>(io_, p.stdout_fd, p.stderr_fd, generation_);
   std::weak_ptr<Instance> weak = weak_from_this();
@@ -224,6 +216,7 @@ Instance::Answer Instance::spawn() {
   // A Node app in cluster mode shares its socket through the preload even when the port is
   // only learned from its listen() call.
   const bool shares = app_->has_socket() || (p.node && spec.exec_mode == "cluster");
+  readiness_shares_ = shares;
   readiness_ = policy::plan_readiness(spec, {shares, p.node_preload, app_->speaks_notify});
   ready_timed_out_ = false;
   ready_how_.clear();
@@ -369,17 +362,20 @@ asio::awaitable<void> Instance::wait_until_down() {
 void Instance::continue_counters_of(const Instance& replaced, bool for_memory) {
   restarts_ = replaced.restarts_ + 1;
   memory_restarts_ = replaced.memory_restarts_ + (for_memory ? 1 : 0);
+  if (on_change_) on_change_();
 }
 
 void Instance::reset_restart_history() {
   history_ = {};
   ++restarts_;
+  if (on_change_) on_change_();
 }
 
 void Instance::reset_counters() {
   history_ = {};
   restarts_ = 0;
   memory_restarts_ = 0;
+  if (on_change_) on_change_();
 }
 
 bool Instance::send_signal(int signo) {

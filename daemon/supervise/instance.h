@@ -7,6 +7,7 @@
 
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
 
+#include "handover/holder_link.h"
 #include "loop/async_event.h"
 #include "process/process_ops.h"
 #include "supervise/app_runtime.h"
@@ -20,6 +21,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -107,6 +109,22 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// The row `list` shows, and with `detailed` everything `describe` shows (instance_view.cpp).
   nlohmann::json view(bool detailed) const;
 
+  // ---- across a change of pmd (instance_handover.cpp) ----
+  /// What the fd holder keeps for this instance (format handover::kFormat), and its fds.
+  nlohmann::json handover_record() const;
+  std::vector<std::pair<char, int>> handover_fds() const;
+  /// Continues from a record a previous pmd left (after its crash, a kill or an upgrade): the
+  /// same process if it still runs (checked by start time and launch marker), its counters,
+  /// status and output pipes (with what the holder kept of them). Takes the fds it uses.
+  void adopt(const nlohmann::json& record, std::vector<handover::HeldFd>& fds, const std::string& how);
+  /// Called after every change worth handing over (set by the supervisor).
+  void on_change(std::function<void()> hook) { on_change_ = std::move(hook); }
+  /// Names this instance's record in the fd holder.
+  void set_serial(std::uint64_t serial) { serial_ = serial; }
+  std::uint64_t serial() const { return serial_; }
+  /// Lines of output the holder had to drop while no pmd read them.
+  std::uint64_t lines_lost() const { return lines_lost_; }
+
  private:
   using Event = lifecycle::Event;
   using Action = lifecycle::Action;
@@ -185,6 +203,12 @@ class Instance : public std::enable_shared_from_this<Instance> {
   InstanceState status_ = InstanceState::kStopped;  // as last recorded
   std::string status_reason_;
   std::deque<Transition> transitions_;
+
+  std::uint64_t start_ticks_ = 0;  // the process's start time (/proc): with the pid, one process
+  bool readiness_shares_ = false;  // the launch shared the app's socket (a readiness fact)
+  std::uint64_t lines_lost_ = 0;   // output dropped by the holder while no pmd read it
+  std::function<void()> on_change_;
+  std::uint64_t serial_ = 0;
 
   double cpu_percent_ = 0;
   std::uint64_t memory_bytes_ = 0;

@@ -54,12 +54,15 @@ json Instance::view(bool detailed) const {
   v["created_at"] = unix_ms(app_->created_at);
   v["started_at"] = started_wall_.time_since_epoch().count() ? json(unix_ms(started_wall_)) : json(nullptr);
   if (last_exit_) {
-    v["last_exit"] = {{"code", last_exit_->signaled ? json(nullptr) : json(last_exit_->code)},
+    const bool known = last_exit_->known;
+    v["last_exit"] = {{"code", last_exit_->signaled || !known ? json(nullptr) : json(last_exit_->code)},
                       {"signal", last_exit_->signaled ? json(signal_name(last_exit_->signal)) : json(nullptr)},
+                      {"known", known},
                       {"at", unix_ms(last_exit_at_)}};
   } else {
     v["last_exit"] = nullptr;
   }
+  if (lines_lost_ > 0) v["lines_lost"] = lines_lost_;
   v["script"] = s.script;
   v["args"] = s.args;
   v["interpreter"] = s.interpreter.empty() ? "none" : s.interpreter;

@@ -13,7 +13,10 @@ namespace pmd::policy {
 
 ExitStatus ExitStatus::from_wait_status(int status) {
   ExitStatus e;
-  if (WIFSIGNALED(status)) {
+  if (status == kUnknownWaitStatus) {
+    e.known = false;
+    e.code = -1;
+  } else if (WIFSIGNALED(status)) {
     e.signaled = true;
     e.signal = WTERMSIG(status);
   } else {
@@ -23,6 +26,7 @@ ExitStatus ExitStatus::from_wait_status(int status) {
 }
 
 std::string ExitStatus::describe() const {
+  if (!known) return "an unknown status (it ended while no pmd was its parent)";
   return signaled ? "signal " + signal_name(signal) : "exit code " + std::to_string(code);
 }
 
@@ -32,7 +36,8 @@ Decision decide_after_exit(const RestartSettings& s, const ExitStatus& exit, mil
   d.history = history;
   const std::string how = "exited with " + exit.describe() + " after " + units::format_duration(uptime);
 
-  if (!exit.signaled &&
+  // An exit nobody could see is taken for a crash: restarting is the safe side.
+  if (exit.known && !exit.signaled &&
       std::find(s.stop_exit_codes.begin(), s.stop_exit_codes.end(), exit.code) != s.stop_exit_codes.end()) {
     d.action = Action::kStop;
     d.reason = how + "; exit code " + std::to_string(exit.code) + " is in stop_exit_codes, not restarting";

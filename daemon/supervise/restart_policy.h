@@ -33,10 +33,16 @@ struct RestartSettings {
 };
 
 /// How a process ended, as waitpid reports it.
+/// The wait status given for a process that was not pmd's child (see ExitStatus::known).
+inline constexpr int kUnknownWaitStatus = -1;
+
 struct ExitStatus {
   bool signaled = false;
   int code = 0;    // valid when !signaled
   int signal = 0;  // valid when signaled
+  // False when the process ended while no pmd was its parent (adopted after a crash of pmd):
+  // nobody can learn how it ended then.
+  bool known = true;
 
   static ExitStatus from_wait_status(int status);
   /// "exit code 1", "signal SIGSEGV".

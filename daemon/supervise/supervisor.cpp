@@ -33,8 +33,18 @@ std::string default_log_path(const HomePaths& paths, const std::string& name, co
 
 }  // namespace
 
-Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths paths)
-    : Supervisor(io, std::move(paths), nullptr) {
+Supervisor::Supervisor(asio::io_context& io, ChildReaper& reaper, HomePaths paths, int notify_fd,
+                       std::string notify_address)
+    : io_(io),
+      paths_(std::move(paths)),
+      notify_(
+          io, [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); },
+          notify_fd, std::move(notify_address)),
+      busy_ended_(io),
+      handover_(std::make_shared<HandoverQueue>(io)) {
+  if (const char* limit = std::getenv("PMD_MAX_WATCHES"))
+    std::from_chars(limit, limit + std::strlen(limit), max_watches_);
+  handover_->flush = [this] { flush_handover(); };
   // The processes get the notify socket's address, known once it is bound.
   ops_ = std::make_shared<SystemProcessOps>(io, reaper, notify_.address());
 }
@@ -45,13 +55,24 @@ Supervisor::Supervisor(asio::io_context& io, HomePaths paths, std::shared_ptr<Pr
       notify_(io,
               [this](pid_t sender, const std::map<std::string, std::string>& fields) { on_notify(sender, fields); }),
       ops_(std::move(ops)),
-      busy_ended_(io) {
+      busy_ended_(io),
+      handover_(std::make_shared<HandoverQueue>(io)) {
   if (const char* limit = std::getenv("PMD_MAX_WATCHES"))
     std::from_chars(limit, limit + std::strlen(limit), max_watches_);
+  handover_->flush = [this] { flush_handover(); };
 }
 
-std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who) {
-  return std::make_shared<Instance>(io_, ops_, runtime, who);
+Supervisor::~Supervisor() { handover_->flush = nullptr; }
+
+std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who,
+                                                    std::uint64_t serial) {
+  auto inst = std::make_shared<Instance>(io_, ops_, runtime, who);
+  if (serial == 0) serial = next_serial_++;
+  inst->set_serial(serial);
+  inst->on_change([weak = std::weak_ptr<HandoverQueue>(handover_), serial] {
+    if (auto queue = weak.lock()) queue->mark_instance(serial);
+  });
+  return inst;
 }
 
 // READY=1 on the notify socket, from an instance's process (or anything in its group).

@@ -5,6 +5,7 @@
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
 
 #include "app_spec.h"
+#include "handover/holder_link.h"
 #include "logs/log_hub.h"
 #include "paths.h"
 #include "process/child_reaper.h"
@@ -21,8 +22,10 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,8 +39,13 @@ enum class ApplyMode { kIfChanged, kRestart, kReload };
 
 class Supervisor {
  public:
-  /// Supervises real processes, reaped by `reaper`.
-  Supervisor(boost::asio::io_context& io, ChildReaper& reaper, HomePaths paths);
+  /// Supervises real processes, reaped by `reaper`. A pmd that takes over from another gives
+  /// the notify socket it was handed (fd and address), so its apps' NOTIFY_SOCKET still works.
+  Supervisor(boost::asio::io_context& io, ChildReaper& reaper, HomePaths paths, int notify_fd = -1,
+             std::string notify_address = {});
+  ~Supervisor();
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
   /// Supervises through `ops` (tests give a fake).
   Supervisor(boost::asio::io_context& io, HomePaths paths, std::shared_ptr<ProcessOps> ops);
 
@@ -122,6 +130,19 @@ class Supervisor {
   /// Periodic housekeeping of the process layer (cgroups to remove).
   void sweep();
 
+  // ---- across a change of pmd (supervisor_handover.cpp) ----
+  /// From now on every change is handed to `holder` (nullptr: no more). Hands everything now.
+  void keep_in(handover::HolderLink* holder);
+  /// Hands every record to the holder now (a fresh holder, or just before an upgrade's exec).
+  void hand_over_everything();
+  /// The notify socket in the records a previous pmd left (-1 if none), and its address.
+  static int take_notify_fd(std::vector<handover::TakenRecord>& records, std::string& address);
+  /// Adopts the apps and instances of the records a previous pmd left; `how` says why ("crash
+  /// of pmd", "upgrade"). Returns a summary for the log.
+  std::string adopt(std::vector<handover::TakenRecord>& records, const std::string& how);
+  /// Whether a reload or scale is under way somewhere.
+  bool any_busy() const;
+
  private:
   struct App {
     std::shared_ptr<AppRuntime> runtime;
@@ -162,7 +183,22 @@ class Supervisor {
   /// mode), those that exited by themselves start; instances stopped by request stay stopped.
   void on_trigger(const std::string& name, const std::string& reason);
   boost::asio::awaitable<void> run_trigger(std::string name, std::string reason);
-  std::shared_ptr<Instance> make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who);
+  /// `serial` names its record in the fd holder (0: a new one).
+  std::shared_ptr<Instance> make_instance(const std::shared_ptr<AppRuntime>& runtime, InstanceIdentity who,
+                                          std::uint64_t serial = 0);
+  /// Changes to hand to the holder, flushed once per turn of the loop.
+  struct HandoverQueue : std::enable_shared_from_this<HandoverQueue> {
+    explicit HandoverQueue(boost::asio::io_context& context) : io(context) {}
+    void mark_instance(std::uint64_t serial);
+    void post();
+    boost::asio::io_context& io;
+    std::set<std::uint64_t> instances;
+    bool posted = false;
+    std::function<void()> flush;  // cleared when the supervisor goes
+  };
+  void flush_handover();
+  nlohmann::json daemon_record() const;
+  std::pair<nlohmann::json, std::vector<std::pair<char, int>>> app_record(const App& app, int order) const;
   void on_notify(pid_t sender, const std::map<std::string, std::string>& fields);
   /// Cluster apps: replacements for the instances numbered `batch` start next to them; each
   /// ready one takes its slot and the old one drains. Empty on success, else the first failure.
@@ -213,6 +249,10 @@ class Supervisor {
   int next_id_ = 0;
   std::size_t max_watches_ = 0;  // PMD_MAX_WATCHES: a bound on inotify watches per app below the kernel's
   std::uint64_t epoch_counter_ = 0;
+  std::shared_ptr<HandoverQueue> handover_;
+  handover::HolderLink* holder_ = nullptr;
+  std::uint64_t next_serial_ = 1;
+  std::map<std::string, std::string> sent_apps_;  // app name -> the record the holder has
 };
 
 }  // namespace pmd

@@ -10,10 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "handover/holder_protocol.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 
 namespace pmd::test {
@@ -76,11 +80,34 @@ void Daemon::launch(std::vector<std::string> pmd_args) {
 
 Daemon::~Daemon() {
   if (pid_ > 0) terminate();
+  // A daemon pmctl started meanwhile (after crash()), and an fd holder left keeping the apps of a
+  // killed pmd: nothing of the test outlives it.
+  if (socket_answers(home_ / "pmd.sock")) pmctl({"kill"});
+  kill_leftover_holder();
   bool keep = std::getenv("PMD_TEST_KEEP") != nullptr;
   if (std::uncaught_exceptions() > 0 || keep) std::cerr << "--- pmd log (" << home_ << ") ---\n" << log_tail() << "\n";
   if (!keep) {
     std::error_code ec;
     fs::remove_all(home_, ec);
+  }
+}
+
+void Daemon::crash(int signo) {
+  if (pid_ <= 0) return;
+  ::kill(pid_, signo);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void Daemon::kill_leftover_holder() const {
+  const std::string wanted = std::string("pmd-holder") + '\0' + pmd::handover::holder_name(home_, ::getuid());
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.rfind(wanted, 0) == 0) ::kill(std::stoi(name), SIGKILL);
   }
 }
 

@@ -41,6 +41,10 @@ class Daemon {
   int terminate();
   /// Stops this daemon (SIGTERM) and starts a new one on the same home, as after a reboot.
   void restart(std::vector<std::string> pmd_args = {});
+  /// Sends `signo` (SIGKILL, SIGABRT...) to pmd and reaps it: pmd dies, the apps do not. The
+  /// next pmctl command starts a daemon, or start_again() does (as systemd's Restart= would).
+  void crash(int signo);
+  void start_again(std::vector<std::string> pmd_args = {}) { launch(std::move(pmd_args)); }
 
   pid_t pid() const { return pid_; }
   const std::filesystem::path& home() const { return home_; }
@@ -48,6 +52,7 @@ class Daemon {
 
  private:
   void launch(std::vector<std::string> pmd_args);
+  void kill_leftover_holder() const;
 
   std::filesystem::path home_;
   pid_t pid_ = -1;

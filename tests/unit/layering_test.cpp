@@ -24,15 +24,16 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"daemon/loop", {"common"}},
     {"daemon/process", {"common", "config", "daemon/loop"}},
     {"daemon/store", {"common"}},
+    {"daemon/handover", {"common"}},
     {"daemon/triggers", {"common", "daemon/loop"}},
     {"daemon/rpc", {"common", "daemon/loop"}},
     {"daemon/logs", {"common", "daemon/loop", "daemon/process", "daemon/rpc"}},
     {"daemon/supervise",
      {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs",
-      "daemon/triggers"}},
+      "daemon/triggers", "daemon/handover"}},
     {"daemon",
      {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs",
-      "daemon/supervise", "daemon/triggers"}},
+      "daemon/supervise", "daemon/triggers", "daemon/handover"}},
 };
 
 std::string part_of(const fs::path& file) {

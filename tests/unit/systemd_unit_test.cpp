@@ -58,7 +58,7 @@ TEST_CASE("a system unit runs pmd as the account, notifies, restarts on failure,
   CHECK(only(u, "Service", "User") == "alice");
   CHECK(only(u, "Service", "ExecStart") == "/opt/pmd/bin/pmd --no-daemon --resurrect");
   CHECK(only(u, "Service", "Restart") == "on-failure");
-  CHECK(only(u, "Service", "KillMode") == "mixed");
+  CHECK(only(u, "Service", "KillMode") == "process");
   CHECK(only(u, "Service", "Delegate") == "yes");
   CHECK(only(u, "Service", "RestartPreventExitStatus") == "3");
   CHECK(only(u, "Install", "WantedBy") == "multi-user.target");

@@ -1,0 +1,268 @@
+// pmd dies, is killed, upgraded or loses its home, and the apps do not notice: they keep serving
+// and logging, and the next pmd (started by pmctl, or again as systemd's Restart= would) adopts
+// them with the same ids, pids and counters. Under load, with every log line accounted for.
+#include "daemon_fixture.h"
+#include "http_client.h"
+#include "process_utils.h"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+using namespace pmd::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Seen {
+  std::map<std::string, int> pid;  // "name#number" -> pid
+  std::map<std::string, int> id;
+  std::map<std::string, int> restarts;
+};
+
+Seen seen(const Daemon& d) {
+  Seen s;
+  for (const auto& v : d.list()) {
+    const std::string key = v["name"].get<std::string>() + "#" + std::to_string(v.value("instance", 0));
+    s.pid[key] = v.value("pid", 0);
+    s.id[key] = v.value("id", -1);
+    s.restarts[key] = v.value("restarts", 0);
+  }
+  return s;
+}
+
+// The "line N" lines of the out log: every N from the first to the last, each once, each whole.
+// Returns the last N.
+int check_numbered_log(const fs::path& file) {
+  std::ifstream in(file);
+  int last = 0, count = 0;
+  std::vector<std::string> odd;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, std::regex("line ([0-9]+)"))) {
+      int n = std::stoi(m[1]);
+      if (last != 0 && n != last + 1) odd.push_back("after line " + std::to_string(last) + ": " + line);
+      last = n;
+      ++count;
+      continue;
+    }
+    odd.push_back(line);
+  }
+  INFO(odd.size() << " unexpected line(s), the first: " << (odd.empty() ? "" : odd.front()));
+  CHECK(odd.empty());
+  return last;
+}
+
+// The err log: slow lines only, each whole (its start and end came 400 ms apart). Returns how many.
+int check_slow_lines(const fs::path& file) {
+  std::ifstream in(file);
+  int whole = 0;
+  std::vector<std::string> odd;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "slow line begins-and ends")
+      ++whole;
+    else
+      odd.push_back(line);
+  }
+  INFO(odd.size() << " torn or unexpected line(s), the first: " << (odd.empty() ? "" : odd.front()));
+  CHECK(odd.empty());
+  return whole;
+}
+
+int online(const Daemon& d, const std::string& name) {
+  int n = 0;
+  for (const auto& v : d.list()) n += v["name"] == name && v["status"] == "online";
+  return n;
+}
+
+void start_apps(Daemon& d, int port) {
+  REQUIRE(d.pmctl({"start", fixture("numbered_lines.js").string(), "--name", "lines"}).exit_code == 0);
+  auto web = d.pmctl(
+      {"start", fixture("http_server.js").string(), "--name", "web", "-i", "2", "--port", std::to_string(port)});
+  INFO(web.out << web.err);
+  REQUIRE(web.exit_code == 0);
+  REQUIRE(online(d, "web") == 2);
+}
+
+// Processes running `script` that belong to this test's home (other tests run the same fixtures).
+int processes_of(const Daemon& d, const std::string& script) {
+  int n = 0;
+  for (pid_t pid : pids_with_cmdline({fixture(script).string()})) {
+    std::string environ = read_file("/proc/" + std::to_string(pid) + "/environ");
+    n += environ.find(std::string("PMD_HOME=") + d.home().string() + '\0') != std::string::npos;
+  }
+  return n;
+}
+
+void let_load_run(const HttpLoad& load, std::uint64_t more) {
+  const auto target = load.snapshot().ok + more;
+  REQUIRE(wait_until([&] { return load.snapshot().ok >= target; }));
+}
+
+}  // namespace
+
+TEST_CASE("pmd killed with SIGKILL or crashing: apps keep serving and logging, the next pmd adopts them as they were",
+          "[survival]") {
+  Daemon d;
+  const int port = free_port();
+  start_apps(d, port);
+  HttpLoad load(port, 4);
+  let_load_run(load, 200);
+  REQUIRE(wait_until([&] { return check_numbered_log(d.home() / "logs" / "lines-out.log") > 200; }));
+  const Seen before = seen(d);
+  const auto holder = d.pmctl({"ping"});
+
+  for (int signo : {SIGKILL, SIGABRT}) {
+    INFO("pmd ended by signal " << signo);
+    d.crash(signo);
+    // Nobody supervises now: the apps still serve (and write into pipes the holder keeps).
+    let_load_run(load, 200);
+    for (const auto& [key, pid] : before.pid) CHECK(process_alive(pid));
+    // The next command starts a daemon, which adopts everything at once.
+    const auto started = std::chrono::steady_clock::now();
+    Seen after = seen(d);
+    const auto took = std::chrono::steady_clock::now() - started;
+    CHECK(after.pid == before.pid);
+    CHECK(after.id == before.id);
+    CHECK(after.restarts == before.restarts);
+    CHECK(online(d, "web") == 2);
+    CHECK(took < std::chrono::seconds(2));
+    auto version = d.pmctl({"version"});
+    CHECK_THAT(version.out, Catch::Contains("it adopted at start 2 app(s), 3 process(es) still running (restart after "
+                                            "the previous pmd ended)"));
+  }
+  auto report = load.stop();
+  INFO(d.log_tail());
+  CHECK(report.failed == 0);
+  CHECK(report.ok > 600);
+
+  // Not one line lost, doubled or torn across two deaths of pmd.
+  const int last = check_numbered_log(d.home() / "logs" / "lines-out.log");
+  REQUIRE(wait_until([&] { return check_numbered_log(d.home() / "logs" / "lines-out.log") > last + 100; }));
+  CHECK(wait_until([&] { return check_slow_lines(d.home() / "logs" / "lines-error.log") > 2; }));
+
+  // Supervision goes on: an adopted app that dies is restarted by the rules; how it ended cannot
+  // be known (it is no child of this pmd), and describe says so.
+  const int lines_pid = before.pid.at("lines#0");
+  ::kill(lines_pid, SIGKILL);
+  REQUIRE(wait_until([&] {
+    auto v = d.instance("lines");
+    return v["status"] == "online" && v.value("pid", 0) != lines_pid;
+  }));
+  CHECK(d.instance("lines").value("restarts", 0) == before.restarts.at("lines#0") + 1);
+  auto described = d.describe("lines");
+  CHECK(described["last_exit"]["known"] == false);
+
+  // resurrect never starts an app that already runs.
+  REQUIRE(d.pmctl({"save"}).exit_code == 0);
+  d.crash(SIGKILL);
+  auto resurrect = d.pmctl({"resurrect"});
+  INFO(resurrect.out << resurrect.err);
+  CHECK(resurrect.exit_code == 0);
+  CHECK(d.list().size() == 3);
+  CHECK(processes_of(d, "http_server.js") == 2);
+  CHECK(processes_of(d, "numbered_lines.js") == 1);
+}
+
+TEST_CASE("output written while no pmd reads is kept up to a bound, whole lines only, and what was dropped is counted",
+          "[survival]") {
+  Daemon d;
+  const fs::path done = d.home() / "burst.done";
+  RunOptions o;
+  o.env["BURST_LINES"] = "60000";  // about 600 KiB: more than the holder keeps per pipe (256 KiB)
+  o.env["BURST_DONE"] = done.string();
+  o.env["QUIET"] = "1";  // only the burst: every line of it is either kept or counted lost
+  REQUIRE(d.pmctl({"start", fixture("numbered_lines.js").string(), "--name", "lines"}, o).exit_code == 0);
+  const int pid = d.instance("lines").value("pid", 0);
+  REQUIRE(wait_until([&] { return read_file(d.home() / "logs" / "lines-out.log") == "ready\n"; }));
+  d.crash(SIGKILL);
+  ::kill(pid, SIGUSR2);
+  // The app is never blocked by the full pipe: it finishes its burst with nobody but the holder reading.
+  REQUIRE(wait_until([&] { return fs::exists(done); }));
+  REQUIRE(d.instance("lines").value("pid", 0) == pid);
+  auto v = d.describe("lines");
+  const std::uint64_t lost = v.value("lines_lost", std::uint64_t{0});
+  CHECK(lost > 0);
+  // Kept: "burst 1" to "burst K", in order, whole; then lines lost, counted exactly.
+  std::ifstream in(d.home() / "logs" / "lines-out.log");
+  int kept = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("burst ", 0) != 0) continue;
+    CHECK(line == "burst " + std::to_string(kept + 1));
+    ++kept;
+  }
+  CHECK(kept > 1000);
+  CHECK(kept + lost == 60000);
+  CHECK_THAT(read_file(d.home() / "logs" / "lines-error.log"),
+             Catch::Contains("[pmd] " + std::to_string(lost) + " line(s) of stdout lost while no pmd was reading"));
+}
+
+TEST_CASE("pmctl update upgrades pmd in place under load: same pids, nothing restarted, no line lost or torn",
+          "[survival]") {
+  Daemon d;
+  const int port = free_port();
+  start_apps(d, port);
+  HttpLoad load(port, 4);
+  let_load_run(load, 200);
+  const Seen before = seen(d);
+  const auto daemon_pid = d.pid();
+  const fs::path slow_lines = d.home() / "logs" / "lines-error.log";
+  // Five upgrades, each after another slow line ended: most of the time a slow line is half
+  // written, so some upgrade comes in the middle of one and must hand its start over.
+  for (int i = 0; i < 5; ++i) {
+    const int whole = check_slow_lines(slow_lines);
+    REQUIRE(wait_until([&] { return check_slow_lines(slow_lines) > whole; }));
+    auto update = d.pmctl({"update"});
+    INFO(update.out << update.err << d.log_tail());
+    REQUIRE(update.exit_code == 0);
+    CHECK_THAT(update.out, Catch::Contains("in place (pid " + std::to_string(daemon_pid) + ")"));
+    CHECK_THAT(update.out, Catch::Contains("adopted 2 app(s), 3 process(es) still running"));
+    Seen after = seen(d);
+    CHECK(after.pid == before.pid);
+    CHECK(after.restarts == before.restarts);
+    let_load_run(load, 200);
+  }
+  // Still supervised, by the same process: a reload works, and the apps are its children.
+  auto reload = d.pmctl({"reload", "web"});
+  CHECK(reload.exit_code == 0);
+  auto report = load.stop();
+  INFO(d.log_tail());
+  CHECK(report.failed == 0);
+  const int last = check_numbered_log(d.home() / "logs" / "lines-out.log");
+  REQUIRE(wait_until([&] { return check_numbered_log(d.home() / "logs" / "lines-out.log") > last + 100; }));
+  CHECK(check_slow_lines(slow_lines) >= 5);
+
+  // A binary that cannot take over changes nothing.
+  RunOptions broken;
+  broken.env["PMD_BIN"] = "/bin/true";
+  auto refused = d.pmctl({"update"}, broken);
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("does not answer --handover-format"));
+  CHECK(seen(d).pid == seen(d).pid);
+  CHECK(d.pmctl({"ping"}).exit_code == 0);
+  CHECK(d.terminate() == 0);  // the fixture's own pmd process, upgraded three times, stops cleanly
+}
+
+TEST_CASE("a deleted home is made again by the same daemon, and no second daemon can start for it", "[survival]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", "sleep", "--name", "kept", "--", "1000"}).exit_code == 0);
+  fs::remove_all(d.home());
+  REQUIRE(wait_until([&] { return fs::exists(d.home() / "pmd.sock"); }, 5s));
+  auto ping = d.pmctl({"ping"});
+  INFO(ping.out << ping.err);
+  CHECK_THAT(ping.out, Catch::Contains("pid " + std::to_string(d.pid()) + ")"));
+  CHECK(d.instance("kept")["status"] == "online");
+  // A second pmd for this home refuses, even while the home's files are gone.
+  fs::remove(d.home() / "pmd.lock");
+  auto second = run_command({(bin_dir() / "pmd").string(), "--home", d.home().string(), "--no-daemon"});
+  CHECK(second.exit_code == 3);
+  CHECK_THAT(second.err, Catch::Contains("already running"));
+}
