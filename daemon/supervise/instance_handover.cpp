@@ -15,6 +15,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace pmd {
@@ -61,6 +62,15 @@ Phase phase_named(const std::string& name) {
 std::uint64_t process_start_ticks(pid_t pid) {
   auto entry = read_proc_entry(pid);
   return entry ? entry->start_ticks : 0;
+}
+
+// A pipe whose writer is gone: stands for an output that did not come back from the holder, so
+// the launch ends the usual way (EOF on both pipes).
+int at_end_of_stream() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+  ::close(fds[1]);
+  return fds[0];
 }
 
 }  // namespace
@@ -184,8 +194,8 @@ void Instance::adopt(const json& r, std::vector<handover::HeldFd>& fds, const st
   }
 
   ++generation_;
-  if (out_fd < 0) out_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (err_fd < 0) err_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (out_fd < 0) out_fd = at_end_of_stream();
+  if (err_fd < 0) err_fd = at_end_of_stream();
   pipes_ = std::make_shared<OutputPipes>(io_, out_fd, err_fd, generation_);
   auto write_kept = [this](bool is_stderr, const handover::HeldFd* held, const std::string& pending_hex) {
     auto& lines = is_stderr ? pipes_->err_lines : pipes_->out_lines;

@@ -9,8 +9,11 @@
 #include <ctime>
 #include "app_spec.h"
 #include "bounded_json.h"
+#include "handover/holder_protocol.h"
 #include "jsonrpc.h"
 #include "lenient_json.h"
+
+#include <algorithm>
 #include "line_framer.h"
 #include "yaml_document.h"
 
@@ -114,10 +117,37 @@ void cron(std::string_view input) {
   }
 }
 
+void holder(std::string_view input) {
+  if (auto h = handover::parse_header(input)) require(handover::parse_header(handover::format_header(*h)).has_value());
+  if (input.empty()) return;
+  const std::size_t capacity = static_cast<unsigned char>(input.front());
+  std::string_view data = input.substr(1);
+  handover::KeptOutput kept(capacity);
+  for (std::string_view rest = data; !rest.empty();) {
+    const std::size_t piece = std::min<std::size_t>(rest.size(), 1 + static_cast<unsigned char>(rest.front()) % 31);
+    kept.feed(rest.substr(0, piece));
+    rest.remove_prefix(piece);
+  }
+  const auto lines = [](std::string_view s) {
+    return static_cast<std::uint64_t>(std::count(s.begin(), s.end(), '\n'));
+  };
+  if (kept.lost_lines() == 0) {
+    require(kept.kept() == data);
+    return;
+  }
+  // What is kept is the input's beginning, whole lines, within the bound; nothing else is lost.
+  require(kept.kept().size() <= capacity);
+  require(data.substr(0, kept.kept().size()) == kept.kept());
+  require(kept.kept().empty() || kept.kept().back() == '\n');
+  const bool unfinished = !data.empty() && data.back() != '\n';
+  require(lines(data) + (unfinished ? 1 : 0) == lines(kept.kept()) + kept.lost_lines());
+  require(kept.dropping_inside_line() == unfinished);
+}
+
 const std::vector<Target>& targets() {
-  static const std::vector<Target> all = {{"lenient_json", lenient_json}, {"yaml", yaml},
-                                          {"normalizer", normalizer},     {"line_framer", line_framer},
-                                          {"request", request},           {"cron", cron}};
+  static const std::vector<Target> all = {
+      {"lenient_json", lenient_json}, {"yaml", yaml}, {"normalizer", normalizer}, {"line_framer", line_framer},
+      {"request", request},           {"cron", cron}, {"holder", holder}};
   return all;
 }
 

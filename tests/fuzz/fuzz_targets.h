@@ -25,6 +25,10 @@ void request(std::string_view input);
 /// also chooses (the calendar walk must end, whatever the fields say).
 void cron(std::string_view input);
 
+/// The fd holder's side: a header line parsed, and output kept within a bound the input chooses
+/// (whole lines only, every dropped line counted).
+void holder(std::string_view input);
+
 struct Target {
   const char* name;
   void (*run)(std::string_view);

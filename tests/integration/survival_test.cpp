@@ -4,6 +4,7 @@
 #include "daemon_fixture.h"
 #include "http_client.h"
 #include "process_utils.h"
+#include "skip.h"
 
 #include <catch2/catch.hpp>
 
@@ -265,4 +266,19 @@ TEST_CASE("a deleted home is made again by the same daemon, and no second daemon
   auto second = run_command({(bin_dir() / "pmd").string(), "--home", d.home().string(), "--no-daemon"});
   CHECK(second.exit_code == 3);
   CHECK_THAT(second.err, Catch::Contains("already running"));
+}
+
+TEST_CASE("pmd lowers its own oom_score_adj where permitted, and its apps keep the default", "[survival]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", "sleep", "--name", "app", "--", "1000"}).exit_code == 0);
+  auto score_of = [](const std::string& pid) { return std::stoi(read_file("/proc/" + pid + "/oom_score_adj")); };
+  const int own = score_of("self");
+  CHECK(score_of(std::to_string(d.instance("app").value("pid", 0))) == own);
+  const int daemon = score_of(std::to_string(d.pid()));
+  if (daemon != -900) {
+    CHECK(daemon == own);
+    CHECK_THAT(d.log_tail(), Catch::Contains("lowering it needs root or CAP_SYS_RESOURCE"));
+    PMD_SKIP(Need::kOomAdjust, "this machine does not let pmd lower its oom_score_adj (no CAP_SYS_RESOURCE)");
+  }
+  CHECK_THAT(d.log_tail(), Catch::Contains("oom_score_adj lowered from " + std::to_string(own) + " to -900"));
 }

@@ -2,10 +2,13 @@
 // NOTIFY_SOCKET receiver), the units pmctl startup makes (checked by systemd-analyze verify),
 // installing into an image offline, and a clear answer where systemd is not running.
 #include "daemon_fixture.h"
+#include "handover/holder_protocol.h"
+#include "process_utils.h"
 #include "skip.h"
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -114,6 +117,45 @@ TEST_CASE("under a service manager pmd says READY=1 only once the saved apps are
 
   CHECK(d.terminate() == 0);
   CHECK_FALSE(manager.wait_for("STOPPING=1", 5s).empty());
+}
+
+TEST_CASE(
+    "under a service manager a pmd that dies leaves its apps running, the one Restart= starts adopts them "
+    "before READY=1, and a stop still stops every app",
+    "[systemd]") {
+  Daemon d;
+  NotifyReceiver manager(d.home() / "notify.sock");
+  ::setenv("NOTIFY_SOCKET", manager.path().c_str(), 1);
+  d.restart({"--resurrect"});
+  ::unsetenv("NOTIFY_SOCKET");
+  REQUIRE_FALSE(manager.wait_for("READY=1").empty());
+  REQUIRE(d.pmctl({"start", "sleep", "--name", "kept", "--", "1000"}).exit_code == 0);
+  REQUIRE(d.pmctl({"save"}).exit_code == 0);
+  const int pid = d.instance("kept").value("pid", 0);
+
+  // The main process dies; with KillMode=process systemd kills nothing else, then restarts pmd.
+  d.crash(SIGKILL);
+  CHECK(process_alive(pid));
+  manager.received.clear();
+  ::setenv("NOTIFY_SOCKET", manager.path().c_str(), 1);
+  d.start_again({"--resurrect"});
+  ::unsetenv("NOTIFY_SOCKET");
+  std::string ready = manager.wait_for("READY=1");
+  REQUIRE_FALSE(ready.empty());
+  // At READY=1 the app is the same process, adopted; --resurrect did not start it a second time.
+  auto listed = d.list();
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["pid"] == pid);
+  CHECK(listed[0]["status"] == "online");
+  CHECK(listed[0]["restarts"] == 0);
+
+  // systemctl stop: SIGTERM to pmd alone, which stops every app, tells its fd holder to go, and exits.
+  CHECK(d.terminate() == 0);
+  CHECK_FALSE(manager.wait_for("STOPPING=1", 5s).empty());
+  CHECK(wait_until([&] { return !process_alive(pid); }));
+  CHECK(wait_until([&] {
+    return pids_with_cmdline({"pmd-holder", pmd::handover::holder_name(d.home(), ::getuid())}).empty();
+  }));
 }
 
 TEST_CASE("pmd --resurrect with no dump yet still becomes ready (first boot)", "[systemd]") {

@@ -32,7 +32,7 @@ deb=$(ls "$work"/out/pmd_*.deb)
 echo "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 dpkg -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -i"; }
 
-for f in /usr/bin/pmd /usr/bin/pmctl /usr/lib/pmd/node-preload.js /usr/lib/systemd/system/pmd.service \
+for f in /usr/bin/pmd /usr/bin/pmctl /usr/lib/pmd/node-preload.js /usr/lib/pmd/pmd-holder /usr/lib/systemd/system/pmd.service \
          /usr/lib/systemd/user/pmd.service /usr/share/bash-completion/completions/pmctl; do
   [[ -f $f ]] || fail "$f is not installed"
 done
@@ -49,6 +49,14 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 eventually sh -c "/usr/bin/pmctl describe web --json | grep -q 'shared socket'" || { /usr/bin/pmctl describe web; fail "the preload did not share the socket"; }
 /usr/bin/pmctl save | grep -q "saved 1 app" || fail "pmctl save"
 
+# The installed pmd runs its fd holder from /usr/lib/pmd, and survives kill -9 with the apps.
+holder=$(pgrep -P "$(cat "$PMD_HOME/pmd.pid")" -f '^pmd-holder ' | head -1)
+[[ $(readlink "/proc/$holder/exe") == /usr/lib/pmd/pmd-holder ]] || fail "the fd holder is not /usr/lib/pmd/pmd-holder"
+web_pids=$(/usr/bin/pmctl jlist | python3 -c 'import json,sys; print(sorted(r["pid"] for r in json.load(sys.stdin)))')
+kill -9 "$(cat "$PMD_HOME/pmd.pid")"
+[[ $(/usr/bin/pmctl jlist | python3 -c 'import json,sys; print(sorted(r["pid"] for r in json.load(sys.stdin)))') == "$web_pids" ]] \
+  || fail "after kill -9 of pmd the next one did not adopt the same processes"
+
 # Completion: commands and flags.
 reply=$(bash -c 'shopt -s extglob; source /usr/share/bash-completion/completions/pmctl
   COMP_WORDS=(pmctl res); COMP_CWORD=1; _pmctl; echo "${COMPREPLY[*]}"
@@ -63,4 +71,4 @@ dpkg -r pmd >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -r"; }
 for f in /usr/bin/pmd /usr/bin/pmctl /usr/lib/pmd /usr/lib/systemd/system/pmd.service /usr/share/bash-completion/completions/pmctl; do
   [[ ! -e $f ]] || fail "$f is still there after dpkg -r"
 done
-echo "the .deb installed, ran a cluster from /usr/bin, completed commands, and was removed cleanly"
+echo "the .deb installed, ran a cluster from /usr/bin, kept it across kill -9 of pmd, completed commands, and was removed cleanly"

@@ -48,6 +48,7 @@ const char* need_name(Need need) {
     case Need::kPidNamespace: return "pidns";
     case Need::kNoSystemd: return "no-systemd";
     case Need::kServers: return "servers";
+    case Need::kOomAdjust: return "oom-adjust";
   }
   return "?";
 }

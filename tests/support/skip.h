@@ -17,6 +17,7 @@ enum class Need {
   kPidNamespace,  // "pidns": a new pid namespace (pmd as PID 1)
   kNoSystemd,     // "no-systemd": a machine without systemd as init
   kServers,       // "servers": gunicorn, uvicorn, puma, python-socketio (Debian's, scripts/install-deps.sh)
+  kOomAdjust,     // "oom-adjust": lowering a process's oom_score_adj (CAP_SYS_RESOURCE)
 };
 
 const char* need_name(Need need);
