@@ -287,6 +287,7 @@ int serve(const ServeOptions& options, int ready_fd) {
   every(sampler, monitor.interval(), [&] {
     monitor.tick();
     supervisor.retry_logs();
+    supervisor.check_holder();
     if (options.serve_socket && !rpc.socket_file_is_ours()) recreate_home(paths, rpc, supervisor, held_locks);
     if (options.container && !shutting_down) {
       if (auto status = container_exit_status(supervisor.describe("all"))) {

@@ -65,6 +65,13 @@ void HolderLink::drop() {
   socket_ = -1;
 }
 
+bool HolderLink::alive() {
+  if (socket_ < 0) return false;
+  pollfd p{socket_, POLLRDHUP, 0};
+  if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR))) drop();
+  return socket_ >= 0;
+}
+
 bool HolderLink::connect_existing() {
   drop();
   socket_ = connect_to(name_, holder_pid_);

@@ -39,6 +39,8 @@ class HolderLink {
   /// Starts a holder and connects to it. An error sentence, or empty.
   std::string start();
   bool connected() const { return socket_ >= 0; }
+  /// Whether the holder is still there (it may have been killed): false after a hang-up.
+  bool alive();
 
   /// Everything the holder keeps (the fds are the caller's from now on). An error sentence in
   /// `error` if the exchange failed midway.

@@ -140,6 +140,8 @@ class Supervisor {
   /// Adopts the apps and instances of the records a previous pmd left; `how` says why ("crash
   /// of pmd", "upgrade"). Returns a summary for the log.
   std::string adopt(std::vector<handover::TakenRecord>& records, const std::string& how);
+  /// A holder that went away (killed) is replaced, and given everything again.
+  void check_holder();
   /// Whether a reload or scale is under way somewhere.
   bool any_busy() const;
 

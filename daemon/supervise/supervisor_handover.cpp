@@ -280,6 +280,13 @@ std::string Supervisor::adopt(std::vector<handover::TakenRecord>& records, const
          (gone ? ", " + std::to_string(gone) + " ended meanwhile" : "");
 }
 
+void Supervisor::check_holder() {
+  if (holder_ && !holder_->alive()) {
+    spdlog::warn("the fd holder is gone; starting a new one");
+    flush_handover();
+  }
+}
+
 bool Supervisor::any_busy() const {
   return std::any_of(apps_.begin(), apps_.end(), [](const App& a) { return a.busy; });
 }

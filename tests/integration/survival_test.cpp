@@ -173,6 +173,19 @@ TEST_CASE("pmd killed with SIGKILL or crashing: apps keep serving and logging, t
   CHECK(processes_of(d, "numbered_lines.js") == 1);
 }
 
+TEST_CASE("a killed fd holder is replaced at once, and the apps still survive a kill of pmd", "[survival]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("numbered_lines.js").string(), "--name", "lines"}).exit_code == 0);
+  const int app = d.instance("lines").value("pid", 0);
+  const pid_t first = d.holder_pid();
+  REQUIRE(first > 0);
+  ::kill(first, SIGKILL);
+  REQUIRE(wait_until([&] { return d.holder_pid() > 0 && d.holder_pid() != first; }, 5s));
+  d.crash(SIGKILL);
+  CHECK(d.instance("lines").value("pid", 0) == app);
+  CHECK(d.instance("lines").value("restarts", -1) == 0);
+}
+
 TEST_CASE("output written while no pmd reads is kept up to a bound, whole lines only, and what was dropped is counted",
           "[survival]") {
   Daemon d;
@@ -234,6 +247,7 @@ TEST_CASE("pmctl update upgrades pmd in place under load: same pids, nothing res
   // Still supervised, by the same process: a reload works, and the apps are its children.
   auto reload = d.pmctl({"reload", "web"});
   CHECK(reload.exit_code == 0);
+  const Seen reloaded = seen(d);
   auto report = load.stop();
   INFO(d.log_tail());
   CHECK(report.failed == 0);
@@ -247,8 +261,22 @@ TEST_CASE("pmctl update upgrades pmd in place under load: same pids, nothing res
   auto refused = d.pmctl({"update"}, broken);
   CHECK(refused.exit_code == 1);
   CHECK_THAT(refused.err, Catch::Contains("does not answer --handover-format"));
-  CHECK(seen(d).pid == seen(d).pid);
+  CHECK(seen(d).pid == reloaded.pid);
   CHECK(d.pmctl({"ping"}).exit_code == 0);
+
+  // pmd --upgrade (SIGUSR2) does the same as pmctl update.
+  auto takeovers = [&] {
+    const std::string log = read_file(d.home() / "pmd.stderr");
+    int n = 0;
+    for (auto at = log.find("took over from"); at != std::string::npos; at = log.find("took over from", at + 1)) ++n;
+    return n;
+  };
+  const int so_far = takeovers();
+  CHECK(so_far == 5);
+  auto upgrade = run_command({(bin_dir() / "pmd").string(), "--upgrade", "--home", d.home().string()});
+  CHECK(upgrade.exit_code == 0);
+  REQUIRE(wait_until([&] { return takeovers() == so_far + 1; }));
+  CHECK(seen(d).pid == reloaded.pid);
   CHECK(d.terminate() == 0);  // the fixture's own pmd process, upgraded three times, stops cleanly
 }
 

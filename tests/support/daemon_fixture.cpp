@@ -100,14 +100,25 @@ void Daemon::crash(int signo) {
   pid_ = -1;
 }
 
-void Daemon::kill_leftover_holder() const {
+pid_t Daemon::holder_pid() const {
   const std::string wanted = std::string("pmd-holder") + '\0' + pmd::handover::holder_name(home_, ::getuid());
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::ifstream in(entry.path() / "cmdline");
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.rfind(wanted, 0) == 0) ::kill(std::stoi(name), SIGKILL);
+    std::ifstream stat(entry.path() / "stat");
+    std::string pid_text, comm, state;
+    stat >> pid_text >> comm >> state;
+    if (cmdline.rfind(wanted, 0) == 0 && state != "Z") return std::stoi(name);
+  }
+  return -1;
+}
+
+void Daemon::kill_leftover_holder() const {
+  for (pid_t pid = holder_pid(); pid > 0; pid = holder_pid()) {
+    ::kill(pid, SIGKILL);
+    wait_until([&] { return holder_pid() != pid; }, 5s);
   }
 }
 

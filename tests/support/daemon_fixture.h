@@ -45,6 +45,8 @@ class Daemon {
   /// next pmctl command starts a daemon, or start_again() does (as systemd's Restart= would).
   void crash(int signo);
   void start_again(std::vector<std::string> pmd_args = {}) { launch(std::move(pmd_args)); }
+  /// The fd holder of this home (-1 if none runs).
+  pid_t holder_pid() const;
 
   pid_t pid() const { return pid_; }
   const std::filesystem::path& home() const { return home_; }
