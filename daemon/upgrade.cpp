@@ -1,12 +1,11 @@
 // Exec'ing the next image of pmd, and what crosses.
 #include "upgrade.h"
 
+#include "handover/first_line.h"
 #include "handover/holder_protocol.h"
 #include "pmd_version.h"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,37 +59,12 @@ Inherited take_inherited() {
 
 std::string probe_upgrade(const std::string& binary) {
   if (::access(binary.c_str(), X_OK) != 0) return binary + " is not an executable: " + std::strerror(errno);
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return std::string("cannot try the new binary: ") + std::strerror(errno);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  char* argv[] = {const_cast<char*>(binary.c_str()), const_cast<char*>("--handover-format"), nullptr};
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out[1]);
-  if (rc != 0) {
-    ::close(out[0]);
-    return "cannot run " + binary + ": " + std::strerror(rc);
-  }
-  std::string said;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  pollfd p{out[0], POLLIN, 0};
-  while (said.size() < 64) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    char buf[64];
-    ssize_t n = ::read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    said.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(out[0]);
-  ::kill(pid, SIGKILL);  // it has answered (or never will)
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  auto probe = handover::run_for_first_line(binary, {binary, "--handover-format"}, std::chrono::seconds(5));
+  if (probe.pid < 0) return "cannot run " + binary + ": " + probe.error;
+  ::kill(probe.pid, SIGKILL);  // it has answered (or never will)
+  ::waitpid(probe.pid, nullptr, 0);
   int format = 0;
-  std::from_chars(said.data(), said.data() + said.size(), format);
+  std::from_chars(probe.line.data(), probe.line.data() + probe.line.size(), format);
   if (format <= 0)
     return binary +
            " does not answer --handover-format (not a pmd, or one older than in-place upgrades); "

@@ -2,11 +2,11 @@
 #include "handover/holder_link.h"
 
 #include "handover/fd_message.h"
+#include "handover/first_line.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -14,8 +14,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-
-extern char** environ;
 
 namespace pmd::handover {
 
@@ -80,42 +78,12 @@ bool HolderLink::connect_existing() {
 
 std::string HolderLink::start() {
   drop();
-  int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return std::string("cannot start the fd holder: ") + std::strerror(errno);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // The holder must not inherit pmd's blocked signals (a signal_set blocks nothing, but be sure).
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  std::string name = name_;
-  char* argv[] = {const_cast<char*>("pmd-holder"), name.data(), nullptr};
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, binary_.c_str(), &actions, &attr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  ::close(out[1]);
-  if (rc != 0) {
-    ::close(out[0]);
-    return "cannot start the fd holder " + binary_ + ": " + std::strerror(rc);
-  }
   // It says "ready" once it listens (a few milliseconds); bounded, since this runs on the loop.
-  std::string said;
-  pollfd p{out[0], POLLIN, 0};
-  while (said.find('\n') == std::string::npos && ::poll(&p, 1, 2000) > 0) {
-    char buf[64];
-    ssize_t n = ::read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    said.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(out[0]);
-  if (said != "ready\n") return "the fd holder " + binary_ + " did not start";
+  auto started = run_for_first_line(binary_, {"pmd-holder", name_}, std::chrono::seconds(2));
+  if (started.pid < 0) return "cannot start the fd holder " + binary_ + ": " + started.error;
+  if (started.line != "ready") return "the fd holder " + binary_ + " did not start";
   if (!connect_existing()) return "cannot reach the fd holder it just started";
-  holder_pid_ = pid;
+  holder_pid_ = started.pid;
   return {};
 }
 

@@ -102,7 +102,8 @@ bool give_all(int peer) {
       h.roles += held.role;
       fds.push_back(held.fd);
       if (!is_output(held.role)) continue;
-      lost += (lost.empty() ? "" : ",") + held.kept.lost_text();
+      if (!lost.empty()) lost += ',';
+      lost += held.kept.lost_text();
       if (!held.kept.kept().empty()) {
         int kept = memfd_with(held.kept.kept(), "pmd-kept-output");
         if (kept >= 0) {

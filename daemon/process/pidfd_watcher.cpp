@@ -30,9 +30,9 @@ bool PidfdWatcher::watch(pid_t pid, OnExit on_exit) {
                            [this, pid, weak](const boost::system::error_code& ec) {
                              auto self = weak.lock();
                              if (ec || !self) return;
-                             OnExit on_exit = std::move(self->on_exit);
+                             OnExit handler = std::move(self->on_exit);
                              watches_.erase(pid);
-                             on_exit(kUnknownStatus);
+                             handler(kUnknownStatus);
                            });
   return true;
 }

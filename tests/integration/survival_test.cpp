@@ -108,18 +108,29 @@ void let_load_run(const HttpLoad& load, std::uint64_t more) {
   REQUIRE(wait_until([&] { return load.snapshot().ok >= target; }));
 }
 
+// A daemon serving the two apps (start_apps), under load for a while; `before` is what it listed then.
+struct Serving {
+  Serving() {
+    start_apps(d, port);
+    load = std::make_unique<HttpLoad>(port, 4);  // only once something listens
+    let_load_run(*load, 200);
+    before = seen(d);
+  }
+  Daemon d;
+  const int port = free_port();
+  std::unique_ptr<HttpLoad> load;
+  Seen before;
+};
+
 }  // namespace
 
 TEST_CASE("pmd killed with SIGKILL or crashing: apps keep serving and logging, the next pmd adopts them as they were",
           "[survival]") {
-  Daemon d;
-  const int port = free_port();
-  start_apps(d, port);
-  HttpLoad load(port, 4);
-  let_load_run(load, 200);
+  Serving s;
+  auto& d = s.d;
+  auto& load = *s.load;
+  const Seen& before = s.before;
   REQUIRE(wait_until([&] { return check_numbered_log(d.home() / "logs" / "lines-out.log") > 200; }));
-  const Seen before = seen(d);
-  const auto holder = d.pmctl({"ping"});
 
   for (int signo : {SIGKILL, SIGABRT}) {
     INFO("pmd ended by signal " << signo);
@@ -221,12 +232,10 @@ TEST_CASE("output written while no pmd reads is kept up to a bound, whole lines 
 
 TEST_CASE("pmctl update upgrades pmd in place under load: same pids, nothing restarted, no line lost or torn",
           "[survival]") {
-  Daemon d;
-  const int port = free_port();
-  start_apps(d, port);
-  HttpLoad load(port, 4);
-  let_load_run(load, 200);
-  const Seen before = seen(d);
+  Serving s;
+  auto& d = s.d;
+  auto& load = *s.load;
+  const Seen& before = s.before;
   const auto daemon_pid = d.pid();
   const fs::path slow_lines = d.home() / "logs" / "lines-error.log";
   // Five upgrades, each after another slow line ended: most of the time a slow line is half
