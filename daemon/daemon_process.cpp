@@ -38,32 +38,40 @@ int acquire_daemon_lock(const std::filesystem::path& lock_path, const std::files
 }
 
 int acquire_home_name(const std::filesystem::path& home, const std::filesystem::path& pid_file, std::string& error) {
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    error = std::string("cannot create a socket: ") + std::strerror(errno);
-    return -1;
-  }
   const std::string name = handover::daemon_lock_name(home, ::getuid());
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path + 1, name.data(), name.size());
   auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
-    const int err = errno;
-    ::close(fd);
-    if (err != EADDRINUSE) {
-      error = "cannot bind @" + name + ": " + std::strerror(err);
-      return -1;
-    }
-    std::string pid;
-    std::ifstream(pid_file) >> pid;
-    error = "a pmd daemon is already running for " + home.string() +
-            (pid.empty() ? " (its files in that directory may have been deleted; it recreates them within a second)"
-                         : " (pid " + pid + ")") +
-            "; talk to it with pmctl, or stop it with `pmctl kill`";
+  // A listening stream socket, so that whoever finds the name taken can ask who holds it.
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 && ::listen(fd, 1) == 0) return fd;
+  const int err = errno;
+  if (fd >= 0) ::close(fd);
+  if (err != EADDRINUSE) {
+    error = "cannot bind @" + name + ": " + std::strerror(err);
     return -1;
   }
-  return fd;
+  // An abstract name is anyone's to take: if another user holds it, that is no pmd of ours, and
+  // the file lock alone keeps this home to one daemon.
+  ucred holder{};
+  socklen_t holder_len = sizeof holder;
+  int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool asked = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+                     ::getsockopt(probe, SOL_SOCKET, SO_PEERCRED, &holder, &holder_len) == 0;
+  if (probe >= 0) ::close(probe);
+  if (asked && holder.uid != ::getuid()) {
+    error = "the name @" + name + " is held by uid " + std::to_string(holder.uid) +
+            ", not by a pmd of ours; only the lock file guards this home";
+    return -2;
+  }
+  std::string pid;
+  std::ifstream(pid_file) >> pid;
+  error = "a pmd daemon is already running for " + home.string() +
+          (pid.empty() ? " (its files in that directory may have been deleted; it recreates them within a second)"
+                       : " (pid " + pid + ")") +
+          "; talk to it with pmctl, or stop it with `pmctl kill`";
+  return -1;
 }
 
 int daemonize() {

@@ -17,7 +17,8 @@ int acquire_daemon_lock(const std::filesystem::path& lock_path, const std::files
 
 /// Binds the abstract socket name derived from `home` (handover::daemon_lock_name): held while
 /// the daemon lives, whatever happens to the files in its home, so there is never a second
-/// daemon for one home. Returns the fd, or -1 with `error` set.
+/// daemon for one home. Returns the fd, or -1 with `error` set; -2 when another user squats the
+/// name (`error` says so; the flock still guards the home).
 int acquire_home_name(const std::filesystem::path& home, const std::filesystem::path& pid_file, std::string& error);
 
 /// Forks into the background (setsid, second fork, stdio on /dev/null). Returns only in the

@@ -249,7 +249,12 @@ int main(int argc, char** argv) {
   if (serve_socket && !inherited.present) {
     std::string error;
     name_fd = pmd::acquire_home_name(paths.home, paths.pid_file, error);
-    if (name_fd >= 0) lock_fd = pmd::acquire_daemon_lock(paths.daemon_lock, paths.pid_file, error);
+    const bool squatted = name_fd == -2;
+    if (squatted) {
+      options.warnings.push_back(error);
+      name_fd = -1;
+    }
+    if (name_fd >= 0 || squatted) lock_fd = pmd::acquire_daemon_lock(paths.daemon_lock, paths.pid_file, error);
     if (lock_fd < 0) {
       std::fprintf(stderr, "pmd: error: %s\n", error.c_str());
       return pmd::kExitDaemonAlreadyRunning;

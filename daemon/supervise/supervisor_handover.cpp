@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 namespace pmd {
 
@@ -187,13 +188,16 @@ std::string Supervisor::adopt(std::vector<handover::TakenRecord>& records, const
   std::vector<std::pair<json, handover::TakenRecord*>> instance_records;
   for (auto& r : records) {
     auto j = json::parse(r.data, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || j.value("format", 0) < 1 || j.value("format", 0) > handover::kFormat) {
+    const json* format = j.is_object() && j.contains("format") ? &j["format"] : nullptr;
+    if (!format || !format->is_number_integer() || format->get<int>() < 1 || format->get<int>() > handover::kFormat) {
       spdlog::warn("fd holder: record {} is not in a format this pmd reads; ignored", r.key);
       continue;
     }
     if (r.key == kDaemonKey) {
-      next_id_ = std::max(next_id_, j.value("next_id", 0));
-      ops_->continue_launches(j.value("launches", std::uint64_t{0}));
+      const json& next = j.contains("next_id") ? j["next_id"] : json();
+      const json& launches = j.contains("launches") ? j["launches"] : json();
+      if (next.is_number_integer()) next_id_ = std::max(next_id_, next.get<int>());
+      if (launches.is_number_unsigned()) ops_->continue_launches(launches.get<std::uint64_t>());
     } else if (r.key.rfind("a", 0) == 0) {
       apps_by_name[r.key.substr(1)] = j;
       app_records[r.key.substr(1)] = &r;
@@ -203,7 +207,8 @@ std::string Supervisor::adopt(std::vector<handover::TakenRecord>& records, const
     }
   }
   std::vector<std::pair<int, std::string>> order;
-  for (const auto& [name, j] : apps_by_name) order.emplace_back(j.value("order", 0), name);
+  for (const auto& [name, j] : apps_by_name)
+    order.emplace_back(j.contains("order") && j["order"].is_number_integer() ? j["order"].get<int>() : 0, name);
   std::sort(order.begin(), order.end());
 
   std::size_t adopted_apps = 0, running = 0, gone = 0;
@@ -213,34 +218,49 @@ std::string Supervisor::adopt(std::vector<handover::TakenRecord>& records, const
     std::shared_ptr<AppRuntime> runtime;
     try {
       runtime = std::make_shared<AppRuntime>(app_spec_from_json(j.at("spec")));
+      if (find_app(runtime->spec.name)) throw std::runtime_error("an app of that name is already registered");
     } catch (const std::exception& e) {
       spdlog::error("fd holder: app {} cannot be adopted ({}); its processes are left as they are", name, e.what());
       close_rest(fds);
       continue;
     }
-    const ListenAddress address = address_from(j.value("address", json::object()));
-    ClusterSocket listener{take_fd(fds, handover::role::kListener), address};
-    std::map<int, ClusterSocket> slots;
-    for (const auto& slot : j.value("slots", json::array())) {
-      int fd = take_fd(fds, handover::role::kSlot);
-      if (fd >= 0) slots[slot.value("number", 0)] = ClusterSocket{fd, address};
+    App app;
+    try {
+      const ListenAddress address = address_from(j.value("address", json::object()));
+      ClusterSocket listener{take_fd(fds, handover::role::kListener), address};
+      std::map<int, ClusterSocket> slots;
+      for (const auto& slot : j.value("slots", json::array())) {
+        int fd = take_fd(fds, handover::role::kSlot);
+        if (fd >= 0) slots[slot.value("number", 0)] = ClusterSocket{fd, address};
+      }
+      runtime->adopt_sockets(listener, std::move(slots));
+      runtime->speaks_notify = j.value("speaks_notify", false);
+      runtime->created_at =
+          std::chrono::system_clock::time_point(std::chrono::milliseconds(j.value("created_at_ms", std::int64_t{0})));
+      app.last_trigger = j.value("last_trigger", "");
+    } catch (const std::exception& e) {
+      spdlog::warn("fd holder: app {}: part of its record does not read ({}); its sockets are bound again", name,
+                   e.what());
     }
     close_rest(fds);
-    runtime->adopt_sockets(listener, std::move(slots));
-    runtime->speaks_notify = j.value("speaks_notify", false);
-    runtime->created_at =
-        std::chrono::system_clock::time_point(std::chrono::milliseconds(j.value("created_at_ms", std::int64_t{0})));
-    App app;
     app.runtime = runtime;
     app.epoch = ++epoch_counter_;
-    app.last_trigger = j.value("last_trigger", "");
     std::map<int, std::shared_ptr<Instance>> slotted;
     for (auto& [record, taken] : instance_records) {
       if (record.value("app", "") != name) continue;
-      InstanceIdentity who{record.value("id", 0), record.value("number", 0)};
+      std::shared_ptr<Instance> inst;
+      InstanceIdentity who;
+      try {
+        // A record is only as good as the holder kept it: one that does not read is skipped, not fatal.
+        who = InstanceIdentity{record.value("id", 0), record.value("number", 0)};
+        inst = make_instance(runtime, who, std::strtoull(taken->key.c_str() + 1, nullptr, 10));
+        inst->adopt(record, taken->fds, how);
+      } catch (const std::exception& e) {
+        spdlog::error("fd holder: record {} of app {} cannot be adopted ({}); skipped", taken->key, name, e.what());
+        close_rest(taken->fds);
+        continue;
+      }
       next_id_ = std::max(next_id_, who.id + 1);
-      auto inst = make_instance(runtime, who, std::strtoull(taken->key.c_str() + 1, nullptr, 10));
-      inst->adopt(record, taken->fds, how);
       close_rest(taken->fds);
       if (inst->is_running())
         ++running;

@@ -123,9 +123,12 @@ TEST_CASE(
   alive["pgid"] = ::getpgrp();
   alive["start_ticks"] = read_proc_entry(::getpid())->start_ticks;
   std::vector<TakenRecord> records{record("daemon", fixture_text("daemon.json")),
-                                   record("aapi", fixture_text("app_api.json")), record("i3", alive.dump()),
+                                   record("aapi", fixture_text("app_api.json")),
+                                   record("i3", alive.dump()),
                                    record("i4", fixture_text("instance_gone.json")),
-                                   record("i5", R"({"format": 2, "app": "api", "id": 99})")};
+                                   record("i5", R"({"format": 2, "app": "api", "id": 99})"),
+                                   record("i6", R"({"format": 1, "app": "api", "id": "seven", "number": []})"),
+                                   record("i9", "not json at all")};
   const std::string summary = sup->adopt(records, "test");
   CHECK(summary == "1 app(s), 1 process(es) still running, 1 ended meanwhile");
   // The gone one's output (none came back: nothing to drain) ends, and the rules decide.
@@ -153,7 +156,8 @@ TEST_CASE(
   CHECK(second["lines_lost"] == 3);
   REQUIRE(ops->launched().size() == 1);
   CHECK(second["pid"] == ops->launched()[0]);
-  // A format from the future is ignored, not guessed at; ids go on after the adopted ones.
+  // A format from the future is ignored, not guessed at, and a damaged record skipped; ids go on
+  // after the adopted ones.
   CHECK(sup->list().size() == 2);
   CHECK(ops->launches() == 0);  // the fake keeps no count; the real ops continue after 41
 
