@@ -326,7 +326,15 @@ int serve(const ServeOptions& options, int ready_fd) {
   for (;;) {
     io.run();
     if (!upgrade_to) break;
-    // Everything of the apps to the holder, partial lines included; then the next image.
+    // No new client (they wait in the backlog for the next image), and every output reader
+    // writes what it already read and stops; the rest stays in the pipes. Then everything of the
+    // apps to the holder, partial lines included, and the next image.
+    rpc.pause_accepting();
+    supervisor.park_output();
+    io.restart();
+    const auto parking_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!supervisor.output_parked() && std::chrono::steady_clock::now() < parking_deadline)
+      io.run_one_for(std::chrono::milliseconds(10));
     supervisor.hand_over_everything();
     Inherited crossing{
         true,    options.flock_fd, options.name_fd, rpc.native_handle(), ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC),
@@ -337,6 +345,8 @@ int serve(const ServeOptions& options, int ready_fd) {
     upgrade_to.reset();
     upgrading = false;
     io.restart();
+    rpc.resume_accepting();
+    supervisor.resume_output();
   }
 
   rpc.close();

@@ -64,6 +64,11 @@ bool RpcServer::socket_file_is_ours() const {
   return ::stat(socket_path_.c_str(), &st) == 0 && st.st_ino == inode_;
 }
 
+void RpcServer::pause_accepting() {
+  boost::system::error_code ignored;
+  acceptor_.cancel(ignored);
+}
+
 std::string RpcServer::relisten() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);

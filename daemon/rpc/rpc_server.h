@@ -34,6 +34,10 @@ class RpcServer {
   bool socket_file_is_ours() const;
   void close();
 
+  /// Stops accepting (an upgrade is about to exec): new clients wait in the backlog for the next
+  /// image. resume_accepting() if the exec failed.
+  void pause_accepting();
+  void resume_accepting() { start_accepting(); }
   /// Binds the socket file again (it was deleted or replaced): pmctl finds this daemon again.
   std::string relisten();
 

@@ -188,13 +188,7 @@ Instance::Answer Instance::spawn() {
   killed_ = false;
   pipes_ = std::make_shared<OutputPipes>(io_, p.stdout_fd, p.stderr_fd, generation_);
   std::weak_ptr<Instance> weak = weak_from_this();
-  // A reader that fails counts its pipe as closed, or the launch could never finish.
-  for (const bool is_stderr : {false, true})
-    asio::co_spawn(io_, read_pipe(pipes_, is_stderr),
-                   logged("app " + spec.name + " [id " + std::to_string(who_.id) + "] reading its output",
-                          [weak, gen = generation_] {
-                            if (auto self = weak.lock()) self->on_pipe_closed(gen);
-                          }));
+  start_readers();
   ops_->watch_exit(p.pid, [weak](int status) {
     if (auto self = weak.lock()) self->on_exit(status);
   });
@@ -473,14 +467,51 @@ asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bo
     app_->log.write_line(who_.id, who_.number, is_stderr, line, continues);
   };
   std::array<char, 16 * 1024> buf;
+  bool had_pending = false;
   for (;;) {
     boost::system::error_code ec;
     std::size_t n = co_await stream.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     if (n > 0) lines.feed(std::string_view(buf.data(), n), write);
+    // The start of a line not yet ended goes to the holder's record, so that a pmd that dies now
+    // does not take it along (the next one continues the line instead of writing its tail alone).
+    if (n > 0 && (had_pending || !lines.pending().empty()) && on_change_) on_change_();
+    had_pending = !lines.pending().empty();
+    if (pipes->parking) {
+      ++pipes->parked;
+      co_return;  // the rest stays in the pipe, the line's start in the record
+    }
     if (ec) break;
   }
   lines.finish(write);
   on_pipe_closed(pipes->generation);
 }
+
+void Instance::start_readers() {
+  std::weak_ptr<Instance> weak = weak_from_this();
+  // A reader that fails counts its pipe as closed, or the launch could never finish.
+  for (const bool is_stderr : {false, true})
+    asio::co_spawn(io_, read_pipe(pipes_, is_stderr),
+                   logged("app " + app_->spec.name + " [id " + std::to_string(who_.id) + "] reading its output",
+                          [weak, gen = generation_] {
+                            if (auto self = weak.lock()) self->on_pipe_closed(gen);
+                          }));
+}
+
+void Instance::resume_output() {
+  if (!pipes_ || !pipes_->parking) return;
+  pipes_->parking = false;
+  pipes_->parked = 0;
+  start_readers();
+}
+
+void Instance::park_output() {
+  if (!pipes_ || pipes_->parking) return;
+  pipes_->parking = true;
+  boost::system::error_code ignored;
+  pipes_->out.cancel(ignored);
+  pipes_->err.cancel(ignored);
+}
+
+bool Instance::output_parked() const { return !pipes_ || pipes_->parked + (2 - pipes_->open) >= 2; }
 
 }  // namespace pmd

@@ -122,6 +122,12 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// Names this instance's record in the fd holder.
   void set_serial(std::uint64_t serial) { serial_ = serial; }
   std::uint64_t serial() const { return serial_; }
+  /// Before an upgrade's exec: the output readers stop once what they already read is written,
+  /// leaving the rest in the pipes. output_parked() says when both have.
+  void park_output();
+  bool output_parked() const;
+  /// The exec failed: reading goes on.
+  void resume_output();
   /// Lines of output the holder had to drop while no pmd read them.
   std::uint64_t lines_lost() const { return lines_lost_; }
 
@@ -162,6 +168,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// before the app ran): bind it once for the whole app, or hand over the one already bound.
   void answer_listen_request(const nlohmann::json& request);
   boost::asio::awaitable<void> read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr);
+  /// One reader per pipe of the current launch.
+  void start_readers();
 
   boost::asio::io_context& io_;
   std::shared_ptr<ProcessOps> ops_;

@@ -219,12 +219,7 @@ void Instance::adopt(const json& r, std::vector<handover::HeldFd>& fds, const st
   write_kept(false, out_held, r.value("pending_stdout", ""));
   write_kept(true, err_held, r.value("pending_stderr", ""));
   std::weak_ptr<Instance> weak = weak_from_this();
-  for (const bool is_stderr : {false, true})
-    asio::co_spawn(io_, read_pipe(pipes_, is_stderr),
-                   logged("app " + app_->spec.name + " [id " + std::to_string(who_.id) + "] reading its output",
-                          [weak, gen = generation_] {
-                            if (auto self = weak.lock()) self->on_pipe_closed(gen);
-                          }));
+  start_readers();
   if (ipc_fd >= 0) {
     ipc_ = NodeIpcChannel::adopt(io_, ipc_fd);
     ipc_->start([weak, gen = generation_](const json& message) {

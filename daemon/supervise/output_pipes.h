@@ -18,6 +18,10 @@ struct Instance::OutputPipes {
   LineSplitter out_lines, err_lines;
   int open = 2;
   std::uint64_t generation;
+  // An upgrade is about to exec: the readers stop after what they already read (parked), and
+  // leave the rest in the pipes for the next image.
+  bool parking = false;
+  int parked = 0;
 };
 
 }  // namespace pmd

@@ -140,6 +140,11 @@ class Supervisor {
   /// Adopts the apps and instances of the records a previous pmd left; `how` says why ("crash
   /// of pmd", "upgrade"). Returns a summary for the log.
   std::string adopt(std::vector<handover::TakenRecord>& records, const std::string& how);
+  /// Before an upgrade's exec: every output reader stops after what it already read (see
+  /// Instance::park_output); true once all have.
+  void park_output();
+  bool output_parked() const;
+  void resume_output();
   /// A holder that went away (killed) is replaced, and given everything again.
   void check_holder();
   /// Whether a reload or scale is under way somewhere.

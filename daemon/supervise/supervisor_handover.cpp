@@ -300,6 +300,26 @@ std::string Supervisor::adopt(std::vector<handover::TakenRecord>& records, const
          (gone ? ", " + std::to_string(gone) + " ended meanwhile" : "");
 }
 
+void Supervisor::park_output() {
+  for (auto& app : apps_)
+    for (auto* list : {&app.instances, &app.incoming, &app.retiring})
+      for (auto& inst : *list) inst->park_output();
+}
+
+void Supervisor::resume_output() {
+  for (auto& app : apps_)
+    for (auto* list : {&app.instances, &app.incoming, &app.retiring})
+      for (auto& inst : *list) inst->resume_output();
+}
+
+bool Supervisor::output_parked() const {
+  for (const auto& app : apps_)
+    for (const auto* list : {&app.instances, &app.incoming, &app.retiring})
+      for (const auto& inst : *list)
+        if (!inst->output_parked()) return false;
+  return true;
+}
+
 void Supervisor::check_holder() {
   if (holder_ && !holder_->alive()) {
     spdlog::warn("the fd holder is gone; starting a new one");
