@@ -103,11 +103,11 @@ done
 table=$(cat <<TABLE
 | $times× each, under wrk -c20 and 1,000 log lines/s | pmd | PM2 $pm2_version |
 | --- | --- | --- |
-| **update** (\`pmctl update\` / \`pm2 update\`): failed requests | ${failed_of[update-pmd]} of ${requests_of[update-pmd]} | ${failed_of[update-pm2]} of ${requests_of[update-pm2]} |
+| **update** (\`pmctl update\` / \`pm2 update\`): failed (wrk socket errors + non-2xx) of answered requests | ${failed_of[update-pmd]} of ${requests_of[update-pmd]} | ${failed_of[update-pm2]} of ${requests_of[update-pm2]} |
 | update: app processes replaced | ${replaced_of[update-pmd]} | ${replaced_of[update-pm2]} |
 | update: log lines lost / torn | ${lost_of[update-pmd]} / ${torn_of[update-pmd]} | ${lost_of[update-pm2]} / ${torn_of[update-pm2]} |
 | update: ms until every app is listed online (median, min-max) | ${ms_of[update-pmd]} | ${ms_of[update-pm2]} |
-| **kill -9 of the daemon**, then \`pmctl list\` / \`pm2 resurrect\`: failed requests | ${failed_of[kill-pmd]} of ${requests_of[kill-pmd]} | ${failed_of[kill-pm2]} of ${requests_of[kill-pm2]} |
+| **kill -9 of the daemon**, then \`pmctl list\` / \`pm2 resurrect\`: failed of answered requests | ${failed_of[kill-pmd]} of ${requests_of[kill-pmd]} | ${failed_of[kill-pm2]} of ${requests_of[kill-pm2]} |
 | kill: app processes replaced | ${replaced_of[kill-pmd]} | ${replaced_of[kill-pm2]} |
 | kill: log lines lost / torn | ${lost_of[kill-pmd]} / ${torn_of[kill-pmd]} | ${lost_of[kill-pm2]} / ${torn_of[kill-pm2]} |
 | kill: extra copies of the fork app left running | ${copies_of[kill-pmd]} | ${copies_of[kill-pm2]} |
