@@ -132,8 +132,9 @@ void Supervisor::flush_handover() {
       handover_->instances.clear();
       return;
     }
-    spdlog::info("started a new fd holder (pid {})", holder_->holder_pid());
-    return hand_over_everything();
+    hand_over_everything();
+    spdlog::info("started a new fd holder (pid {}) and handed it every app", holder_->holder_pid());
+    return;
   }
   holder_->put(kDaemonKey, daemon_record().dump(), {{handover::role::kNotify, notify_.native_handle()}});
   // Apps: only those whose record changed.

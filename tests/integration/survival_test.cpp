@@ -192,6 +192,12 @@ TEST_CASE("a killed fd holder is replaced at once, and the apps still survive a 
   REQUIRE(first > 0);
   ::kill(first, SIGKILL);
   REQUIRE(wait_until([&] { return d.holder_pid() > 0 && d.holder_pid() != first; }, 5s));
+  const pid_t second = d.holder_pid();
+  // Once it has everything (a pmd killed in the holder's first milliseconds would leave it empty).
+  REQUIRE(wait_until([&] {
+    return d.log_tail().find("started a new fd holder (pid " + std::to_string(second) + ") and handed it every app") !=
+           std::string::npos;
+  }));
   d.crash(SIGKILL);
   CHECK(d.instance("lines").value("pid", 0) == app);
   CHECK(d.instance("lines").value("restarts", -1) == 0);

@@ -105,12 +105,18 @@ pid_t Daemon::holder_pid() const {
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::ifstream stat(entry.path() / "stat");
-    std::string pid_text, comm, state;
-    stat >> pid_text >> comm >> state;
-    if (cmdline.rfind(wanted, 0) == 0 && state != "Z") return std::stoi(name);
+    // A process can end between the listing and the reading (libstdc++ then throws from the read).
+    try {
+      std::ifstream in(entry.path() / "cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (cmdline.rfind(wanted, 0) != 0) continue;
+      std::ifstream stat(entry.path() / "stat");
+      std::string pid_text, comm, state;
+      stat >> pid_text >> comm >> state;
+      if (state != "Z") return std::stoi(name);
+    } catch (const std::exception&) {
+      continue;
+    }
   }
   return -1;
 }
