@@ -48,7 +48,7 @@ Instance::Instance(asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::s
       changed_(io) {}
 
 Instance::~Instance() {
-  if (on_change_) on_change_();  // its record goes from the holder
+  if (on_change_) on_change_(true);  // its record goes from the holder
   if (tree_.main > 0) {
     ops_->forget(tree_.main);
     ops_->signal(tree_, SIGKILL);
@@ -76,7 +76,7 @@ void Instance::handle(Event first, std::string note) {
     if (!lifecycle::is_transient(phase_)) record(event, text);
     changed_.notify_all();
   }
-  if (on_change_) on_change_();
+  if (on_change_) on_change_(true);
 }
 
 void Instance::record(Event event, const std::string& note) {
@@ -356,20 +356,20 @@ asio::awaitable<void> Instance::wait_until_down() {
 void Instance::continue_counters_of(const Instance& replaced, bool for_memory) {
   restarts_ = replaced.restarts_ + 1;
   memory_restarts_ = replaced.memory_restarts_ + (for_memory ? 1 : 0);
-  if (on_change_) on_change_();
+  if (on_change_) on_change_(true);
 }
 
 void Instance::reset_restart_history() {
   history_ = {};
   ++restarts_;
-  if (on_change_) on_change_();
+  if (on_change_) on_change_(true);
 }
 
 void Instance::reset_counters() {
   history_ = {};
   restarts_ = 0;
   memory_restarts_ = 0;
-  if (on_change_) on_change_();
+  if (on_change_) on_change_(true);
 }
 
 bool Instance::send_signal(int signo) {
@@ -474,7 +474,7 @@ asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bo
     if (n > 0) lines.feed(std::string_view(buf.data(), n), write);
     // The start of a line not yet ended goes to the holder's record, so that a pmd that dies now
     // does not take it along (the next one continues the line instead of writing its tail alone).
-    if (n > 0 && (had_pending || !lines.pending().empty()) && on_change_) on_change_();
+    if (n > 0 && (had_pending || !lines.pending().empty()) && on_change_) on_change_(false);
     had_pending = !lines.pending().empty();
     if (pipes->parking) {
       ++pipes->parked;

@@ -117,8 +117,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// same process if it still runs (checked by start time and launch marker), its counters,
   /// status and output pipes (with what the holder kept of them). Takes the fds it uses.
   void adopt(const nlohmann::json& record, std::vector<handover::HeldFd>& fds, const std::string& how);
-  /// Called after every change worth handing over (set by the supervisor).
-  void on_change(std::function<void()> hook) { on_change_ = std::move(hook); }
+  /// Called after every change worth handing over (set by the supervisor): true for a change of
+  /// state, false when only the unfinished line of its output changed.
+  void on_change(std::function<void(bool state)> hook) { on_change_ = std::move(hook); }
   /// Names this instance's record in the fd holder.
   void set_serial(std::uint64_t serial) { serial_ = serial; }
   std::uint64_t serial() const { return serial_; }
@@ -215,7 +216,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::uint64_t start_ticks_ = 0;  // the process's start time (/proc): with the pid, one process
   bool readiness_shares_ = false;  // the launch shared the app's socket (a readiness fact)
   std::uint64_t lines_lost_ = 0;   // output dropped by the holder while no pmd read it
-  std::function<void()> on_change_;
+  std::function<void(bool state)> on_change_;
   std::uint64_t serial_ = 0;
 
   double cpu_percent_ = 0;

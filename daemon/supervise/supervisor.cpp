@@ -69,8 +69,8 @@ std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRun
   auto inst = std::make_shared<Instance>(io_, ops_, runtime, who);
   if (serial == 0) serial = next_serial_++;
   inst->set_serial(serial);
-  inst->on_change([weak = std::weak_ptr<HandoverQueue>(handover_), serial] {
-    if (auto queue = weak.lock()) queue->mark_instance(serial);
+  inst->on_change([weak = std::weak_ptr<HandoverQueue>(handover_), serial](bool state) {
+    if (auto queue = weak.lock()) queue->mark_instance(serial, state);
   });
   return inst;
 }

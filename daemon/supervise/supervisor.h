@@ -196,10 +196,12 @@ class Supervisor {
   /// Changes to hand to the holder, flushed once per turn of the loop.
   struct HandoverQueue : std::enable_shared_from_this<HandoverQueue> {
     explicit HandoverQueue(boost::asio::io_context& context) : io(context) {}
-    void mark_instance(std::uint64_t serial);
+    /// `state`: its state changed (false: only the unfinished line of its output).
+    void mark_instance(std::uint64_t serial, bool state);
     void post();
     boost::asio::io_context& io;
     std::set<std::uint64_t> instances;
+    bool states_changed = false;  // the daemon's and apps' records are compared again
     bool posted = false;
     std::function<void()> flush;  // cleared when the supervisor goes
   };

@@ -59,8 +59,9 @@ void close_rest(std::vector<handover::HeldFd>& fds) {
 
 }  // namespace
 
-void Supervisor::HandoverQueue::mark_instance(std::uint64_t serial) {
+void Supervisor::HandoverQueue::mark_instance(std::uint64_t serial, bool state) {
   instances.insert(serial);
+  states_changed = states_changed || state;
   post();
 }
 
@@ -116,6 +117,7 @@ void Supervisor::hand_over_everything() {
     for (auto* list : {&app.instances, &app.incoming, &app.retiring})
       for (auto& inst : *list) handover_->instances.insert(inst->serial());
   }
+  handover_->states_changed = true;
   sent_apps_.clear();
   flush_handover();
 }
@@ -136,21 +138,26 @@ void Supervisor::flush_handover() {
     spdlog::info("started a new fd holder (pid {}) and handed it every app", holder_->holder_pid());
     return;
   }
-  holder_->put(kDaemonKey, daemon_record().dump(), {{handover::role::kNotify, notify_.native_handle()}});
-  // Apps: only those whose record changed.
-  std::map<std::string, std::string> now;
-  int order = 0;
-  for (const auto& app : apps_) {
-    auto [record, fds] = app_record(app, order++);
-    std::string data = record.dump();
-    const std::string& name = app.runtime->spec.name;
-    if (auto it = sent_apps_.find(name); it == sent_apps_.end() || it->second != data)
-      holder_->put(app_key(name), data, fds);
-    now[name] = std::move(data);
+  // The daemon and app records can only have changed with an instance's state: a read that
+  // ends mid-line (the log path) hands over that instance's record alone.
+  if (handover_->states_changed) {
+    holder_->put(kDaemonKey, daemon_record().dump(), {{handover::role::kNotify, notify_.native_handle()}});
+    // Apps: only those whose record changed.
+    std::map<std::string, std::string> now;
+    int order = 0;
+    for (const auto& app : apps_) {
+      auto [record, fds] = app_record(app, order++);
+      std::string data = record.dump();
+      const std::string& name = app.runtime->spec.name;
+      if (auto it = sent_apps_.find(name); it == sent_apps_.end() || it->second != data)
+        holder_->put(app_key(name), data, fds);
+      now[name] = std::move(data);
+    }
+    for (const auto& [name, data] : sent_apps_)
+      if (!now.count(name)) holder_->remove(app_key(name));
+    sent_apps_ = std::move(now);
   }
-  for (const auto& [name, data] : sent_apps_)
-    if (!now.count(name)) holder_->remove(app_key(name));
-  sent_apps_ = std::move(now);
+  handover_->states_changed = false;
   // Instances: those that changed, with their place in the app.
   std::map<std::uint64_t, std::pair<const Instance*, const char*>> present;
   for (const auto& app : apps_) {
