@@ -33,6 +33,7 @@ inline constexpr char kIpc = 'i';       // pmd's end of a Node app's IPC channel
 inline constexpr char kSlot = 's';      // an instance's own listening socket (balance: reuseport)
 inline constexpr char kListener = 'l';  // an app's shared listening socket
 inline constexpr char kNotify = 'n';    // the daemon's NOTIFY_SOCKET
+inline constexpr char kBoard = 'b';     // the output readers' board (output_board.h), a sealed memfd
 }  // namespace role
 
 /// Whether the holder reads this fd while no pmd is connected.

@@ -47,6 +47,8 @@ class LineSplitter {
   const std::string& pending() const { return pending_; }
   /// Continues a line another reader started (an upgraded pmd, from its predecessor).
   void restore_pending(std::string text) { pending_ = std::move(text); }
+  /// Whether it drops what comes until the next newline (skip_to_line_end).
+  bool skipping() const { return skipping_; }
   /// Drops what comes until the next newline: the start of that line was lost.
   void skip_to_line_end() {
     pending_.clear();

@@ -10,11 +10,16 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 
 namespace pmd {
+
+namespace handover {
+class OutputBoard;
+}
 
 /// What the instances of one app share: the spec they launch from and the log files.
 struct AppRuntime {
@@ -63,6 +68,9 @@ struct AppRuntime {
   // instances then give up instead of crash-looping, and `start` fails with it.
   std::string bind_failure;
   bool speaks_notify = false;  // an instance sent READY=1: launches wait for it (readiness.h)
+  // Where the output readers note what they are doing (null without an fd holder); shared by
+  // every app of the supervisor.
+  std::shared_ptr<handover::OutputBoard> output_board;
 };
 
 }  // namespace pmd

@@ -187,6 +187,7 @@ Instance::Answer Instance::spawn() {
   start_ticks_ = p.start_ticks;
   killed_ = false;
   pipes_ = std::make_shared<OutputPipes>(io_, p.stdout_fd, p.stderr_fd, generation_);
+  pipes_->use_board(app_->output_board, serial_);
   std::weak_ptr<Instance> weak = weak_from_this();
   start_readers();
   ops_->watch_exit(p.pid, [weak](int status) {
@@ -459,30 +460,55 @@ void Instance::answer_listen_request(const json& request) {
   ipc_->send_handle(reply, fd);
 }
 
-asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr) {
-  auto self = shared_from_this();
-  auto& stream = is_stderr ? pipes->err : pipes->out;
-  auto& lines = is_stderr ? pipes->err_lines : pipes->out_lines;
+Instance::PipeRead Instance::read_available(OutputPipes& pipes, bool is_stderr) {
+  // One buffer for every reader: what a read brings is written before the loop turns again.
+  thread_local std::vector<char> buffer(kReadChunk);
+  auto& stream = is_stderr ? pipes.err : pipes.out;
+  auto& lines = pipes.lines(is_stderr);
   auto write = [&](std::string_view line, bool continues) {
     app_->log.write_line(who_.id, who_.number, is_stderr, line, continues);
   };
-  std::array<char, 16 * 1024> buf;
-  bool had_pending = false;
+  for (int round = 0; round < kReadsPerTurn; ++round) {
+    const bool had_pending = !lines.pending().empty();
+    pipes.mark_reading(is_stderr);
+    ssize_t n;
+    do n = ::read(stream.native_handle(), buffer.data(), buffer.size());
+    while (n < 0 && errno == EINTR);
+    const int read_errno = errno;
+    if (n > 0) lines.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)), write);
+    pipes.settle(is_stderr);
+    // An unfinished line the board cannot hold goes to the holder's record (the slot stays in
+    // doubt until it is there), so a pmd that dies now does not take it along.
+    if (n > 0 && on_change_ && (pipes.pending_in_record(is_stderr) || (!pipes.on_board(is_stderr) && had_pending)))
+      on_change_(false);
+    if (n > 0) continue;
+    return n < 0 && read_errno == EAGAIN ? PipeRead::kEmpty : PipeRead::kEnd;
+  }
+  return PipeRead::kMore;
+}
+
+asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr) {
+  auto self = shared_from_this();
+  auto& stream = is_stderr ? pipes->err : pipes->out;
   for (;;) {
+    // Until the pipe is empty before waiting: a wake-up comes only for new data (edge-triggered).
+    const PipeRead outcome = read_available(*pipes, is_stderr);
     boost::system::error_code ec;
-    std::size_t n = co_await stream.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
-    if (n > 0) lines.feed(std::string_view(buf.data(), n), write);
-    // The start of a line not yet ended goes to the holder's record, so that a pmd that dies now
-    // does not take it along (the next one continues the line instead of writing its tail alone).
-    if (n > 0 && (had_pending || !lines.pending().empty()) && on_change_) on_change_(false);
-    had_pending = !lines.pending().empty();
+    if (outcome == PipeRead::kMore && !pipes->parking)
+      co_await asio::post(io_, asio::use_awaitable);  // a chatty app leaves the others their turn
+    else if (outcome == PipeRead::kEmpty && !pipes->parking)
+      co_await stream.async_wait(asio::posix::descriptor_base::wait_read,
+                                 asio::redirect_error(asio::use_awaitable, ec));
     if (pipes->parking) {
       ++pipes->parked;
-      co_return;  // the rest stays in the pipe, the line's start in the record
+      co_return;  // the rest stays in the pipe, the line's start on the board or in the record
     }
-    if (ec) break;
+    if (outcome == PipeRead::kEnd || ec) break;
   }
-  lines.finish(write);
+  pipes->lines(is_stderr).finish([&](std::string_view line, bool continues) {
+    app_->log.write_line(who_.id, who_.number, is_stderr, line, continues);
+  });
+  pipes->settle(is_stderr);
   on_pipe_closed(pipes->generation);
 }
 

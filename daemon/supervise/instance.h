@@ -117,6 +117,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// same process if it still runs (checked by start time and launch marker), its counters,
   /// status and output pipes (with what the holder kept of them). Takes the fds it uses.
   void adopt(const nlohmann::json& record, std::vector<handover::HeldFd>& fds, const std::string& how);
+  /// Its record reached the holder (an unfinished line too long for the output board is safe).
+  void record_delivered();
   /// Called after every change worth handing over (set by the supervisor): true for a change of
   /// state, false when only the unfinished line of its output changed.
   void on_change(std::function<void(bool state)> hook) { on_change_ = std::move(hook); }
@@ -169,6 +171,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// before the app ran): bind it once for the whole app, or hand over the one already bound.
   void answer_listen_request(const nlohmann::json& request);
   boost::asio::awaitable<void> read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr);
+  /// Reads what the pipe holds, a bounded number of chunks, writing every line completed.
+  enum class PipeRead { kEmpty, kMore, kEnd };
+  static constexpr std::size_t kReadChunk = 64 * 1024;
+  static constexpr int kReadsPerTurn = 4;
+  PipeRead read_available(OutputPipes& pipes, bool is_stderr);
   /// One reader per pipe of the current launch.
   void start_readers();
 

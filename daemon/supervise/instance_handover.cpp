@@ -6,6 +6,7 @@
 #include "supervise/instance.h"
 
 #include "handover/holder_protocol.h"
+#include "handover/output_board.h"
 #include "process/node_ipc_channel.h"
 #include "process/proc_table.h"
 #include "supervise/output_pipes.h"
@@ -108,12 +109,22 @@ json Instance::handover_record() const {
                       {"signal", last_exit_->signal},
                       {"known", last_exit_->known},
                       {"at_ms", ms_since_epoch(last_exit_at_)}};
-  // The start of a line the app has not finished yet: the next pmd continues it.
+  // The start of a line the app has not finished yet: the next pmd continues it. It is on the
+  // output board when it fits there (the board is current after every read, a record is not).
   if (pipes_) {
-    if (!pipes_->out_lines.pending().empty()) r["pending_stdout"] = to_hex(pipes_->out_lines.pending());
-    if (!pipes_->err_lines.pending().empty()) r["pending_stderr"] = to_hex(pipes_->err_lines.pending());
+    if (pipes_->pending_in_record(false)) r["pending_stdout"] = to_hex(pipes_->out_lines.pending());
+    if (pipes_->pending_in_record(true)) r["pending_stderr"] = to_hex(pipes_->err_lines.pending());
+    for (bool is_stderr : {false, true}) {
+      const auto& note = pipes_->note(is_stderr);
+      if (pipes_->on_board(is_stderr))
+        r[is_stderr ? "board_stderr" : "board_stdout"] = {{"slot", note.slot}, {"owner", note.owner}};
+    }
   }
   return r;
+}
+
+void Instance::record_delivered() {
+  if (pipes_) pipes_->records_delivered();
 }
 
 std::vector<std::pair<char, int>> Instance::handover_fds() const {
@@ -197,12 +208,36 @@ void Instance::adopt(const json& r, std::vector<handover::HeldFd>& fds, const st
   if (out_fd < 0) out_fd = at_end_of_stream();
   if (err_fd < 0) err_fd = at_end_of_stream();
   pipes_ = std::make_shared<OutputPipes>(io_, out_fd, err_fd, generation_);
+  auto board_note = [&](const char* key) {
+    OutputPipes::Note n;
+    if (!app_->output_board || !r.contains(key) || !r[key].is_object()) return n;
+    n.slot = r[key].value("slot", -1);
+    n.owner = r[key].value("owner", std::uint64_t{0});
+    return n;
+  };
+  const OutputPipes::Note out_note = board_note("board_stdout"), err_note = board_note("board_stderr");
+  pipes_->use_board(app_->output_board, serial_, out_note, err_note);
   auto write_kept = [this](bool is_stderr, const handover::HeldFd* held, const std::string& pending_hex) {
     auto& lines = is_stderr ? pipes_->err_lines : pipes_->out_lines;
     auto write = [&](std::string_view line, bool continues) {
       app_->log.write_line(who_.id, who_.number, is_stderr, line, continues);
     };
-    lines.restore_pending(from_hex(pending_hex));
+    const auto& slot = pipes_->note(is_stderr);
+    const auto left =
+        app_->output_board ? app_->output_board->left(slot.slot, slot.owner) : handover::OutputBoard::Left{};
+    auto continuation = handover::continue_from(left, from_hex(pending_hex));
+    if (continuation.in_doubt) {
+      // pmd was killed between taking output from the pipe and writing it: that output is gone
+      // (how much, nobody can say), and what follows may be the rest of a line whose start went with it.
+      const std::string note_text = std::string("[pmd] output of ") + (is_stderr ? "stderr" : "stdout") +
+                                    " may be lost: pmd was killed while it was reading it (at most one read, " +
+                                    std::to_string(kReadChunk / 1024) + " KiB; the line it was in is skipped)";
+      spdlog::warn("app {} [id {}] {}", app_->spec.name, who_.id, note_text.substr(6));
+      app_->log.write_line(who_.id, who_.number, true, note_text, false);
+      lines.skip_to_line_end();
+    } else {
+      lines.restore_pending(std::move(continuation.pending));
+    }
     if (!held) return;
     lines.feed(held->kept, write);
     if (held->lost.lines > 0) {
@@ -218,6 +253,7 @@ void Instance::adopt(const json& r, std::vector<handover::HeldFd>& fds, const st
   };
   write_kept(false, out_held, r.value("pending_stdout", ""));
   write_kept(true, err_held, r.value("pending_stderr", ""));
+  for (bool is_stderr : {false, true}) pipes_->settle(is_stderr);  // the slots are this pmd's now
   std::weak_ptr<Instance> weak = weak_from_this();
   start_readers();
   if (ipc_fd >= 0) {

@@ -262,6 +262,8 @@ class Supervisor {
   handover::HolderLink* holder_ = nullptr;
   std::uint64_t next_serial_ = 1;
   std::map<std::string, std::string> sent_apps_;  // app name -> the record the holder has
+  // What the output readers are doing, kept by the holder too (handover/output_board.h).
+  std::shared_ptr<handover::OutputBoard> output_board_;
 };
 
 }  // namespace pmd

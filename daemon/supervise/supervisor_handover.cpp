@@ -6,6 +6,7 @@
 #include "supervise/supervisor.h"
 
 #include "handover/fd_message.h"
+#include "handover/output_board.h"
 #include "jsonrpc.h"
 
 #include <spdlog/spdlog.h>
@@ -78,6 +79,13 @@ void Supervisor::HandoverQueue::post() {
 
 void Supervisor::keep_in(handover::HolderLink* holder) {
   holder_ = holder;
+  if (holder_ && !output_board_) {
+    std::string error;
+    output_board_ = handover::OutputBoard::create(error);
+    if (!output_board_) spdlog::warn("{}: a pmd killed while reading an app's output may tear a line", error);
+    // Instances running now (adopted without a board) take their slots at their next launch.
+    for (auto& app : apps_) app.runtime->output_board = output_board_;
+  }
   if (holder_) hand_over_everything();
 }
 
@@ -141,7 +149,9 @@ void Supervisor::flush_handover() {
   // The daemon and app records can only have changed with an instance's state: a read that
   // ends mid-line (the log path) hands over that instance's record alone.
   if (handover_->states_changed) {
-    holder_->put(kDaemonKey, daemon_record().dump(), {{handover::role::kNotify, notify_.native_handle()}});
+    std::vector<std::pair<char, int>> daemon_fds = {{handover::role::kNotify, notify_.native_handle()}};
+    if (output_board_) daemon_fds.emplace_back(handover::role::kBoard, output_board_->fd());
+    holder_->put(kDaemonKey, daemon_record().dump(), daemon_fds);
     // Apps: only those whose record changed.
     std::map<std::string, std::string> now;
     int order = 0;
@@ -159,7 +169,7 @@ void Supervisor::flush_handover() {
   }
   handover_->states_changed = false;
   // Instances: those that changed, with their place in the app.
-  std::map<std::uint64_t, std::pair<const Instance*, const char*>> present;
+  std::map<std::uint64_t, std::pair<Instance*, const char*>> present;
   for (const auto& app : apps_) {
     for (auto& inst : app.instances) present[inst->serial()] = {inst.get(), "slot"};
     for (auto& inst : app.incoming) present[inst->serial()] = {inst.get(), "incoming"};
@@ -173,7 +183,8 @@ void Supervisor::flush_handover() {
     }
     json record = it->second.first->handover_record();
     record["role"] = it->second.second;
-    holder_->put(instance_key(serial), record.dump(), it->second.first->handover_fds());
+    if (holder_->put(instance_key(serial), record.dump(), it->second.first->handover_fds()))
+      it->second.first->record_delivered();
   }
   handover_->instances.clear();
   if (!holder_->connected()) spdlog::warn("the fd holder stopped answering; a new one is started");
@@ -206,6 +217,11 @@ std::string Supervisor::adopt(std::vector<handover::TakenRecord>& records, const
       const json& launches = j.contains("launches") ? j["launches"] : json();
       if (next.is_number_integer()) next_id_ = std::max(next_id_, next.get<int>());
       if (launches.is_number_unsigned()) ops_->continue_launches(launches.get<std::uint64_t>());
+      if (int fd = take_fd(r.fds, handover::role::kBoard); fd >= 0) {
+        std::string error;
+        output_board_ = handover::OutputBoard::adopt(fd, error);
+        if (!output_board_) spdlog::warn("fd holder: {}; unfinished lines continue from the records", error);
+      }
     } else if (r.key.rfind("a", 0) == 0) {
       apps_by_name[r.key.substr(1)] = j;
       app_records[r.key.substr(1)] = &r;
@@ -226,6 +242,7 @@ std::string Supervisor::adopt(std::vector<handover::TakenRecord>& records, const
     std::shared_ptr<AppRuntime> runtime;
     try {
       runtime = std::make_shared<AppRuntime>(app_spec_from_json(j.at("spec")));
+      runtime->output_board = output_board_;
       if (find_app(runtime->spec.name)) throw std::runtime_error("an app of that name is already registered");
     } catch (const std::exception& e) {
       spdlog::error("fd holder: app {} cannot be adopted ({}); its processes are left as they are", name, e.what());

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "handover/holder_protocol.h"
+#include "process_utils.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -93,11 +94,19 @@ Daemon::~Daemon() {
 }
 
 void Daemon::crash(int signo) {
-  if (pid_ <= 0) return;
-  ::kill(pid_, signo);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
+  if (pid_ > 0) {
+    ::kill(pid_, signo);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return;
+  }
+  // A daemon the last pmctl started (not this process's child): found by its pid file.
+  const std::string text = read_file(home_ / "pmd.pid");
+  const pid_t pid = text.empty() ? -1 : std::atoi(text.c_str());
+  if (pid <= 0 || !process_alive(pid)) FAIL("no pmd runs for " << home_ << " to crash");
+  ::kill(pid, signo);
+  if (!wait_until([&] { return !process_alive(pid); }, 10s)) FAIL("pmd " << pid << " outlived signal " << signo);
 }
 
 pid_t Daemon::holder_pid() const {

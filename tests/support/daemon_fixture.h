@@ -41,7 +41,8 @@ class Daemon {
   int terminate();
   /// Stops this daemon (SIGTERM) and starts a new one on the same home, as after a reboot.
   void restart(std::vector<std::string> pmd_args = {});
-  /// Sends `signo` (SIGKILL, SIGABRT...) to pmd and reaps it: pmd dies, the apps do not. The
+  /// Sends `signo` (SIGKILL, SIGABRT...) to pmd (this fixture's, or the one the last pmctl
+  /// started) and waits until it is gone: pmd dies, the apps do not. The
   /// next pmctl command starts a daemon, or start_again() does (as systemd's Restart= would).
   void crash(int signo);
   void start_again(std::vector<std::string> pmd_args = {}) { launch(std::move(pmd_args)); }
