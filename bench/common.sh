@@ -4,7 +4,7 @@
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 echo "building pmd (Release)..."
-cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DPMD_BUILD_TESTS=OFF >/dev/null
+cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DPMD_BUILD_TESTS=OFF -DPMD_UNITY=ON >/dev/null
 cmake --build "$root/build-bench" -j "$(nproc)" >/dev/null
 pmctl="$root/build-bench/bin/pmctl"
 if [[ ! -x "$here/node_modules/.bin/pm2" ]]; then

@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Installs everything pmd needs to build and test on Debian 12, from Debian's own packages.
+# Installs what pmd needs to build and run on Debian 12, from Debian's own packages; with --tests,
+# what the test suite needs too (real servers, tmux, systemd-analyze...: most of the download).
 # Used by the README's commands and by CI. Safe to run again. Extra package names given as
 # arguments are installed too (scripts/fuzz.sh adds clang's).
 set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config
-  python3-minimal  # tests: interpreter inference for .py scripts
-  tmux             # tests: pmctl monit is driven in a real terminal
-  gunicorn python3-uvicorn puma  # tests: real non-Node servers in cluster mode
-  python3-socketio python3-requests python3-websocket  # tests: a real Socket.IO server and client (sticky)
-  systemd          # tests: systemd-analyze verify checks the units pmctl startup writes
-  dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps turns the linked libraries into Depends
-  libboost-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcli11-dev catch2 libncurses-dev
+  libboost-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libcli11-dev libncurses-dev
 )
+if [[ "${1:-}" == "--tests" ]]; then
+  shift
+  packages+=(
+    catch2
+    python3-minimal  # interpreter inference for .py scripts
+    tmux             # pmctl monit is driven in a real terminal
+    gunicorn python3-uvicorn puma  # real non-Node servers in cluster mode
+    python3-socketio python3-requests python3-websocket  # a real Socket.IO server and client (sticky)
+    systemd          # systemd-analyze verify checks the units pmctl startup writes
+    dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps turns the linked libraries into Depends
+  )
+fi
 # Node.js runs the example app and the Node fixtures; keep a newer one if the machine has it.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 packages+=("$@")

@@ -3,8 +3,9 @@
 # the example app under pmd and shows `pmctl list`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "installing the build dependencies and building pmd (about 4 minutes on 2 cores)..."
 scripts/install-deps.sh
-scripts/build.sh -DPMD_BUILD_TESTS=OFF
+scripts/build.sh -DPMD_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release
 cmake --install build >/dev/null
 echo
 # PM2's startOrReload: started the first time, left alone (or reloaded if edited) afterwards.

@@ -25,7 +25,7 @@ std::optional<std::uint64_t> parse_statm_rss_pages(std::string_view text) {
 
 namespace {
 
-const std::uint64_t kPageSize = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+const std::uint64_t kPageBytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 
 int open_proc_file(pid_t pid, const char* name) {
   char path[64];
@@ -46,7 +46,7 @@ std::optional<std::uint64_t> pread_statm_rss(int fd) {
   if (n <= 0) return std::nullopt;
   auto pages = parse_statm_rss_pages(std::string_view(buf, static_cast<std::size_t>(n)));
   if (!pages) return std::nullopt;
-  return *pages * kPageSize;
+  return *pages * kPageBytes;
 }
 
 }  // namespace
