@@ -75,17 +75,8 @@ void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view t
 
   const std::string line = format_log_line(record, app_name_, settings_.style);
   Files& files = files_for(id);
-  LogFile& file = *(is_stderr && files.err ? files.err : files.out);
-  if (batching_) {
-    for (LogFile* f : {&file, combined_.get()}) {
-      if (!f) continue;
-      if (!f->has_batch()) in_batch_.push_back(f);
-      f->add(line);
-    }
-  } else {
-    file.write(line);
-    if (combined_) combined_->write(line);
-  }
+  (is_stderr && files.err ? files.err : files.out)->write(line);
+  if (combined_) combined_->write(line);
 
   // Followers only queue to their connection; none unsubscribes while being told, so no copy of
   // the map is needed on this per-line path.
@@ -109,14 +100,7 @@ void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view t
   }
 }
 
-void AppLog::commit() {
-  batching_ = false;
-  for (LogFile* f : in_batch_) f->commit();
-  in_batch_.clear();
-}
-
 void AppLog::reconfigure(LogSettings settings) {
-  commit();
   const bool files_changed = settings.out_file != settings_.out_file || settings.error_file != settings_.error_file ||
                              settings.per_instance != settings_.per_instance ||
                              settings.rotation.max_size != settings_.rotation.max_size ||

@@ -71,9 +71,6 @@ class AppLog {
   const std::string& app_name() const { return app_name_; }
 
   void write_line(int id, int instance, bool is_stderr, std::string_view text, bool continues = false);
-  /// Between begin_batch() and commit(), lines go to the files in one write per file at commit.
-  void begin_batch() { batching_ = true; }
-  void commit();
 
   /// New settings (the app's spec changed): files are reopened where their paths changed.
   void reconfigure(LogSettings settings);
@@ -105,8 +102,6 @@ class AppLog {
   LogSettings settings_;
   std::map<int, Files> files_;  // key -1: the merged pair
   std::unique_ptr<LogFile> combined_;
-  bool batching_ = false;
-  std::vector<LogFile*> in_batch_;  // files with lines to commit
   std::deque<LogRecord> tail_;
   std::size_t tail_bytes_ = 0;
   struct Paused {

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -85,26 +84,9 @@ void LogFile::write(std::string_view line) {
   pending_bytes_ += line.size();
   while (pending_bytes_ > kMaxPendingBytes && pending_.size() > 1) {
     pending_bytes_ -= pending_.front().size();
-    dropped_lines_ += std::max<std::size_t>(1, std::count(pending_.front().begin(), pending_.front().end(), '\n'));
     pending_.pop_front();
+    ++dropped_lines_;
   }
-}
-
-void LogFile::commit() {
-  std::string_view rest = batch_;
-  while (!rest.empty()) {
-    std::size_t take = rest.size();
-    if (rotation_.max_size > 0 && size_ + take > rotation_.max_size) {
-      // The whole lines that still fit this file; when none does, one line (write_some rotates first).
-      const std::size_t room = size_ < rotation_.max_size ? rotation_.max_size - size_ : 0;
-      const auto cut = room == 0 ? std::string_view::npos : rest.rfind('\n', room - 1);
-      const auto first = rest.find('\n');
-      take = cut != std::string_view::npos ? cut + 1 : first == std::string_view::npos ? rest.size() : first + 1;
-    }
-    write(rest.substr(0, take));
-    rest.remove_prefix(take);
-  }
-  batch_.clear();
 }
 
 void LogFile::retry() {

@@ -1,4 +1,4 @@
-// One append-only log file: lines are written whole (O_APPEND, never split across writes), the file is
+// One append-only log file: lines are written whole (one write each, O_APPEND), the file is
 // rotated by renaming when it passes its size limit (never copy-truncate), reopened on request for
 // external logrotate, and a failing disk is reported and retried without stopping the app.
 #pragma once
@@ -28,13 +28,8 @@ class LogFile {
   LogFile(const LogFile&) = delete;
   LogFile& operator=(const LogFile&) = delete;
 
-  /// Appends one formatted line (newline included), or whole lines.
+  /// Appends one formatted line (newline included).
   void write(std::string_view line);
-  /// Adds whole lines to the batch: written by commit() in as few writes as the rotation allows
-  /// (the log path writes once per read of an app's pipe, not once per line).
-  void add(std::string_view lines) { batch_.append(lines); }
-  bool has_batch() const { return !batch_.empty(); }
-  void commit();
   /// Tries again to write what failed before; call periodically.
   void retry();
   /// Closes and opens the path again (after an external rename).
@@ -60,7 +55,6 @@ class LogFile {
   bool discard_ = false;  // /dev/null: nothing to do
   int fd_ = -1;           // file_'s, while open
   std::uint64_t size_ = 0;
-  std::string batch_;
   std::deque<std::string> pending_;
   std::size_t pending_bytes_ = 0;
   std::uint64_t dropped_lines_ = 0;

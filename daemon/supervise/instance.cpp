@@ -475,11 +475,7 @@ Instance::PipeRead Instance::read_available(OutputPipes& pipes, bool is_stderr) 
     do n = ::read(stream.native_handle(), buffer.data(), buffer.size());
     while (n < 0 && errno == EINTR);
     const int read_errno = errno;
-    if (n > 0) {
-      app_->log.begin_batch();  // one write per file for the whole read
-      lines.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)), write);
-      app_->log.commit();
-    }
+    if (n > 0) lines.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)), write);
     pipes.settle(is_stderr);
     // An unfinished line the board cannot hold goes to the holder's record (the slot stays in
     // doubt until it is there), so a pmd that dies now does not take it along.

@@ -87,46 +87,6 @@ TEST_CASE("a log file rotates by rename and keeps log_retain files", "[log]") {
   CHECK(f.error().empty());
 }
 
-TEST_CASE("a batch of lines is written at commit, rotated at the same lines as one write per line", "[log]") {
-  TempDir dir;
-  auto path = (dir.path / "app-out.log").string();
-  LogFile f(path, RotationPolicy{100, 3});
-  for (int i = 0; i < 7; ++i) f.add(std::string(29, 'a' + i) + "\n");  // 30 bytes each: 3 per file
-  CHECK(slurp(path).empty());                                          // nothing before the commit
-  f.commit();
-  CHECK_FALSE(f.has_batch());
-  CHECK(slurp(path) == std::string(29, 'g') + "\n");
-  CHECK(slurp(path + ".1") == std::string(29, 'd') + "\n" + std::string(29, 'e') + "\n" + std::string(29, 'f') + "\n");
-  CHECK(slurp(path + ".2") == std::string(29, 'a') + "\n" + std::string(29, 'b') + "\n" + std::string(29, 'c') + "\n");
-  // A line longer than the limit still goes whole, alone in its file.
-  f.add(std::string(149, 'x') + "\n");
-  f.add("after\n");
-  f.commit();
-  CHECK(slurp(path + ".1") == std::string(149, 'x') + "\n");
-  CHECK(slurp(path) == "after\n");
-}
-
-TEST_CASE("an app log in a batch writes each file once at commit", "[log]") {
-  TempDir dir;
-  LogSettings settings;
-  settings.out_file = (dir.path / "b-out.log").string();
-  settings.error_file = (dir.path / "b-error.log").string();
-  settings.log_file = (dir.path / "b.log").string();
-  AppLog log("b", settings);
-  log.begin_batch();
-  log.write_line(0, 0, false, "one");
-  log.write_line(0, 0, true, "oops");
-  log.write_line(0, 0, false, "two");
-  CHECK(slurp(settings.out_file).empty());
-  log.commit();
-  CHECK(slurp(settings.out_file) == "one\ntwo\n");
-  CHECK(slurp(settings.error_file) == "oops\n");
-  CHECK(slurp(settings.log_file) == "one\noops\ntwo\n");
-  log.write_line(0, 0, false, "three");  // outside a batch: at once
-  CHECK(slurp(settings.out_file) == "one\ntwo\nthree\n");
-  CHECK(log.tail(10).size() == 4);
-}
-
 TEST_CASE("reopen follows an external rename, truncate empties", "[log]") {
   TempDir dir;
   auto path = (dir.path / "x.log").string();
