@@ -2,17 +2,33 @@
 # Log flood, pmd vs PM2: 4 fork-mode instances each write numbered lines as fast as they can into
 # one merged log; lines/s to disk, and lines lost or torn (checked line by line).
 #
-#   bench/flood.sh            4 instances x 500,000 lines, 3 repetitions
-#   bench/flood.sh --quick    4 x 20,000 lines, once
+#   bench/flood.sh                    4 instances x 500,000 lines, 3 repetitions
+#   bench/flood.sh --quick            4 x 20,000 lines, once
+#   bench/flood.sh --native [--quick] 1 instance of a C writer (bench/apps/flood_writer.c) x
+#                                     2,000,000 lines (quick: 100,000), next to the same writer
+#                                     piped into cat > file: the machine's own rate
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-quick=0 suffix="" flag=""
-if [[ "${1:-}" == "--quick" ]]; then quick=1 suffix="-quick" flag=" --quick"; fi
+quick=0 native=0 suffix="" flag=""
+for arg in "$@"; do
+  case $arg in
+    --quick) quick=1 suffix+="-quick" flag+=" --quick" ;;
+    --native) native=1 suffix="-native$suffix" flag=" --native$flag" ;;
+  esac
+done
 instances=4 lines=500000 reps=3
-if ((quick)); then lines=20000 reps=1; fi
+if ((native)); then instances=1 lines=2000000; fi
+if ((quick)); then lines=$((native ? 100000 : 20000)) reps=1; fi
 
 source "$here/common.sh"
+
+script="$here/apps/flood.js" interpreter=""
+if ((native)); then
+  script="$work/flood_writer"
+  cc -O2 -o "$script" "$here/apps/flood_writer.c"
+  interpreter='"interpreter": "none",'
+fi
 
 now() { date +%s.%N; }
 
@@ -49,7 +65,7 @@ log_flood() {
   # A new name each run: a manager that still holds the previous file open cannot mix them up.
   local name="flood$rep"
   cat > "$eco" <<JSON
-{"apps": [{"name": "$name", "script": "$here/apps/flood.js", "instances": $instances, "exec_mode": "fork",
+{"apps": [{"name": "$name", "script": "$script", $interpreter "instances": $instances, "exec_mode": "fork",
            "merge_logs": true, "autorestart": false, "env": {"FLOOD_LINES": "$lines"}}]}
 JSON
   if [[ $manager == pmd ]]; then
@@ -75,6 +91,7 @@ JSON
 
 
 declare -A seconds lost torn
+piped=""
 for rep in $(seq "$reps"); do
   order="pmd pm2"; (( rep % 2 == 0 )) && order="pm2 pmd"
   for manager in $order; do
@@ -84,6 +101,12 @@ for rep in $(seq "$reps"); do
     lost[$manager]+="$l "
     torn[$manager]+="$((t + dup + reo)) "
   done
+  if ((native)); then
+    start=$(now)
+    FLOOD_LINES=$lines "$script" | cat > "$work/piped.log"
+    piped+="$(awk -v a="$(now)" -v b="$start" 'BEGIN{printf "%.2f", a-b}') "
+    rm -f "$work/piped.log"
+  fi
 done
 
 total=$((instances * lines))
@@ -105,12 +128,16 @@ $(row "log flood: lines lost" "${lost[pmd]}" "${lost[pm2]}" none)
 $(row "log flood: lines torn, duplicated or out of order" "${torn[pmd]}" "${torn[pm2]}" none)
 TABLE
 )
+if ((native)); then
+  piped_median=$(tr ' ' '\n' <<<"$piped" | grep . | median_minmax)
+  table+=$'\n'"| the same writer piped into \`cat > file\` (seconds) | $piped_median | | |"
+fi
 mkdir -p "$here/results"
 out="$here/results/$(date +%Y-%m-%d)-flood$suffix.md"
 {
   echo "# pmd vs PM2 — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Machine: $machine. Command: \`bench/flood.sh$flag\`. Workload: $instances instances of bench/apps/flood.js, each writing $lines numbered lines, merged into one file."
+  echo "Machine: $machine. Command: \`bench/flood.sh$flag\`. Workload: $instances instance(s) of $(basename "$script"), each writing $lines numbered lines, merged into one file."
   echo
   echo "$table"
 } > "$out"
