@@ -42,6 +42,15 @@ std::uint32_t load_mark(const std::uint32_t& mark) {
 void store_mark(std::uint32_t& mark, OutputBoard::Mark m) {
   std::atomic_ref<std::uint32_t>(mark).store(static_cast<std::uint32_t>(m), std::memory_order_release);
 }
+
+// The whole board mapped shared; on failure the fd is closed and `error` says why.
+void* map_or_close(int fd, const char* what, std::string& error) {
+  void* base = ::mmap(nullptr, kBoardBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (base != MAP_FAILED) return base;
+  error = what + std::string(std::strerror(errno));
+  ::close(fd);
+  return nullptr;
+}
 }  // namespace
 
 static_assert(sizeof(std::uint32_t) * 4 == 16, "a slot head is 16 bytes");
@@ -59,12 +68,8 @@ std::unique_ptr<OutputBoard> OutputBoard::create(std::string& error) {
     ::close(fd);
     return nullptr;
   }
-  void* base = ::mmap(nullptr, kBoardBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (base == MAP_FAILED) {
-    error = std::string("cannot map the output board: ") + std::strerror(errno);
-    ::close(fd);
-    return nullptr;
-  }
+  void* base = map_or_close(fd, "cannot map the output board: ", error);
+  if (!base) return nullptr;
   static_assert(sizeof(SlotHead) == 16, "kHeadsBytes counts 16 bytes a slot");
   auto* head = static_cast<Head*>(base);
   head->format = kBoardFormat;
@@ -83,12 +88,8 @@ std::unique_ptr<OutputBoard> OutputBoard::adopt(int fd, std::string& error) {
     ::close(fd);
     return nullptr;
   }
-  void* base = ::mmap(nullptr, kBoardBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (base == MAP_FAILED) {
-    error = std::string("cannot map the previous pmd's output board: ") + std::strerror(errno);
-    ::close(fd);
-    return nullptr;
-  }
+  void* base = map_or_close(fd, "cannot map the previous pmd's output board: ", error);
+  if (!base) return nullptr;
   const auto* head = static_cast<const Head*>(base);
   if (head->magic != kMagic || head->format != kBoardFormat || head->slots != kSlots ||
       head->pending_bytes != kPendingBytes) {
