@@ -135,9 +135,8 @@ int OutputBoard::claim(std::uint64_t owner) {
 }
 
 void OutputBoard::release(int slot, std::uint64_t owner) {
-  if (slot < 0 || slot >= static_cast<int>(kSlots)) return;
+  if (!holds(slot, owner)) return;
   SlotHead* h = head_of(slot);
-  if (h->owner != owner) return;
   store_mark(h->mark, Mark::kFree);
   h->owner = 0;
   h->pending_length = 0;
@@ -160,11 +159,14 @@ void OutputBoard::in_record(int slot) {
   if (load_mark(h->mark) == static_cast<std::uint32_t>(Mark::kReading)) store_mark(h->mark, Mark::kInRecord);
 }
 
+bool OutputBoard::holds(int slot, std::uint64_t owner) const {
+  return slot >= 0 && slot < static_cast<int>(kSlots) && owner != 0 && head_of(slot)->owner == owner;
+}
+
 OutputBoard::Left OutputBoard::left(int slot, std::uint64_t owner) const {
   Left l;
-  if (slot < 0 || slot >= static_cast<int>(kSlots) || owner == 0) return l;
+  if (!holds(slot, owner)) return l;
   const SlotHead* h = head_of(slot);
-  if (h->owner != owner) return l;
   const std::uint32_t mark = load_mark(h->mark);
   if (mark > static_cast<std::uint32_t>(Mark::kInRecord)) return l;
   l.mark = static_cast<Mark>(mark);

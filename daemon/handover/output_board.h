@@ -56,6 +56,8 @@ class OutputBoard {
     Mark mark = Mark::kFree;
     std::string pending;  // kSettled only
   };
+  /// Whether `slot` is a slot of this board held by `owner` (a record's claim, checked).
+  bool holds(int slot, std::uint64_t owner) const;
   /// What the reader of `slot` left, if `owner` still holds it (otherwise kFree).
   Left left(int slot, std::uint64_t owner) const;
   /// Slots in use.

@@ -26,7 +26,7 @@ struct BoardNote {
 struct Instance::OutputPipes {
   OutputPipes(boost::asio::io_context& io, int out_fd, int err_fd, std::uint64_t gen)
       : out(io, out_fd), err(io, err_fd), generation(gen) {
-    // Read until EAGAIN (output_reader in instance.cpp); the holder's copies share the flag.
+    // Read until EAGAIN (Instance::read_available); the holder's copies share the flag.
     for (int fd : {out_fd, err_fd})
       if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   }
@@ -61,7 +61,8 @@ struct Instance::OutputPipes {
     err_note = err_kept;
     for (bool is_stderr : {false, true}) {
       Note& n = note(is_stderr);
-      if (n.slot >= 0) continue;
+      // A record names its slot; only one the board confirms is used (a damaged record's is not).
+      if (board->holds(n.slot, n.owner)) continue;
       n.owner = ((serial << 21) | ((generation & 0xfffff) << 1) | (is_stderr ? 1 : 0)) + 1;
       n.slot = board->claim(n.owner);
     }

@@ -40,6 +40,12 @@ TEST_CASE("a reader's slot says whether the next pmd may continue its pipe, and 
   board->in_record(err);
   CHECK(board->left(err, 8).mark == Mark::kInRecord);
 
+  // A record's claim is checked: out of range, or another owner's, is not held.
+  CHECK(board->holds(out, 7));
+  CHECK_FALSE(board->holds(out, 8));
+  CHECK_FALSE(board->holds(-1, 7));
+  CHECK_FALSE(board->holds(static_cast<int>(OutputBoard::kSlots), 7));
+  CHECK_FALSE(board->holds(1 << 30, 7));
   // Another owner's view of a slot (a stale record) tells nothing.
   CHECK(board->left(out, 8).mark == Mark::kFree);
   CHECK(board->left(-1, 7).mark == Mark::kFree);
