@@ -163,15 +163,13 @@ TEST_CASE("pmd killed with SIGKILL or crashing: apps keep serving and logging, t
     // Nobody supervises now: the apps still serve (and write into pipes the holder keeps).
     let_load_run(load, 200);
     for (const auto& [key, pid] : before.pid) CHECK(process_alive(pid));
-    // The next command starts a daemon, which adopts everything at once.
-    const auto started = std::chrono::steady_clock::now();
+    // The next command starts a daemon, which adopts everything at once (how long that takes is
+    // measured by bench/survive.sh, not asserted here: a loaded test machine is no measure).
     Seen after = seen(d);
-    const auto took = std::chrono::steady_clock::now() - started;
     CHECK(after.pid == before.pid);
     CHECK(after.id == before.id);
     CHECK(after.restarts == before.restarts);
     CHECK(online(d, "web") == 2);
-    CHECK(took < std::chrono::seconds(2));
     auto version = d.pmctl({"version"});
     CHECK_THAT(version.out, Catch::Contains("it adopted at start 2 app(s), 3 process(es) still running (restart after "
                                             "the previous pmd ended)"));

@@ -349,24 +349,36 @@ TEST_CASE("balance reuseport gives each instance its own socket, balanced by the
 
 namespace {
 
-// The instance number serving `pid` (-1 if none).
-int instance_of_pid(const Daemon& d, const std::string& name, int pid) {
-  for (auto& v : d.list())
-    if (v["name"] == name && v["pid"] == pid && !v.value("retiring", false)) return v["instance"].get<int>();
-  return -1;
-}
-
 // The pid in a "pid N" answer, or -1.
 int pid_in(const std::string& response) {
   auto at = response.find("pid ");
   return at == std::string::npos ? -1 : std::atoi(response.c_str() + at + 4);
 }
 
-// The instance numbers that answered `count` new connections from client address `source`.
+// The instance number of each serving (not retiring) pid of app `name`.
+std::map<int, int> instances_by_pid(const Daemon& d, const std::string& name) {
+  std::map<int, int> instances;
+  for (auto& v : d.list())
+    if (v["name"] == name && !v.value("retiring", false)) instances[v.value("pid", 0)] = v["instance"].get<int>();
+  return instances;
+}
+
+// The instance number serving `pid` (-1 if none).
+int instance_of_pid(const Daemon& d, const std::string& name, int pid) {
+  auto instances = instances_by_pid(d, name);
+  return instances.count(pid) ? instances[pid] : -1;
+}
+
+// The instance numbers that answered `count` new connections from client address `source` (-1
+// for an answer from no current instance of `name`, or none at all). One list after the
+// connections, not one per connection: a slow machine pays for every pmctl it runs.
 std::set<int> instances_reached_from(const Daemon& d, const std::string& name, int port, std::uint32_t source,
                                      int count) {
+  std::set<int> pids;
+  for (int i = 0; i < count; ++i) pids.insert(pid_in(http_get_from(port, source)));
+  auto instances = instances_by_pid(d, name);
   std::set<int> reached;
-  for (int i = 0; i < count; ++i) reached.insert(instance_of_pid(d, name, pid_in(http_get_from(port, source))));
+  for (int pid : pids) reached.insert(instances.count(pid) ? instances[pid] : -1);
   return reached;
 }
 
