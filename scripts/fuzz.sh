@@ -9,7 +9,7 @@ seconds=${FUZZ_SECONDS:-60}
 
 scripts/install-deps.sh clang libclang-rt-14-dev
 
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPMD_FUZZ=ON >/dev/null
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPMD_FUZZ=ON -DPMD_UNITY=ON >/dev/null
 cmake --build build-fuzz -j "$(nproc)"
 
 status=0

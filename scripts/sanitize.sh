@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests
 # -O1 and line tables only: ASan builds of asio coroutines at -O2 -g take several times longer.
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DPMD_BUILD_TESTS=ON -DPMD_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DPMD_BUILD_TESTS=ON -DPMD_SANITIZE=ON -DPMD_UNITY=ON >/dev/null
 cmake --build build-asan -j "$(nproc)"
 scripts/fetch-test-tools.sh build-asan
 cd build-asan

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -26,6 +27,17 @@ struct OutputBoard::Head {
   std::uint32_t pending_bytes;
 };
 
+// The log write under way (WriteJournal), after the slots' areas.
+struct OutputBoard::WriteNote {
+  std::uint32_t under_way;  // read and written through std::atomic_ref, after the fields
+  std::uint32_t path_length;
+  std::uint64_t device;
+  std::uint64_t inode;
+  std::uint64_t offset;
+  std::uint64_t length;
+  char path[4096];
+};
+
 struct OutputBoard::SlotHead {
   std::uint32_t mark;  // Mark, read and written through std::atomic_ref
   std::uint32_t pending_length;
@@ -34,7 +46,9 @@ struct OutputBoard::SlotHead {
 
 namespace {
 constexpr std::size_t kHeadsBytes = sizeof(std::uint32_t) * 4 * OutputBoard::kSlots;
-constexpr std::size_t kBoardBytes = kHeadBytes + kHeadsBytes + OutputBoard::kPendingBytes * OutputBoard::kSlots;
+constexpr std::size_t kSlotTextBytes = OutputBoard::kPendingBytes * OutputBoard::kSlots;
+constexpr std::size_t kWriteNoteBytes = 8192;
+constexpr std::size_t kBoardBytes = kHeadBytes + kHeadsBytes + kSlotTextBytes + kWriteNoteBytes;
 
 std::uint32_t load_mark(const std::uint32_t& mark) {
   return std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(mark)).load(std::memory_order_acquire);
@@ -173,6 +187,40 @@ OutputBoard::Left OutputBoard::left(int slot, std::uint64_t owner) const {
   if (l.mark == Mark::kSettled)
     l.pending.assign(text_of(slot), std::min<std::size_t>(h->pending_length, kPendingBytes));
   return l;
+}
+
+OutputBoard::WriteNote* OutputBoard::write_note() const {
+  static_assert(sizeof(WriteNote) <= kWriteNoteBytes, "the write note fits its area");
+  return reinterpret_cast<WriteNote*>(base_ + kHeadBytes + kHeadsBytes + kSlotTextBytes);
+}
+
+void OutputBoard::begin(std::string_view path, std::uint64_t device, std::uint64_t inode, std::uint64_t offset,
+                        std::uint64_t length) {
+  WriteNote* w = write_note();
+  // A path too long to note (beyond PATH_MAX) is noted empty: that write cannot be repaired.
+  const std::size_t n = path.size() < sizeof w->path ? path.size() : 0;
+  std::memcpy(w->path, path.data(), n);
+  w->path_length = static_cast<std::uint32_t>(n);
+  w->device = device;
+  w->inode = inode;
+  w->offset = offset;
+  w->length = length;
+  std::atomic_ref<std::uint32_t>(w->under_way).store(1, std::memory_order_release);
+}
+
+void OutputBoard::end() { std::atomic_ref<std::uint32_t>(write_note()->under_way).store(0, std::memory_order_release); }
+
+std::optional<WriteInFlight> OutputBoard::take_write_in_flight() {
+  WriteNote* w = write_note();
+  if (std::atomic_ref<std::uint32_t>(w->under_way).load(std::memory_order_acquire) != 1) return std::nullopt;
+  WriteInFlight in_flight;
+  in_flight.path.assign(w->path, std::min<std::size_t>(w->path_length, sizeof w->path - 1));
+  in_flight.device = w->device;
+  in_flight.inode = w->inode;
+  in_flight.offset = w->offset;
+  in_flight.length = w->length;
+  end();
+  return in_flight;
 }
 
 Continuation continue_from(const OutputBoard::Left& left, std::string record_pending) {

@@ -9,15 +9,20 @@
 // page belongs to the memfd, not to the process).
 #pragma once
 
+#include "write_journal.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace pmd::handover {
 
-class OutputBoard {
+// It is also the log files' write journal (write_journal.h): the one write pmd may be in
+// the middle of (it writes from one thread) is noted there.
+class OutputBoard final : public WriteJournal {
  public:
   static constexpr std::uint32_t kSlots = 16384;      // output pipes: 8,192 instances
   static constexpr std::size_t kPendingBytes = 1024;  // an unfinished line kept on the board
@@ -35,7 +40,7 @@ class OutputBoard {
   /// it is not one (wrong size, format, or not sealed against shrinking: a shrunk mapping would
   /// kill pmd with SIGBUS).
   static std::unique_ptr<OutputBoard> adopt(int fd, std::string& error);
-  ~OutputBoard();
+  ~OutputBoard() override;
   OutputBoard(const OutputBoard&) = delete;
   OutputBoard& operator=(const OutputBoard&) = delete;
 
@@ -63,9 +68,17 @@ class OutputBoard {
   /// Slots in use.
   std::uint32_t used() const { return used_; }
 
+  /// The log write the previous pmd was making when it died, if it was making one; then forgotten.
+  std::optional<WriteInFlight> take_write_in_flight();
+  void begin(std::string_view path, std::uint64_t device, std::uint64_t inode, std::uint64_t offset,
+             std::uint64_t length) override;
+  void end() override;
+
  private:
   struct Head;
   struct SlotHead;
+  struct WriteNote;
+  WriteNote* write_note() const;
   OutputBoard(int fd, char* base);
   SlotHead* head_of(int slot) const;
   char* text_of(int slot) const;

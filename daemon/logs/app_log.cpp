@@ -3,6 +3,7 @@
 
 #include "jsonrpc.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace pmd {
@@ -42,6 +43,15 @@ AppLog::AppLog(std::string app_name, LogSettings settings)
     combined_ = std::make_unique<LogFile>(settings_.log_file, settings_.rotation, settings_.owner);
 }
 
+void AppLog::set_journal(WriteJournal* journal) {
+  journal_ = journal;
+  for (auto& [id, f] : files_) {
+    f.out->set_journal(journal);
+    if (f.err) f.err->set_journal(journal);
+  }
+  if (combined_) combined_->set_journal(journal);
+}
+
 std::string AppLog::path_for(const std::string& base, int id) const {
   if (!settings_.per_instance || id < 0 || base == "/dev/null") return base;
   // PM2's naming: api-out.log -> api-out-3.log
@@ -59,24 +69,54 @@ AppLog::Files& AppLog::files_for(int id) {
   f.out = std::make_unique<LogFile>(path_for(settings_.out_file, key), settings_.rotation, settings_.owner);
   if (settings_.error_file != settings_.out_file)
     f.err = std::make_unique<LogFile>(path_for(settings_.error_file, key), settings_.rotation, settings_.owner);
+  f.out->set_journal(journal_);
+  if (f.err) f.err->set_journal(journal_);
   return files_.emplace(key, std::move(f)).first->second;
 }
 
 void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view text, bool continues) {
+  add_line(id, instance, is_stderr, text, continues,
+           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+               .count());
+  commit();
+}
+
+void AppLog::track(LogFile& file) {
+  if (std::find(uncommitted_.begin(), uncommitted_.end(), &file) == uncommitted_.end()) uncommitted_.push_back(&file);
+}
+
+void AppLog::commit() {
+  for (LogFile* file : uncommitted_) file->commit();
+  uncommitted_.clear();
+}
+
+void AppLog::add_line(int id, int instance, bool is_stderr, std::string_view text, bool continues,
+                      std::int64_t unix_ms) {
+  // The record goes to the tail last; once the tail is full it reuses the oldest record's text
+  // buffer, so a steady stream of lines allocates nothing here.
   LogRecord record;
-  record.unix_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  if (!tail_.empty() && (tail_.size() >= kTailLines || tail_bytes_ + text.size() > kTailBytes)) {
+    tail_bytes_ -= tail_.front().text.size();
+    record = std::move(tail_.front());
+    tail_.pop_front();
+  }
+  record.unix_ms = unix_ms;
   record.id = id;
   record.instance = instance;
   record.is_stderr = is_stderr;
   record.text.assign(text);
   record.continues = continues;
 
-  const std::string line = format_log_line(record, app_name_, settings_.style);
+  formatted_.clear();
+  append_log_line(formatted_, record, app_name_, settings_.style);
   Files& files = files_for(id);
-  (is_stderr && files.err ? files.err : files.out)->write(line);
-  if (combined_) combined_->write(line);
+  LogFile& file = *(is_stderr && files.err ? files.err : files.out);
+  file.add(formatted_);
+  track(file);
+  if (combined_) {
+    combined_->add(formatted_);
+    track(*combined_);
+  }
 
   // Followers only queue to their connection; none unsubscribes while being told, so no copy of
   // the map is needed on this per-line path.
@@ -101,6 +141,7 @@ void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view t
 }
 
 void AppLog::reconfigure(LogSettings settings) {
+  commit();  // files may go: nothing added to them is left behind
   const bool files_changed = settings.out_file != settings_.out_file || settings.error_file != settings_.error_file ||
                              settings.per_instance != settings_.per_instance ||
                              settings.rotation.max_size != settings_.rotation.max_size ||
@@ -110,13 +151,16 @@ void AppLog::reconfigure(LogSettings settings) {
   const bool combined_changed = settings.log_file != settings_.log_file;
   settings_ = std::move(settings);
   if (files_changed) files_.clear();
-  if (combined_changed || files_changed)
+  if (combined_changed || files_changed) {
     combined_ = settings_.log_file.empty()
                     ? nullptr
                     : std::make_unique<LogFile>(settings_.log_file, settings_.rotation, settings_.owner);
+    if (combined_) combined_->set_journal(journal_);
+  }
 }
 
 void AppLog::reopen_all() {
+  commit();
   for (auto& [id, f] : files_) {
     f.out->reopen();
     if (f.err) f.err->reopen();
@@ -133,6 +177,7 @@ void AppLog::retry_failed() {
 }
 
 void AppLog::flush() {
+  commit();
   for (auto& [id, f] : files_) {
     f.out->truncate();
     if (f.err) f.err->truncate();

@@ -70,7 +70,14 @@ class AppLog {
   AppLog(std::string app_name, LogSettings settings);
   const std::string& app_name() const { return app_name_; }
 
+  /// Adds one line of an instance's output, read at `unix_ms`; it reaches its files at commit().
+  void add_line(int id, int instance, bool is_stderr, std::string_view text, bool continues, std::int64_t unix_ms);
+  /// Writes the lines added since the last commit: one write per file.
+  void commit();
+  /// add_line() now, and commit().
   void write_line(int id, int instance, bool is_stderr, std::string_view text, bool continues = false);
+  /// Where the files note each write (the output board), so a pmd killed inside one tears no line.
+  void set_journal(WriteJournal* journal);
 
   /// New settings (the app's spec changed): files are reopened where their paths changed.
   void reconfigure(LogSettings settings);
@@ -96,12 +103,16 @@ class AppLog {
     std::unique_ptr<LogFile> out, err;
   };
   Files& files_for(int id);
+  void track(LogFile& file);
   std::string path_for(const std::string& base, int id) const;
 
   std::string app_name_;
   LogSettings settings_;
   std::map<int, Files> files_;  // key -1: the merged pair
   std::unique_ptr<LogFile> combined_;
+  WriteJournal* journal_ = nullptr;
+  std::vector<LogFile*> uncommitted_;  // files with lines added since the last commit
+  std::string formatted_;              // one line's bytes, reused
   std::deque<LogRecord> tail_;
   std::size_t tail_bytes_ = 0;
   struct Paused {

@@ -27,6 +27,12 @@ class LineSplitter {
     while (!data.empty()) {
       auto nl = data.find('\n');
       std::string_view chunk = data.substr(0, nl);
+      // The common case: a whole line inside this read goes out as it lies in the buffer.
+      if (pending_.empty() && nl != std::string_view::npos && chunk.size() <= max_line_) {
+        emit(strip_cr(chunk), false);
+        data.remove_prefix(nl + 1);
+        continue;
+      }
       // Fill the pending line up to the bound; a full piece goes out on its own.
       while (pending_.size() + chunk.size() > max_line_) {
         std::size_t take = max_line_ - pending_.size();
@@ -63,8 +69,7 @@ class LineSplitter {
   }
 
  private:
-  static std::string_view strip_cr(const std::string& s) {
-    std::string_view v(s);
+  static std::string_view strip_cr(std::string_view v) {
     if (!v.empty() && v.back() == '\r') v.remove_suffix(1);
     return v;
   }

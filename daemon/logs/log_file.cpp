@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -20,7 +21,12 @@ LogFile::LogFile(std::string path, RotationPolicy rotation, AppCredentials crede
   if (!discard_) open();
 }
 
-LogFile::~LogFile() = default;
+LogFile::~LogFile() {
+  // Lines added and not committed (only an exception between the two leaves any) still go out;
+  // the journal may already be gone at this point.
+  journal_ = nullptr;
+  commit();
+}
 
 bool LogFile::open() {
   fd_ = file_.open_append();
@@ -29,7 +35,10 @@ bool LogFile::open() {
     return false;
   }
   struct stat st {};
-  size_ = ::fstat(fd_, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+  const bool known = ::fstat(fd_, &st) == 0;
+  size_ = known ? static_cast<std::uint64_t>(st.st_size) : 0;
+  device_ = known ? static_cast<std::uint64_t>(st.st_dev) : 0;
+  inode_ = known ? static_cast<std::uint64_t>(st.st_ino) : 0;
   return true;
 }
 
@@ -59,7 +68,9 @@ std::size_t LogFile::write_some(std::string_view data) {
     rotate();
     if (fd_ < 0) return 0;
   }
+  if (journal_) journal_->begin(file_.path(), device_, inode_, size_, data.size());
   const std::size_t done = write_fully(fd_, data);
+  if (journal_) journal_->end();
   if (done < data.size()) fail("cannot write " + file_.path() + ": " + std::strerror(errno));
   size_ += done;
   return done;
@@ -71,21 +82,41 @@ void LogFile::healed() {
   error_.clear();
 }
 
-void LogFile::write(std::string_view line) {
+void LogFile::add(std::string_view line) {
   if (discard_) return;
-  retry();
-  if (pending_.empty()) {
-    std::size_t n = write_some(line);
-    if (n == line.size()) return healed();
-    // The rest of the line waits its turn, so the line still ends whole in the file.
-    line.remove_prefix(n);
+  // A rotation falls between two writes, so lines that would pass the limit start a new write.
+  const bool passes_limit =
+      rotation_.max_size > 0 && size_ + batch_.size() > 0 && size_ + batch_.size() + line.size() > rotation_.max_size;
+  if (passes_limit) {
+    commit();
+    if (pending_.empty() && fd_ >= 0 && size_ > 0) rotate();
+  } else if (batch_.size() + line.size() > kMaxBatchBytes) {
+    commit();
   }
-  pending_.emplace_back(line);
-  pending_bytes_ += line.size();
+  batch_.append(line);
+}
+
+void LogFile::commit() {
+  if (batch_.empty()) return;
+  retry();
+  std::string_view lines(batch_);
+  if (pending_.empty()) {
+    std::size_t n = write_some(lines);
+    if (n == lines.size()) {
+      batch_.clear();
+      return healed();
+    }
+    // The rest waits its turn, so every line still ends whole in the file.
+    lines.remove_prefix(n);
+  }
+  pending_.emplace_back(lines);
+  pending_bytes_ += lines.size();
+  batch_.clear();
   while (pending_bytes_ > kMaxPendingBytes && pending_.size() > 1) {
     pending_bytes_ -= pending_.front().size();
+    const auto& dropped = pending_.front();
+    dropped_lines_ += static_cast<std::uint64_t>(std::count(dropped.begin(), dropped.end(), '\n'));
     pending_.pop_front();
-    ++dropped_lines_;
   }
 }
 
@@ -112,6 +143,7 @@ void LogFile::reopen() {
 void LogFile::truncate() {
   if (discard_) return;
   if (fd_ >= 0 && ::ftruncate(fd_, 0) == 0) size_ = 0;
+  batch_.clear();
   pending_.clear();
   pending_bytes_ = 0;
 }

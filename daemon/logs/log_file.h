@@ -1,9 +1,13 @@
-// One append-only log file: lines are written whole (one write each, O_APPEND), the file is
-// rotated by renaming when it passes its size limit (never copy-truncate), reopened on request for
-// external logrotate, and a failing disk is reported and retried without stopping the app.
+// One append-only log file: lines are written whole, many in one write (O_APPEND): those added
+// between two commits, usually every line of one read of an app's pipe. The file is rotated by
+// renaming when it passes its size limit (never copy-truncate, never inside a line), reopened on
+// request for external logrotate, and a failing disk is reported and retried without stopping the
+// app. Each write is noted in the write journal, if any, so a pmd killed inside one leaves no torn
+// line for the next (write_journal.h).
 #pragma once
 
 #include "process/app_file.h"
+#include "write_journal.h"
 
 #include <cstdint>
 #include <deque>
@@ -21,6 +25,8 @@ class LogFile {
  public:
   /// Bytes kept in memory while the file cannot be written (disk full, permissions).
   static constexpr std::size_t kMaxPendingBytes = 8 << 20;
+  /// Lines added beyond this are written before more are added.
+  static constexpr std::size_t kMaxBatchBytes = 256 << 10;
 
   /// `credentials`: the app's; the file is opened and rotated with no more privilege (app_file.h).
   LogFile(std::string path, RotationPolicy rotation, AppCredentials credentials = {});
@@ -28,8 +34,17 @@ class LogFile {
   LogFile(const LogFile&) = delete;
   LogFile& operator=(const LogFile&) = delete;
 
-  /// Appends one formatted line (newline included).
-  void write(std::string_view line);
+  /// Adds one formatted line (newline included) to the next commit().
+  void add(std::string_view line);
+  /// Writes the lines added since the last commit.
+  void commit();
+  /// add() and commit() of one line.
+  void write(std::string_view line) {
+    add(line);
+    commit();
+  }
+  /// Where each write is noted (nullptr: nowhere); it must outlive this file.
+  void set_journal(WriteJournal* journal) { journal_ = journal; }
   /// Tries again to write what failed before; call periodically.
   void retry();
   /// Closes and opens the path again (after an external rename).
@@ -55,6 +70,9 @@ class LogFile {
   bool discard_ = false;  // /dev/null: nothing to do
   int fd_ = -1;           // file_'s, while open
   std::uint64_t size_ = 0;
+  std::uint64_t device_ = 0, inode_ = 0;  // the open file's, for the journal
+  WriteJournal* journal_ = nullptr;
+  std::string batch_;  // lines added, not yet committed
   std::deque<std::string> pending_;
   std::size_t pending_bytes_ = 0;
   std::uint64_t dropped_lines_ = 0;

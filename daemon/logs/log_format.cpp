@@ -9,7 +9,29 @@
 
 namespace pmd {
 
+namespace {
+
+// The lines of one read share their millisecond: their stamp is formatted once.
+const std::string& stamp(const std::string& pattern, std::int64_t unix_ms) {
+  thread_local std::string last_pattern, last_text;
+  thread_local std::int64_t last_ms = -1;
+  if (unix_ms != last_ms || pattern != last_pattern) {
+    last_text = format_timestamp(pattern, unix_ms);
+    last_pattern = pattern;
+    last_ms = unix_ms;
+  }
+  return last_text;
+}
+
+}  // namespace
+
 std::string format_log_line(const LogRecord& r, const std::string& app_name, const LogStyle& style) {
+  std::string line;
+  append_log_line(line, r, app_name, style);
+  return line;
+}
+
+void append_log_line(std::string& out, const LogRecord& r, const std::string& app_name, const LogStyle& style) {
   if (style.json) {
     nlohmann::json j = {
         {"timestamp", style.date_format.empty() ? format_timestamp("YYYY-MM-DDTHH:mm:ss.SSSZ", r.unix_ms)
@@ -21,17 +43,17 @@ std::string format_log_line(const LogRecord& r, const std::string& app_name, con
         {"message", r.text},
     };
     if (r.continues) j["continued"] = true;
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += '\n';
+    return;
   }
-  std::string line;
   if (!style.date_format.empty()) {
-    line = format_timestamp(style.date_format, r.unix_ms);
-    line += ": ";
+    out += stamp(style.date_format, r.unix_ms);
+    out += ": ";
   }
-  line += r.text;
-  if (r.continues) line += kContinuationMark;
-  line += '\n';
-  return line;
+  out += r.text;
+  if (r.continues) out += kContinuationMark;
+  out += '\n';
 }
 
 }  // namespace pmd

@@ -32,5 +32,7 @@ struct LogStyle {
 /// The bytes written to a file for this record, newline included. A piece of an over-long line
 /// ends with kContinuationMark in text files, or has "continued": true in JSON.
 std::string format_log_line(const LogRecord& record, const std::string& app_name, const LogStyle& style);
+/// The same bytes, appended to `out` (no allocation once `out` has grown: the per-line path).
+void append_log_line(std::string& out, const LogRecord& record, const std::string& app_name, const LogStyle& style);
 
 }  // namespace pmd

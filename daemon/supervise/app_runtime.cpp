@@ -1,6 +1,8 @@
 // AppRuntime: the sockets an app's instances inherit, bound once and kept across replacements.
 #include "supervise/app_runtime.h"
 
+#include "handover/output_board.h"
+
 #include <spdlog/spdlog.h>
 
 namespace pmd {
@@ -88,6 +90,11 @@ void AppRuntime::adopt_sockets(ClusterSocket shared, std::map<int, ClusterSocket
 void AppRuntime::set_listener(ClusterSocket socket) {
   if (listener.fd >= 0 && listener.fd != socket.fd) close_listener(listener);
   listener = std::move(socket);
+}
+
+void AppRuntime::use_board(std::shared_ptr<handover::OutputBoard> board) {
+  output_board = std::move(board);
+  log.set_journal(output_board.get());
 }
 
 }  // namespace pmd

@@ -51,6 +51,8 @@ struct AppRuntime {
   void adopt_sockets(ClusterSocket shared, std::map<int, ClusterSocket> slot_sockets);
   /// Scaling down: closes slot `number`'s socket (reuseport only).
   void close_slot(int number);
+  /// The output board the readers note their work on, and the log files their writes.
+  void use_board(std::shared_ptr<handover::OutputBoard> board);
 
  private:
   /// sticky: the program for the current slots, attached again after each change.

@@ -465,8 +465,9 @@ Instance::PipeRead Instance::read_available(OutputPipes& pipes, bool is_stderr) 
   thread_local std::vector<char> buffer(kReadChunk);
   auto& stream = is_stderr ? pipes.err : pipes.out;
   auto& lines = pipes.lines(is_stderr);
-  auto write = [&](std::string_view line, bool continues) {
-    app_->log.write_line(who_.id, who_.number, is_stderr, line, continues);
+  std::int64_t read_at = 0;
+  auto add = [&](std::string_view line, bool continues) {
+    app_->log.add_line(who_.id, who_.number, is_stderr, line, continues, read_at);
   };
   for (int round = 0; round < kReadsPerTurn; ++round) {
     const bool had_pending = !lines.pending().empty();
@@ -475,7 +476,15 @@ Instance::PipeRead Instance::read_available(OutputPipes& pipes, bool is_stderr) 
     do n = ::read(stream.native_handle(), buffer.data(), buffer.size());
     while (n < 0 && errno == EINTR);
     const int read_errno = errno;
-    if (n > 0) lines.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)), write);
+    if (n > 0) {
+      // The lines of one read share its time, and reach each file in one write; only then is the
+      // slot settled, so a pmd killed before that leaves the read in doubt.
+      read_at =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+      lines.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)), add);
+      app_->log.commit();
+    }
     pipes.settle(is_stderr);
     // An unfinished line the board cannot hold goes to the holder's record (the slot stays in
     // doubt until it is there), so a pmd that dies now does not take it along.

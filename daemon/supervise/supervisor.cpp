@@ -140,7 +140,7 @@ json Supervisor::start(AppSpec spec, bool launch) {
   }
   resolve_log_paths(spec);
   auto runtime = std::make_shared<AppRuntime>(std::move(spec));
-  runtime->output_board = output_board_;
+  runtime->use_board(output_board_);
   if (auto error = runtime->use_address(cluster_address(runtime->spec)); !error.empty())
     throw rpc::Error(rpc::kSpawnFailed, runtime->spec.name + ": " + error);
   App app;

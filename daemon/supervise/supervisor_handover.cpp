@@ -8,6 +8,7 @@
 #include "handover/fd_message.h"
 #include "handover/output_board.h"
 #include "jsonrpc.h"
+#include "logs/torn_write.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -84,7 +85,7 @@ void Supervisor::keep_in(handover::HolderLink* holder) {
     output_board_ = handover::OutputBoard::create(error);
     if (!output_board_) spdlog::warn("{}: a pmd killed while reading an app's output may tear a line", error);
     // Instances running now (adopted without a board) take their slots at their next launch.
-    for (auto& app : apps_) app.runtime->output_board = output_board_;
+    for (auto& app : apps_) app.runtime->use_board(output_board_);
   }
   if (holder_) hand_over_everything();
 }
@@ -221,6 +222,9 @@ std::string Supervisor::adopt(std::vector<handover::TakenRecord>& records, const
         std::string error;
         output_board_ = handover::OutputBoard::adopt(fd, error);
         if (!output_board_) spdlog::warn("fd holder: {}; unfinished lines continue from the records", error);
+        // Killed inside a log write: its torn last line goes before anyone appends to that file.
+        if (auto torn = output_board_ ? output_board_->take_write_in_flight() : std::nullopt)
+          if (auto done = cut_torn_write(*torn); !done.empty()) spdlog::warn("{}", done);
       }
     } else if (r.key.rfind("a", 0) == 0) {
       apps_by_name[r.key.substr(1)] = j;
@@ -242,7 +246,7 @@ std::string Supervisor::adopt(std::vector<handover::TakenRecord>& records, const
     std::shared_ptr<AppRuntime> runtime;
     try {
       runtime = std::make_shared<AppRuntime>(app_spec_from_json(j.at("spec")));
-      runtime->output_board = output_board_;
+      runtime->use_board(output_board_);
       if (find_app(runtime->spec.name)) throw std::runtime_error("an app of that name is already registered");
     } catch (const std::exception& e) {
       spdlog::error("fd holder: app {} cannot be adopted ({}); its processes are left as they are", name, e.what());

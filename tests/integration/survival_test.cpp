@@ -8,7 +8,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "handover/output_board.h"
+
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -231,6 +235,64 @@ TEST_CASE(
   REQUIRE(d.pmctl({"stop", "flood"}).exit_code == 0);
   CHECK(check_numbered_log(d, "flood", "", true) > 100000);
   CHECK(d.instance("flood").value("restarts", -1) == 0);
+}
+
+namespace {
+
+// The output board of `home`'s fd holder, opened again through /proc (a memfd can be), or nullptr.
+std::unique_ptr<pmd::handover::OutputBoard> holders_board(pid_t holder) {
+  const fs::path fds = "/proc/" + std::to_string(holder) + "/fd";
+  for (const auto& entry : fs::directory_iterator(fds)) {
+    std::error_code ec;
+    if (fs::read_symlink(entry.path(), ec).string().rfind("/memfd:pmd-output-board", 0) != 0) continue;
+    std::string error;
+    return pmd::handover::OutputBoard::adopt(::open(entry.path().c_str(), O_RDWR | O_CLOEXEC), error);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a log write torn by a kill of pmd is cut back to its last whole line before the next pmd appends",
+          "[survival]") {
+  // A kill lands inside a write only now and then (the flood test above sees it at random); here
+  // the state such a kill leaves is made on purpose: the board says a write was under way, and
+  // the file ends in the part of a line that write got out.
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("numbered_lines.js").string(), "--name", "lines"}).exit_code == 0);
+  REQUIRE(wait_until([&] { return check_numbered_log(d) > 100; }));
+  d.crash(SIGKILL);
+  const fs::path out = d.home() / "logs" / "lines-out.log";
+  const auto offset = fs::file_size(out);
+  std::ofstream(out, std::ios::app) << "line 1\nline 2\nline 99999";  // an old line would be "odd" too
+  struct stat st {};
+  REQUIRE(::stat(out.c_str(), &st) == 0);
+  {
+    auto board = holders_board(d.holder_pid());
+    REQUIRE(board);
+    board->begin(out.string(), st.st_dev, st.st_ino, offset, 65536);
+  }
+  REQUIRE(d.instance("lines").value("restarts", -1) == 0);  // the next pmd adopted it
+  CHECK_THAT(read_file(d.home() / "pmd.log"),
+             Catch::Contains("cut 10 byte(s) of a line the previous pmd was writing when it was killed"));
+  // The cut left "line 1", "line 2": out of order, but whole; every line after them is whole.
+  REQUIRE(wait_until([&] {
+    std::ifstream in(out);
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::string line;
+    int whole = 0;
+    while (std::getline(in, line)) whole += line.rfind("line ", 0) == 0 && line.size() < 14;
+    return whole > 100;
+  }));
+  std::ifstream in(out);
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string line;
+  std::vector<std::string> odd;
+  while (std::getline(in, line))
+    if (line.rfind("line ", 0) != 0 || line.size() >= 14 || line.find("99999line") != std::string::npos)
+      odd.push_back(line);
+  INFO("first odd line: " << (odd.empty() ? "" : odd.front()));
+  CHECK(odd.empty());
 }
 
 TEST_CASE("a killed fd holder is replaced at once, and the apps still survive a kill of pmd", "[survival]") {

@@ -2,10 +2,13 @@
 #include "logs/app_log.h"
 #include "logs/log_file.h"
 #include "logs/log_format.h"
+#include "logs/torn_write.h"
 
 #include "temp_dir.h"
 
 #include <catch2/catch.hpp>
+
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -85,6 +88,56 @@ TEST_CASE("a log file rotates by rename and keeps log_retain files", "[log]") {
   CHECK(slurp(path + ".2") == std::string(39, 'e') + "\n" + std::string(39, 'f') + "\n");
   CHECK_FALSE(fs::exists(path + ".3"));
   CHECK(f.error().empty());
+}
+
+namespace {
+
+// Records every write a log file notes, as the output board would keep it.
+struct RecordingJournal : WriteJournal {
+  std::vector<WriteInFlight> writes;
+  bool under_way = false;
+  void begin(std::string_view path, std::uint64_t device, std::uint64_t inode, std::uint64_t offset,
+             std::uint64_t length) override {
+    CHECK_FALSE(under_way);
+    writes.push_back({std::string(path), device, inode, offset, length});
+    under_way = true;
+  }
+  void end() override { under_way = false; }
+};
+
+}  // namespace
+
+TEST_CASE("lines added between two commits reach the file in one noted write, split only where it rotates", "[log]") {
+  TempDir dir;
+  auto path = (dir.path / "batch.log").string();
+  RecordingJournal journal;
+  LogFile f(path, RotationPolicy{100, 2});
+  f.set_journal(&journal);
+  f.add("one\n");
+  f.add("two\n");
+  CHECK(slurp(path).empty());  // nothing before the commit
+  f.commit();
+  CHECK(slurp(path) == "one\ntwo\n");
+  REQUIRE(journal.writes.size() == 1);
+  CHECK(journal.writes[0].path == path);
+  CHECK(journal.writes[0].offset == 0);
+  CHECK(journal.writes[0].length == 8);
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK(journal.writes[0].inode == static_cast<std::uint64_t>(st.st_ino));
+  CHECK(journal.writes[0].device == static_cast<std::uint64_t>(st.st_dev));
+  CHECK_FALSE(journal.under_way);
+  // 8 + 4 x 40 bytes: the first two 40-byte lines fit the 100-byte limit, the rest start a new file.
+  for (char c : {'a', 'b', 'c', 'd'}) f.add(std::string(39, c) + "\n");
+  f.commit();
+  CHECK(slurp(path + ".1") == "one\ntwo\n" + std::string(39, 'a') + "\n" + std::string(39, 'b') + "\n");
+  CHECK(slurp(path) == std::string(39, 'c') + "\n" + std::string(39, 'd') + "\n");
+  REQUIRE(journal.writes.size() == 3);
+  CHECK(journal.writes[1].offset == 8);
+  CHECK(journal.writes[1].length == 80);
+  CHECK(journal.writes[2].offset == 0);
+  CHECK(journal.writes[2].length == 80);
+  CHECK(journal.writes[2].inode != journal.writes[1].inode);
 }
 
 TEST_CASE("reopen follows an external rename, truncate empties", "[log]") {
@@ -177,4 +230,50 @@ TEST_CASE("a follower that falls behind is paused, skipped without a call, and t
   CHECK(missed == 1000);
   log.write_line(0, 0, false, "after");
   CHECK(delivered == 1);
+}
+
+namespace {
+
+// A file as a pmd killed inside a write leaves it: `kept` written before, then part of a write
+// of `length` bytes.
+WriteInFlight torn_file(const std::string& path, const std::string& kept, const std::string& part,
+                        std::uint64_t length) {
+  std::ofstream(path, std::ios::binary) << kept << part;
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return {path, static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), kept.size(), length};
+}
+
+}  // namespace
+
+TEST_CASE("a write torn by a SIGKILL is cut back to its last whole line, and only the file written is touched",
+          "[log]") {
+  TempDir dir;
+  const auto path = (dir.path / "torn.log").string();
+  // Torn inside its third line: the two whole lines stay.
+  auto w = torn_file(path, "before\n", "line 1\nline 2\nli", 21);
+  CHECK_THAT(cut_torn_write(w), Catch::Contains("cut 2 byte(s)"));
+  CHECK(slurp(path) == "before\nline 1\nline 2\n");
+  // Torn inside its first line: back to where the write began.
+  w = torn_file(path, "before\n", "lin", 21);
+  CHECK_THAT(cut_torn_write(w), Catch::Contains("cut 3 byte(s)"));
+  CHECK(slurp(path) == "before\n");
+  // Stopped between two lines, never begun, or whole: nothing to cut.
+  for (const auto& [part, length] :
+       std::vector<std::pair<std::string, int>>{{"line 1\n", 14}, {"", 14}, {"line 1\nline 2\n", 14}}) {
+    w = torn_file(path, "before\n", part, static_cast<std::uint64_t>(length));
+    CHECK(cut_torn_write(w).empty());
+    CHECK(slurp(path) == "before\n" + part);
+  }
+  // Another file now at that path (renamed away, replaced), or a symlink planted there: left alone.
+  w = torn_file(path, "before\n", "line 1\nli", 21);
+  fs::rename(path, path + ".old");
+  std::ofstream(path) << "before\nline 1\nli";
+  CHECK(cut_torn_write(w).empty());
+  CHECK(slurp(path) == "before\nline 1\nli");
+  CHECK(slurp(path + ".old") == "before\nline 1\nli");
+  fs::remove(path);
+  fs::create_symlink(path + ".old", path);
+  CHECK(cut_torn_write(w).empty());
+  CHECK(slurp(path + ".old") == "before\nline 1\nli");
 }

@@ -110,3 +110,23 @@ TEST_CASE("a memfd that is not a sealed board of this format is refused, never m
   CHECK_FALSE(OutputBoard::adopt(zeros, error));
   CHECK_THAT(error, Catch::Contains("another format"));
 }
+
+TEST_CASE("the log write a killed pmd was making is left on the board for the next, once", "[handover]") {
+  std::string error;
+  auto board = OutputBoard::create(error);
+  REQUIRE(board);
+  board->begin("/var/log/app-out.log", 7, 1234, 4096, 65536);
+  board->end();
+  auto next = OutputBoard::adopt(::fcntl(board->fd(), F_DUPFD_CLOEXEC, 0), error);
+  REQUIRE(next);
+  CHECK_FALSE(next->take_write_in_flight());                   // ended: nothing in flight
+  board->begin("/var/log/app-out.log", 7, 1234, 4096, 65536);  // and then SIGKILL
+  auto w = next->take_write_in_flight();
+  REQUIRE(w);
+  CHECK(w->path == "/var/log/app-out.log");
+  CHECK(w->device == 7);
+  CHECK(w->inode == 1234);
+  CHECK(w->offset == 4096);
+  CHECK(w->length == 65536);
+  CHECK_FALSE(next->take_write_in_flight());
+}
