@@ -13,6 +13,7 @@
 #include "target_argument.h"
 #include "units.h"
 
+#include <algorithm>
 #include <iostream>
 
 namespace pmd::cli {
@@ -461,8 +462,16 @@ const std::vector<Command>& command_table() {
   return table;
 }
 
-void add_commands(CLI::App& app, CommandArgs& args, const Command*& chosen) {
-  for (const Command& c : command_table()) {
+void add_commands(CLI::App& app, CommandArgs& args, const Command*& chosen, std::string_view first_word) {
+  // Only the command named, when one is: building all of them (hundreds of options) is most of
+  // what a `pmctl ping` would otherwise spend before it connects.
+  const auto named = [&](const Command& c) {
+    return c.name == first_word || std::find(c.aliases.begin(), c.aliases.end(), first_word) != c.aliases.end();
+  };
+  const auto& table = command_table();
+  const bool one = std::any_of(table.begin(), table.end(), named);
+  for (const Command& c : table) {
+    if (one && !named(c)) continue;
     CLI::App* cmd = app.add_subcommand(c.name, c.help);
     for (const auto& alias : c.aliases) cmd->alias(alias);
     c.add_flags(*cmd, args);

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pmd::cli {
@@ -50,7 +51,8 @@ struct Command {
 
 const std::vector<Command>& command_table();
 
-/// Adds every command of the table to `app`; the one parsed sets `chosen`.
-void add_commands(CLI::App& app, CommandArgs& args, const Command*& chosen);
+/// Adds the commands of the table to `app` (only the one `first_word` names, if it names one);
+/// the one parsed sets `chosen`.
+void add_commands(CLI::App& app, CommandArgs& args, const Command*& chosen, std::string_view first_word = {});
 
 }  // namespace pmd::cli

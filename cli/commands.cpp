@@ -20,7 +20,7 @@ int run_pmctl(int argc, char** argv) {
   app.set_version_flag("--version,-v", std::string("pmctl ") + kVersion);
   CommandArgs args;
   const Command* chosen = nullptr;
-  add_commands(app, args, chosen);
+  add_commands(app, args, chosen, argc > 1 ? argv[1] : "");
   if (argc > 1 && argv[1][0] != '-') {
     if (auto message = unknown_command_message(argv[1])) {
       print_error(*message);

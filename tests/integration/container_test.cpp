@@ -197,6 +197,9 @@ TEST_CASE("pmd run with a PMD_HOME also serves pmctl — stopping every app ends
   RunOptions o;
   o.env["PMD_HOME"] = home.string();
   const std::string pmctl = (bin_dir() / "pmctl").string();
+  // pmctl starts a daemon when none answers: one run before `pmd run` has its socket would start
+  // its own and leave `pmd run` refused (one daemon per home).
+  REQUIRE(wait_until([&] { return fs::exists(home / "pmd.sock"); }, 60s));
   REQUIRE(wait_until(
       [&] {
         auto r = run_command({pmctl, "list", "--json"}, o);
