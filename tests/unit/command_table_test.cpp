@@ -94,3 +94,31 @@ TEST_CASE("names and aliases are unique, and each command that talks to the daem
   CHECK(seen.count("del") == 1);
   CHECK(seen.count("ls") == 1);
 }
+
+TEST_CASE("only the command a line names is built, by name or alias, and every one for anything else",
+          "[command_table]") {
+  const auto built = [](const std::string& first_word) {
+    CLI::App app;
+    CommandArgs args;
+    const Command* chosen = nullptr;
+    add_commands(app, args, chosen, first_word);
+    return app.get_subcommands({}).size();
+  };
+  CHECK(built("list") == 1);
+  CHECK(built("ls") == 1);
+  CHECK(built("start") == 1);
+  CHECK(built("--help") == command_table().size());
+  CHECK(built("no-such-command") == command_table().size());
+  CHECK(built("") == command_table().size());
+
+  // And the one built parses as it would among all of them.
+  CLI::App app;
+  CommandArgs args;
+  const Command* chosen = nullptr;
+  add_commands(app, args, chosen, "ls");
+  app.parse(std::vector<std::string>{"name:desc", "--sort", "--json", "ls"});
+  REQUIRE(chosen);
+  CHECK(chosen->name == "list");
+  CHECK(args.json);
+  CHECK(args.sort == "name:desc");
+}
