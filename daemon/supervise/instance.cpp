@@ -131,7 +131,11 @@ Instance::Answer Instance::perform(Action action) {
     case Action::kArmReadyDeadline: arm(Event::kReadyDeadline, readiness_.deadline); break;
     case Action::kArmKillDeadline: arm(Event::kKillDeadline, spec.kill_timeout); break;
     case Action::kArmDrainDeadline: arm(Event::kDrainDeadline, kDrainDeadline); break;
-    case Action::kArmRestartDelay: arm(Event::kRestartDelay, restart_delay_); break;
+    case Action::kArmRestartDelay:
+      // No delay: the replacement is launched now, not a loop turn (and a handover flush) later.
+      if (restart_delay_ <= milliseconds(0)) return std::pair{Event::kRestartDelay, std::string()};
+      arm(Event::kRestartDelay, restart_delay_);
+      break;
     case Action::kCancelTimer: timer_->cancel(); break;
     case Action::kCloseOutput:
       // Something outside our reach (a process that left the group and the tree) still holds the
