@@ -17,7 +17,7 @@ flag="" suffix=""
 if [[ "${1:-}" == "--quick" ]]; then flag="--quick" suffix="-quick"; shift; fi
 # In the order of issue 8's list; balance is pmd's own extra (how connections spread), gunicorn
 # the non-Node cluster case (issue 17).
-all=(idle cli crash cluster memory flood flood-native balance gunicorn survive)
+all=(idle cli crash respawn cluster memory flood flood-native balance gunicorn survive)
 scenarios=("${all[@]}")
 if (($#)); then scenarios=("$@"); fi
 
