@@ -45,3 +45,17 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{print (NR%2)?v[(
 # b / a as "2.5×" ("-" when a is 0).
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a > 0) printf "%.1f×", b / a; else print "-" }'; }
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), node $(node --version), PM2 $pm2_version"
+
+# For each repetition, `run_once MANAGER` for the managers given first (a floor, say), then pmd and
+# PM2 alternating which goes first; what it prints is appended to ms[MANAGER] (declare -A ms first).
+collect_runs() {  # [managers before pmd and PM2...]
+  local rep manager out order
+  for rep in $(seq "$reps"); do
+    order="pmd pm2"; (( rep % 2 == 0 )) && order="pm2 pmd"
+    for manager in "$@" $order; do
+      out=$(run_once "$manager")
+      echo "rep $rep $manager: $out ms"
+      ms[$manager]+="$out "
+    done
+  done
+}

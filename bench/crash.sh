@@ -26,14 +26,7 @@ JS
 }
 
 declare -A ms
-for rep in $(seq "$reps"); do
-  order="pmd pm2"; (( rep % 2 == 0 )) && order="pm2 pmd"
-  for manager in $order; do
-    times=$(run_once "$manager")
-    echo "rep $rep $manager: $times ms"
-    ms[$manager]+="$times "
-  done
-done
+collect_runs
 
 mkdir -p "$here/results"
 out="$here/results/$(date +%Y-%m-%d)-crash$suffix.md"

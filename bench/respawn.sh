@@ -50,14 +50,7 @@ JS
 }
 
 declare -A ms
-for rep in $(seq "$reps"); do
-  order="floor pmd pm2"; (( rep % 2 == 0 )) && order="floor pm2 pmd"
-  for manager in $order; do
-    gaps=$(run_once "$manager")
-    echo "rep $rep $manager: $gaps ms"
-    ms[$manager]+="$gaps "
-  done
-done
+collect_runs floor
 
 mkdir -p "$here/results"
 out="$here/results/$(date +%Y-%m-%d)-respawn$suffix.md"
