@@ -86,8 +86,15 @@ TEST_CASE("a child process that leaks is caught, and goes with its instance", "[
       if (r.contains("child")) first_child = r["child"].get<pid_t>();
     return first_child > 0;
   }));
-  // The tree is measured: main and (setsid) child.
-  REQUIRE(wait_until([&] { return d.instance("leaks_in_child")["processes"].get<int>() == 2; }, 60s));
+  // The tree is measured: main and (setsid) child. Seen as 2 processes, or (on a loaded machine,
+  // where the child can pass the limit before a list catches both) as the memory restart whose
+  // figure only the child's leak can reach (checked below).
+  REQUIRE(wait_until(
+      [&] {
+        auto v = d.instance("leaks_in_child");
+        return v["processes"].get<int>() == 2 || v["memory_restarts"].get<int>() >= 1;
+      },
+      60s));
   REQUIRE(wait_until([&] { return d.instance("leaks_in_child")["memory_restarts"].get<int>() >= 1; }, 60s));
   auto v = d.describe("leaks_in_child");
   CHECK(reported_mib(memory_reason(v)) > 120);
