@@ -75,9 +75,7 @@ AppLog::Files& AppLog::files_for(int id) {
 }
 
 void AppLog::write_line(int id, int instance, bool is_stderr, std::string_view text, bool continues) {
-  add_line(id, instance, is_stderr, text, continues,
-           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-               .count());
+  add_line(id, instance, is_stderr, text, continues, unix_ms_now());
   commit();
 }
 

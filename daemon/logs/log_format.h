@@ -22,6 +22,12 @@ struct LogRecord {
   bool continues = false;  // a piece of an over-long line; the next record holds the rest
 };
 
+/// The wall clock in milliseconds since the epoch, as records carry it.
+inline std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 inline constexpr std::string_view kContinuationMark = " [continued]";
 
 struct LogStyle {

@@ -24,7 +24,10 @@ struct Fd {
 }  // namespace
 
 std::string cut_torn_write(const WriteInFlight& w) {
-  if (w.path.empty() || w.length == 0) return {};
+  // A write is one batch (LogFile::kMaxBatchBytes plus one line of at most 64 KiB, formatted):
+  // a note claiming more is not one pmd made, and is not read into memory.
+  constexpr std::uint64_t kMaxWriteBytes = 16 << 20;
+  if (w.path.empty() || w.length == 0 || w.length > kMaxWriteBytes) return {};
   // O_PATH opens nothing (no device is touched, no FIFO waited on); only a regular file that is
   // the very one written is then opened for writing, through its descriptor.
   Fd at{::open(w.path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC)};

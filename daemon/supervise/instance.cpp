@@ -483,9 +483,7 @@ Instance::PipeRead Instance::read_available(OutputPipes& pipes, bool is_stderr) 
     if (n > 0) {
       // The lines of one read share its time, and reach each file in one write; only then is the
       // slot settled, so a pmd killed before that leaves the read in doubt.
-      read_at =
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-              .count();
+      read_at = unix_ms_now();
       lines.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)), add);
       app_->log.commit();
     }

@@ -265,6 +265,10 @@ TEST_CASE("a write torn by a SIGKILL is cut back to its last whole line, and onl
     CHECK(cut_torn_write(w).empty());
     CHECK(slurp(path) == "before\n" + part);
   }
+  // A note claiming a write no pmd makes (over 16 MiB) is not read into memory.
+  w = torn_file(path, "before\n", "line 1\nli", std::uint64_t{1} << 40);
+  CHECK(cut_torn_write(w).empty());
+  CHECK(slurp(path) == "before\nline 1\nli");
   // Another file now at that path (renamed away, replaced), or a symlink planted there: left alone.
   w = torn_file(path, "before\n", "line 1\nli", 21);
   fs::rename(path, path + ".old");
