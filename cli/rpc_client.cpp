@@ -33,7 +33,7 @@ RpcClient::~RpcClient() {
 }
 
 rpc::Response RpcClient::call(const std::string& method, const nlohmann::json& params,
-                              const std::function<void(const rpc::Response&)>& on_notification) {
+                              const std::function<void(const rpc::Response&)>& on_notification, bool result_as_text) {
   const int id = next_id_++;
   std::string request = rpc::encode_request(id, method, params);
   for (std::size_t done = 0; done < request.size();) {
@@ -48,7 +48,8 @@ rpc::Response RpcClient::call(const std::string& method, const nlohmann::json& p
   for (;;) {
     for (auto frame = framer_.next(); frame.kind != LineFramer::Frame::Kind::kNone; frame = framer_.next()) {
       if (frame.kind != LineFramer::Frame::Kind::kLine) continue;
-      rpc::Response r = rpc::parse_response(frame.line);
+      rpc::Response r =
+          result_as_text ? rpc::parse_response_keeping_text(std::move(frame.line)) : rpc::parse_response(frame.line);
       if (r.is_notification) {
         if (on_notification) on_notification(r);
         continue;

@@ -33,8 +33,10 @@ class RpcClient {
 
   /// Sends one request and waits for its reply. Throws std::runtime_error if the connection fails.
   /// Notifications that arrive before the reply (progress) go to `on_notification`.
+  /// With `result_as_text`, the reply's result is kept as the daemon wrote it (result_text).
   rpc::Response call(const std::string& method, const nlohmann::json& params = nlohmann::json::object(),
-                     const std::function<void(const rpc::Response&)>& on_notification = {});
+                     const std::function<void(const rpc::Response&)>& on_notification = {},
+                     bool result_as_text = false);
 
   /// The next message from the daemon (a stream notification after a call); nullopt when the
   /// daemon closes the connection.

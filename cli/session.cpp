@@ -20,7 +20,7 @@ void print_warning(const std::string& message) { std::fprintf(stderr, "pmctl: wa
 
 Session::Session(bool autostart) : paths_(home_paths(default_home())), autostart_(autostart) {}
 
-int Session::call(const std::string& method, const json& params, json& result) {
+int Session::call_for(const std::string& method, const json& params, bool as_text, rpc::Response& reply) {
   if (!client_) {
     auto connection = connect_to_daemon(paths_, autostart_);
     if (!connection.client) {
@@ -30,23 +30,39 @@ int Session::call(const std::string& method, const json& params, json& result) {
     client_.emplace(std::move(*connection.client));
   }
   try {
-    rpc::Response r = client_->call(method, params, [this](const rpc::Response& note) {
-      if (print_progress_ && note.method == "progress") {
-        std::cout << note.params.value("message", "") << std::endl;
-      }
-    });
-    if (!r.ok) {
-      last_error_code_ = r.error_code;
-      last_error_message_ = r.error_message;
-      if (!quiet_) print_error(r.error_message);
+    reply = client_->call(
+        method, params,
+        [this](const rpc::Response& note) {
+          if (print_progress_ && note.method == "progress") {
+            std::cout << note.params.value("message", "") << std::endl;
+          }
+        },
+        as_text);
+    if (!reply.ok) {
+      last_error_code_ = reply.error_code;
+      last_error_message_ = reply.error_message;
+      if (!quiet_) print_error(reply.error_message);
       return kExitFailed;
     }
-    result = std::move(r.result);
     return kExitOk;
   } catch (const std::exception& e) {
     print_error(e.what());
     return kExitNoDaemon;
   }
+}
+
+int Session::call(const std::string& method, const json& params, json& result) {
+  rpc::Response reply;
+  const int rc = call_for(method, params, false, reply);
+  if (rc == kExitOk) result = std::move(reply.result);
+  return rc;
+}
+
+int Session::call_for_text(const std::string& method, const json& params, std::string& result_text) {
+  rpc::Response reply;
+  const int rc = call_for(method, params, true, reply);
+  if (rc == kExitOk) result_text = std::move(reply.result_text);
+  return rc;
 }
 
 int Session::call_quietly(const std::string& method, const json& params, json& result) {
@@ -68,6 +84,14 @@ bool color_output() {
 void disable_color() { color_disabled = true; }
 
 int show_list(Session& session, bool as_json, const std::string& sort) {
+  if (as_json && sort.empty()) {
+    // Printed as the daemon wrote it (checked valid): no parse and print of a large list.
+    std::string text;
+    if (int rc = session.call_for_text("list", json::object(), text); rc != kExitOk) return rc;
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    return kExitOk;
+  }
   json result;
   if (int rc = session.call("list", json::object(), result); rc != kExitOk) return rc;
   if (!sort.empty())

@@ -29,6 +29,8 @@ class Session {
   int call(const std::string& method, const nlohmann::json& params, nlohmann::json& result);
   /// The same, but a refusal by the daemon is not printed: the caller decides (last_error_message()).
   int call_quietly(const std::string& method, const nlohmann::json& params, nlohmann::json& result);
+  /// The same, with the result as the daemon wrote it (valid JSON), for printing it unchanged.
+  int call_for_text(const std::string& method, const nlohmann::json& params, std::string& result_text);
   const std::string& last_error_message() const { return last_error_message_; }
   /// Prints the `progress` notifications of the calls that follow (reload, scale) as they come.
   void print_progress(bool on) { print_progress_ = on; }
@@ -43,6 +45,8 @@ class Session {
   const HomePaths& paths() const { return paths_; }
 
  private:
+  int call_for(const std::string& method, const nlohmann::json& params, bool as_text, rpc::Response& reply);
+
   HomePaths paths_;
   bool autostart_;
   std::optional<RpcClient> client_;

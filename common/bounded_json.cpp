@@ -12,7 +12,7 @@ struct TooDeep {};
 
 class BoundedDomParser : public nlohmann::detail::json_sax_dom_parser<nlohmann::json> {
  public:
-  BoundedDomParser(nlohmann::json& root, int max_depth) : json_sax_dom_parser(root, false), max_depth_(max_depth) {}
+  BoundedDomParser(nlohmann::json& result, int max_depth) : json_sax_dom_parser(result, false), max_depth_(max_depth) {}
   bool start_object(std::size_t elements) {
     enter();
     return json_sax_dom_parser::start_object(elements);

@@ -2,6 +2,7 @@
 #include "jsonrpc.h"
 
 #include "bounded_json.h"
+#include "json_member_text.h"
 
 namespace pmd::rpc {
 namespace {
@@ -70,6 +71,16 @@ std::string encode_result(const json& id, const json& result) {
   return line_of({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
 }
 
+std::string encode_result_text(const json& id, std::string_view result_text) {
+  // nlohmann writes the keys sorted: id, jsonrpc, result.
+  std::string line =
+      "{\"id\":" + id.dump(-1, ' ', false, json::error_handler_t::replace) + ",\"jsonrpc\":\"2.0\",\"result\":";
+  line.reserve(line.size() + result_text.size() + 2);
+  line += result_text;
+  line += "}\n";
+  return line;
+}
+
 std::string encode_error(const json& id, int code, std::string_view message, const json& data) {
   json error = {{"code", code}, {"message", message}};
   if (!data.is_null()) error["data"] = data;
@@ -102,6 +113,26 @@ Response parse_response(std::string_view line) {
     r.result = std::move(*res);  // a list of 1,000 instances is a quarter of a megabyte: no copy
   } else {
     throw Error(kParseError, "the daemon sent a reply with neither result nor error");
+  }
+  return r;
+}
+
+Response parse_response_keeping_text(std::string line) {
+  std::optional<std::string_view> result;
+  if (json::accept(line)) result = json_member_text(line, "result", kMaxJsonDepth);
+  if (!result) return parse_response(line);  // no result to keep, or too deep: as strict as ever
+  // The envelope alone is parsed, with the result's place held by a null.
+  const std::size_t start = static_cast<std::size_t>(result->data() - line.data());
+  const std::size_t size = result->size();
+  std::string envelope;
+  envelope.reserve(line.size() - size + 4);
+  envelope.append(line, 0, start).append("null").append(line, start + size);
+  Response r = parse_response(envelope);
+  if (r.ok) {
+    // The result's text, cut out of the line in place (a large list is not copied into new pages).
+    line.resize(start + size);
+    line.erase(0, start);
+    r.result_text = std::move(line);
   }
   return r;
 }

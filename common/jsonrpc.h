@@ -60,6 +60,8 @@ Request parse_request(std::string_view line);
 std::string encode_request(const json& id, std::string_view method, const json& params);
 std::string encode_notification(std::string_view method, const json& params);
 std::string encode_result(const json& id, const json& result);
+/// The same line as encode_result, for a result already written as JSON text (one valid value).
+std::string encode_result_text(const json& id, std::string_view result_text);
 std::string encode_error(const json& id, int code, std::string_view message, const json& data = nullptr);
 
 /// A reply as the client sees it: either a result or an error.
@@ -73,10 +75,15 @@ struct Response {
   bool is_notification = false;  // a stream message (method + params), not a reply
   std::string method;
   json params;
+  std::string result_text;  // parse_response_keeping_text: the result as the daemon wrote it
 };
 
 /// Parses one line from the daemon; throws Error(kParseError) if it is not a JSON-RPC message.
 Response parse_response(std::string_view line);
+/// The same, except that a result is not parsed but kept as text in result_text (result stays
+/// null): for results printed as they came (`list --json`). Checked as strictly: valid JSON,
+/// nested no deeper than parse_response allows.
+Response parse_response_keeping_text(std::string line);
 
 /// Reads an optional parameter (bool, int or std::string): `fallback` when absent or null,
 /// Error(kInvalidParams) naming it when it has another type (or an int out of range).

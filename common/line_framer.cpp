@@ -52,6 +52,16 @@ LineFramer::Frame LineFramer::next() {
     frame.kind = Frame::Kind::kOversized;
   } else {
     frame.kind = Frame::Kind::kLine;
+    if (start_ == 0 && nl + 1 == buffer_.size()) {
+      // The buffer holds this one line and nothing after it (a large reply): hand it over whole.
+      frame.line = std::move(buffer_);
+      frame.line.pop_back();
+      buffer_.clear();
+      start_ = 0;
+      scan_from_ = 0;
+      if (!frame.line.empty() && frame.line.back() == '\r') frame.line.pop_back();
+      return frame;
+    }
     frame.line.assign(buffer_, start_, nl - start_);
     if (!frame.line.empty() && frame.line.back() == '\r') frame.line.pop_back();
   }

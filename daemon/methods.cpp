@@ -185,9 +185,8 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                        [&sup](const std::string& target) { return sup.environments(target); });
   t["spec"] = on_target("the specs of the apps {target} names, as `start` takes them",
                         [&sup](const std::string& target) { return sup.specs(target); });
-  t["list"] = {
-      "every instance with status, pid, cpu and memory",
-      [&sup](const json&, const std::shared_ptr<RpcConnection>&) -> asio::awaitable<json> { co_return sup.list(); }};
+  t["list"] = {"every instance with status, pid, cpu and memory", nullptr,
+               [&sup](const json&) { return sup.list_text(); }};
   t["describe"] = on_target("everything known about {target}'s instances",
                             [&sup](const std::string& target) { return sup.describe(target); });
   t["logs"] = {

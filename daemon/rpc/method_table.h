@@ -19,9 +19,14 @@ namespace pmd {
 using Handler = std::function<boost::asio::awaitable<nlohmann::json>(const nlohmann::json& params,
                                                                      const std::shared_ptr<RpcConnection>& connection)>;
 
+/// For a method whose result is large and written directly as JSON text (`list`): params to the
+/// result's text, which must be one valid JSON value.
+using TextHandler = std::function<std::string(const nlohmann::json& params)>;
+
 struct Method {
   std::string summary;
   Handler handler;
+  TextHandler text_handler{};  // when set, used instead of handler
 };
 
 using MethodTable = std::map<std::string, Method>;

@@ -173,6 +173,10 @@ asio::awaitable<std::string> RpcServer::handle_line(const std::string& line,
       for (const auto& [name, m] : methods_) known += (known.empty() ? "" : ", ") + name;
       throw rpc::Error(rpc::kMethodNotFound, "unknown method '" + req.method + "' (known: " + known + ")");
     }
+    if (method->second.text_handler) {
+      std::string text = method->second.text_handler(req.params);
+      co_return is_notification ? std::string() : rpc::encode_result_text(id, text);
+    }
     json result = co_await method->second.handler(req.params, connection);
     co_return is_notification ? std::string() : rpc::encode_result(id, result);
   } catch (const rpc::Error& e) {

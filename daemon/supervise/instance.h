@@ -29,6 +29,8 @@
 
 namespace pmd {
 
+class JsonWriter;
+
 class NodeIpcChannel;
 
 struct Transition {
@@ -108,6 +110,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
   /// The row `list` shows, and with `detailed` everything `describe` shows (instance_view.cpp).
   nlohmann::json view(bool detailed) const;
+  /// The `list` row (view(false), with `retiring` when true) written straight into `out`.
+  void write_list_row(JsonWriter& out, bool retiring) const;
 
   // ---- across a change of pmd (instance_handover.cpp) ----
   /// What the fd holder keeps for this instance (format handover::kFormat), and its fds.
@@ -135,6 +139,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::uint64_t lines_lost() const { return lines_lost_; }
 
  private:
+  template <typename Sink>
+  void visit_list_row(Sink& put, bool retiring) const;
   using Event = lifecycle::Event;
   using Action = lifecycle::Action;
   using Answer = std::optional<std::pair<Event, std::string>>;

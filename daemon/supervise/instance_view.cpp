@@ -2,6 +2,7 @@
 #include "supervise/instance.h"
 
 #include "app_normalizer.h"
+#include "json_writer.h"
 #include "process/proc_table.h"
 #include "signals.h"
 
@@ -18,31 +19,75 @@ long long unix_ms(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-json Instance::view(bool detailed) const {
+// The fields of a `list` row, in the order nlohmann sorts keys, for both sinks: a DOM for `describe`
+// and `monit`, and a JsonWriter for `list`, which writes the same bytes without building objects.
+template <typename Sink>
+void Instance::visit_list_row(Sink& put, bool retiring) const {
   const auto& s = app_->spec;
   const bool running = is_running();
-  auto uptime =
+  const long long uptime =
       running ? std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started_at_).count() : 0;
-  json v = {
-      {"id", who_.id},
-      {"name", s.name},
-      {"instance", who_.number},
-      {"mode", app_->spec.exec_mode == "cluster" ? "cluster" : "fork"},
-      {"pid", running ? json(tree_.main) : json(nullptr)},
-      {"status", state_name(state())},
-      {"restarts", restarts_},
-      {"unstable_restarts", history_.unstable_restarts},
-      {"memory_restarts", memory_restarts_},
-      {"uptime_ms", uptime},
-      {"cpu", cpu_percent_},
-      {"memory", memory_bytes_},
-      {"processes", processes_},
-      {"memory_limit", s.max_memory_restart},
-      {"cpu_seconds", cpu_seconds(cpu_ticks_)},
-  };
   // Where a cluster app serves, also when the port came from the app's own code.
   const ListenAddress& bound = app_->listener.address;
-  v["address"] = bound.port > 0 || !bound.path.empty() ? json(bound.describe()) : json(nullptr);
+  if (bound.port > 0 || !bound.path.empty())
+    put("address", bound.describe());
+  else
+    put.null("address");
+  put("cpu", cpu_percent_);
+  put("cpu_seconds", cpu_seconds(cpu_ticks_));
+  put("id", who_.id);
+  put("instance", who_.number);
+  put("memory", memory_bytes_);
+  put("memory_limit", s.max_memory_restart);
+  put("memory_restarts", memory_restarts_);
+  put("mode", s.exec_mode == "cluster" ? "cluster" : "fork");
+  put("name", s.name);
+  if (running)
+    put("pid", tree_.main);
+  else
+    put.null("pid");
+  put("processes", processes_);
+  put("restarts", restarts_);
+  if (retiring) put("retiring", true);
+  put("status", state_name(state()));
+  put("unstable_restarts", history_.unstable_restarts);
+  put("uptime_ms", uptime);
+}
+
+namespace {
+
+struct DomSink {
+  json& v;
+  template <typename T>
+  void operator()(const char* key, const T& value) {
+    v[key] = value;
+  }
+  void null(const char* key) { v[key] = nullptr; }
+};
+
+struct WriterSink {
+  JsonWriter& out;
+  template <typename T>
+  void operator()(const char* key, const T& value) {
+    out.key(key).value(value);
+  }
+  void null(const char* key) { out.key(key).null(); }
+};
+
+}  // namespace
+
+void Instance::write_list_row(JsonWriter& out, bool retiring) const {
+  WriterSink sink{out};
+  out.begin_object();
+  visit_list_row(sink, retiring);
+  out.end_object();
+}
+
+json Instance::view(bool detailed) const {
+  const auto& s = app_->spec;
+  json v = json::object();
+  DomSink sink{v};
+  visit_list_row(sink, false);
   if (!detailed) return v;
   v["reason"] = status_reason_;
   v["phase"] = lifecycle::phase_name(phase_);

@@ -1,5 +1,7 @@
 // Supervisor: the verbs, applied to the instances they target.
 #include "supervise/supervisor.h"
+
+#include "json_writer.h"
 #include "loop/detached.h"
 
 #include "jsonrpc.h"
@@ -489,6 +491,18 @@ json Supervisor::list() const {
     }
   }
   return out;
+}
+
+std::string Supervisor::list_text() const {
+  std::string text;
+  JsonWriter out(text);
+  out.begin_array();
+  for (const auto& app : apps_) {
+    for (const auto& inst : app.instances) inst->write_list_row(out, false);
+    for (const auto& inst : app.retiring) inst->write_list_row(out, true);
+  }
+  out.end_array();
+  return text;
 }
 
 json Supervisor::describe(const std::string& target) const {

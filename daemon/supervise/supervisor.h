@@ -98,6 +98,8 @@ class Supervisor {
   bool empty() const { return apps_.empty(); }
 
   nlohmann::json list() const;
+  /// The same list as JSON text, written directly (the same bytes as list()'s dump, faster).
+  std::string list_text() const;
   /// The `list` rows of `target`'s instances.
   nlohmann::json describe_list(const std::string& target) const { return views(resolve(target)); }
   /// Why app `name`'s own listen() could not be given its address (a port in use), or "".

@@ -71,7 +71,25 @@ void line_framer(std::string_view input) {
   }
 }
 
+// A reply read with its result kept as text agrees with one parsed whole (pmctl's `list --json`).
+void reply_kept_as_text(std::string_view input) {
+  std::optional<rpc::Response> parsed, kept;
+  try {
+    parsed = rpc::parse_response(input);
+  } catch (const rpc::Error&) {
+  }
+  try {
+    kept = rpc::parse_response_keeping_text(std::string(input));
+  } catch (const rpc::Error&) {
+  }
+  require(parsed.has_value() == kept.has_value());
+  if (!parsed) return;
+  require(parsed->ok == kept->ok && parsed->is_notification == kept->is_notification && parsed->id == kept->id);
+  if (kept->ok) require(parse_json_bounded(kept->result_text).value == parsed->result);
+}
+
 void request(std::string_view input) {
+  reply_kept_as_text(input);
   rpc::Request req;
   try {
     req = rpc::parse_request(input);

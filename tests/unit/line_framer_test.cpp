@@ -30,6 +30,24 @@ TEST_CASE("several messages in one read come out in order, CRLF tolerated", "[fr
   CHECK(f.next().line == "four");
 }
 
+TEST_CASE("a line that fills the buffer alone is handed over whole, and framing goes on after it", "[framing]") {
+  LineFramer f(1 << 20);
+  const std::string big(300000, 'x');
+  f.feed(big.substr(0, 100000));
+  f.feed(big.substr(100000) + "\r\n");
+  auto frame = f.next();
+  REQUIRE(frame.kind == Kind::kLine);
+  CHECK(frame.line == big);
+  CHECK_FALSE(f.has_partial());
+  CHECK(f.next().kind == Kind::kNone);
+  f.feed("after\nand a part");
+  CHECK(f.next().line == "after");
+  CHECK(f.next().kind == Kind::kNone);
+  CHECK(f.has_partial());
+  f.feed("\n");
+  CHECK(f.next().line == "and a part");
+}
+
 TEST_CASE("an oversized line is reported once and the stream resynchronises", "[framing]") {
   LineFramer f(10);
   f.feed("ok\n");

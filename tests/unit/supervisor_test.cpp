@@ -1,6 +1,7 @@
 // Supervisor on a fake ProcessOps: verbs that meet each other halfway (a delete or a stop in the
 // middle of a reload), played in a chosen order, with no process and no sleeping.
 #include "supervise/supervisor.h"
+#include "bounded_json.h"
 #include "fake_process_ops.h"
 #include "jsonrpc.h"
 #include "temp_dir.h"
@@ -138,4 +139,51 @@ TEST_CASE("a failed first launch registers nothing", "[supervisor]") {
   r.ops->fail_next_launch("no such file: /bin/gone");
   CHECK_THROWS_WITH(r.sup->start(waiting_spec("gone", 1)), Catch::Contains("no such file: /bin/gone"));
   CHECK(r.sup->empty());
+}
+
+TEST_CASE("list_text writes the bytes of list()'s dump: running, stopped, retiring and measured rows", "[supervisor]") {
+  Rig r;
+  AppSpec web = waiting_spec("web", 2);
+  web.exec_mode = "cluster";
+  web.listen = (r.dir.path / "web.sock").string();  // a socket: a reload replaces side by side
+  web.wait_ready = false;
+  web.max_memory_restart = 300ull << 20;
+  r.sup->start(web);
+  r.sup->start(waiting_spec("odd \"name\" \\ \xff", 1));
+  r.fire_all_timers();
+  auto running = r.sup->running_instances();
+  REQUIRE(running.size() == 3);
+  running[0]->record_usage(12.5, 1234, 45ull << 20, 2);
+  running[1]->record_usage(0.1 + 0.2, 7, 1, 1);
+  CHECK(r.sup->list_text() == json_text(r.sup->list()));
+
+  // A rolling reload: the replaced instance is listed as retiring until it has exited.
+  const std::string name = "web";
+  auto reload = r.run(r.sup->reload(name, 1, r.same_env, {}));
+  REQUIRE(r.until([&] { return r.ops->launched().size() == 4; }));
+  r.fire_all_timers();
+  const pid_t first = r.ops->launched()[0];
+  REQUIRE(r.until([&] { return r.ops->signals_to(first, SIGINT) == 1; }));
+  const std::string text = r.sup->list_text();
+  CHECK(text.find("\"retiring\":true") != std::string::npos);
+  CHECK(text == json_text(r.sup->list()));
+
+  const std::string odd = "odd \"name\" \\ \xff";
+  auto stopped = r.run(r.sup->stop(odd));
+  const pid_t odd_pid = r.ops->launched()[2];
+  REQUIRE(r.until([&] { return r.ops->signals_to(odd_pid, SIGINT) == 1; }));
+  r.ops->exit(odd_pid, SIGINT);
+  REQUIRE(r.until([&] { return stopped->done; }));
+  CHECK(r.sup->list_text() == json_text(r.sup->list()));
+
+  // The reload runs to its end (the second instance is replaced the same way).
+  r.ops->exit(first, SIGINT);
+  REQUIRE(r.until([&] { return r.ops->launched().size() == 5; }));
+  r.fire_all_timers();
+  const pid_t second = r.ops->launched()[1];
+  REQUIRE(r.until([&] { return r.ops->signals_to(second, SIGINT) == 1; }));
+  r.ops->exit(second, SIGINT);
+  REQUIRE(r.until([&] { return reload->done; }));
+  CHECK(reload->error.empty());
+  CHECK(r.sup->list_text() == json_text(r.sup->list()));
 }
