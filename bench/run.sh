@@ -17,17 +17,18 @@ flag="" suffix=""
 if [[ "${1:-}" == "--quick" ]]; then flag="--quick" suffix="-quick"; shift; fi
 # In the order of issue 8's list; balance is pmd's own extra (how connections spread), gunicorn
 # the non-Node cluster case (issue 17).
-all=(idle cli crash respawn cluster memory flood flood-native balance gunicorn survive)
+all=(idle cli crash respawn cluster memory flood flood-native balance gunicorn survive scale)
 scenarios=("${all[@]}")
 if (($#)); then scenarios=("$@"); fi
 
 # What the scenarios need beyond the build: npm for PM2, wrk and curl for HTTP load, procps
-# (free, pgrep, pkill) that a minimal Debian lacks.
+# (free, pgrep, pkill) that a minimal Debian lacks, gnuplot for the cost curves' plots.
 need=()
 command -v pgrep >/dev/null || need+=(procps)
 command -v npm >/dev/null || need+=(npm)
 command -v wrk >/dev/null || need+=(wrk)
 command -v curl >/dev/null || need+=(curl)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)  # scale's plots
 if ((${#need[@]})); then
   echo "installing ${need[*]} (Debian packages)..."
   export DEBIAN_FRONTEND=noninteractive

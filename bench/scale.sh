@@ -119,7 +119,7 @@ run_one() {  # manager count
   echo "$out"
 }
 
-declare -A data gave_up
+declare -A gave_up=()
 tsv="$here/results/$(date +%Y-%m-%d)-scale$suffix.tsv"
 mkdir -p "$here/results"
 echo -e "manager\tprocesses\tstart_s\trss_mib\tcpu_pct\tlist_ms\tmonit_mib\tstop_s" > "$work/runs.tsv"
@@ -186,16 +186,19 @@ if command -v gnuplot >/dev/null; then
     echo 'set terminal svg size 1200,800 dynamic font "sans,11"'
     echo "set output '$svg'"
     echo 'set datafile separator "\t"'
-    echo 'set logscale xy'
+    echo 'set logscale x'
     echo 'set grid'
     echo 'set key top left'
     echo 'set xlabel "supervised processes"'
-    echo "set multiplot layout 2,3 title 'pmd vs PM2 $pm2_version by number of processes (log-log, medians; $(nproc) cores)'"
+    echo "set multiplot layout 2,3 title 'pmd vs PM2 $pm2_version by number of processes (medians, $(nproc) cores; log-log, CPU on a linear axis)'"
     for i in "${!titles[@]}"; do
       col=$((i + 3))
       echo "set title '${titles[$i]}'"
-      echo "plot '$tsv' using (stringcolumn(1) eq 'pmd' ? \$2 : 1/0):(column($col) > 0 ? column($col) : 1/0) skip 1 with linespoints lw 2 pt 7 title 'pmd', \\"
-      echo "     '$tsv' using (stringcolumn(1) eq 'pm2' ? \$2 : 1/0):(column($col) > 0 ? column($col) : 1/0) skip 1 with linespoints lw 2 pt 5 title 'PM2'"
+      # CPU at rest is often 0 at small counts, which a log axis cannot show: linear there.
+      least=">"
+      if ((col == 5)); then echo 'unset logscale y; set yrange [0:*]'; least=">="; else echo 'set logscale y; set autoscale y'; fi
+      echo "plot '$tsv' using (stringcolumn(1) eq 'pmd' ? \$2 : 1/0):(column($col) $least 0 ? column($col) : 1/0) skip 1 with linespoints lw 2 pt 7 title 'pmd', \\"
+      echo "     '$tsv' using (stringcolumn(1) eq 'pm2' ? \$2 : 1/0):(column($col) $least 0 ? column($col) : 1/0) skip 1 with linespoints lw 2 pt 5 title 'PM2'"
     done
     echo 'unset multiplot'
   } > "$work/plot.gp"

@@ -185,10 +185,14 @@ MethodTable make_method_table(Supervisor& sup, Monitor& monitor, const StateStor
                        [&sup](const std::string& target) { return sup.environments(target); });
   t["spec"] = on_target("the specs of the apps {target} names, as `start` takes them",
                         [&sup](const std::string& target) { return sup.specs(target); });
-  t["list"] = {"every instance with status, pid, cpu and memory", nullptr,
-               [&sup](const json&) { return sup.list_text(); }};
-  t["describe"] = on_target("everything known about {target}'s instances",
-                            [&sup](const std::string& target) { return sup.describe(target); });
+  t["list"] = {"every instance with status, pid, cpu and memory", nullptr, [&sup, &monitor](const json&) {
+                 monitor.looked_at();  // the next lists show work that starts within seconds
+                 return sup.list_text();
+               }};
+  t["describe"] = on_target("everything known about {target}'s instances", [&sup, &monitor](const std::string& target) {
+    monitor.looked_at();
+    return sup.describe(target);
+  });
   t["logs"] = {
       "recent lines of {target} (default all; {lines}, default 15); with {follow}, then every new line as "
       "`log` notifications (and `log.missed` {count} when the reader is too slow) until the client hangs up",

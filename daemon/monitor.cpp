@@ -30,6 +30,7 @@ void Monitor::measure_instances() {
   auto running = supervisor_.running_instances();
   if (running.empty()) return;
   std::vector<TreeRoot> roots;
+  roots.reserve(running.size());
   for (const auto& inst : running)
     roots.push_back({inst->pid(), inst->unit(), inst->app().spec.max_memory_restart > 0});
   auto usage = sampler_.sample(roots);
@@ -43,14 +44,31 @@ void Monitor::measure_instances() {
   }
 }
 
+bool Monitor::watched() const {
+  return !subscribers_.empty() || std::chrono::steady_clock::now() - last_look_ < kWatchedAfterLook;
+}
+
+void Monitor::looked_at() {
+  const bool was_quiet = !watched();
+  last_look_ = std::chrono::steady_clock::now();
+  if (!was_quiet) return;
+  // What is shown now is read now: idle processes were last read up to minutes ago.
+  sampler_.read_all_next_round();
+  measure_instances();
+}
+
 void Monitor::tick() {
   supervisor_.sweep();
-  measure_instances();
-  sample_self();
   std::erase_if(subscribers_, [](const auto& weak) {
     auto c = weak.lock();
     return !c || c->closed();
   });
+  const bool watched_now = watched();
+  sampler_.set_idle_rounds(watched_now ? UsageSampler::kSlowRounds : UsageSampler::kQuietRounds);
+  // Nobody looking and no memory limit to enforce: a round every few ticks is enough.
+  if (watched_now || supervisor_.any_memory_limit() || ticks_ % kQuietTicks == 0) measure_instances();
+  ++ticks_;
+  sample_self();
   if (subscribers_.empty()) return;
   // One encoding for every subscriber; one that cannot keep up skips this tick (the next
   // snapshot supersedes it anyway).
@@ -59,7 +77,8 @@ void Monitor::tick() {
     if (auto c = weak.lock()) c->send_stream(message);
 }
 
-json Monitor::snapshot() const {
+json Monitor::snapshot() {
+  looked_at();
   json daemon = {
       {"pid", ::getpid()},
       {"version", kVersion},

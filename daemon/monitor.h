@@ -28,18 +28,33 @@ class Monitor {
   void tick();
 
   /// {interval_ms, daemon: {pid, version, memory, cpu, cpu_seconds, uptime_ms}, processes: list}.
-  nlohmann::json snapshot() const;
+  /// Counts as a look (see looked_at).
+  nlohmann::json snapshot();
+
+  /// Someone looked at the figures (`list`, `describe`, metrics, `monit`). After a quiet spell
+  /// every process is read at once, so what is shown is current; for the next
+  /// kWatchedAfterLook, rounds run every tick and idle processes are re-read every
+  /// UsageSampler::kSlowRounds, so work that starts shows within seconds. While nobody looks,
+  /// a round runs every kQuietTicks and idle processes are read in turn once in
+  /// UsageSampler::kQuietRounds rounds: pmd at rest costs next to nothing. With a memory limit
+  /// on any app, rounds run every tick either way (the limit is enforced within one interval).
+  void looked_at();
+  static constexpr int kQuietTicks = 30;
+  static constexpr std::chrono::seconds kWatchedAfterLook{120};
 
   /// `connection` gets a `monit.sample` notification (a snapshot) after every tick until it closes.
   void subscribe(const std::shared_ptr<RpcConnection>& connection);
 
  private:
+  bool watched() const;
   void measure_instances();
   void sample_self();
 
   Supervisor& supervisor_;
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point started_at_;
+  std::chrono::steady_clock::time_point last_look_{};  // the epoch: quiet from the start
+  std::uint64_t ticks_ = 0;
   std::vector<std::weak_ptr<RpcConnection>> subscribers_;
   UsageSampler sampler_;
   // The daemon's own usage, from /proc/<pid>/stat.

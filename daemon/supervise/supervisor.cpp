@@ -572,6 +572,11 @@ void Supervisor::retry_logs() { log_hub_.retry(); }
 
 void Supervisor::sweep() { ops_->sweep(); }
 
+bool Supervisor::any_memory_limit() const {
+  return std::any_of(apps_.begin(), apps_.end(),
+                     [](const App& app) { return app.runtime->spec.max_memory_restart > 0; });
+}
+
 std::vector<std::shared_ptr<Instance>> Supervisor::running_instances() const {
   // Launching and stopping ones too: the sampler forgets processes it cannot attribute.
   std::vector<std::shared_ptr<Instance>> out;

@@ -96,6 +96,8 @@ class Supervisor {
   /// error?} with action "started", "registered stopped", "already present" or "failed".
   boost::asio::awaitable<nlohmann::json> restore(std::vector<DumpEntry> entries);
   bool empty() const { return apps_.empty(); }
+  /// Whether any app has max_memory_restart (its instances are measured every round).
+  bool any_memory_limit() const;
 
   nlohmann::json list() const;
   /// The same list as JSON text, written directly (the same bytes as list()'s dump, faster).

@@ -173,3 +173,63 @@ TEST_CASE("a busy process shows CPU use, an idle one none", "[sampler]") {
     ::waitpid(p, nullptr, 0);
   }
 }
+
+TEST_CASE("pacing: a working process is read every round, an idle one once in its turn, memory under a limit always",
+          "[sampler]") {
+  using pmd::SampleRead;
+  using pmd::UsageSampler;
+  auto full_reads = [](bool idle, bool memory, pid_t pid, int idle_rounds, std::uint64_t rounds) {
+    int all = 0, memory_only = 0;
+    for (std::uint64_t round = 0; round < rounds; ++round) {
+      auto what = pmd::read_this_round(idle, memory, round, pid, idle_rounds);
+      all += what == SampleRead::kAll;
+      memory_only += what == SampleRead::kMemory;
+    }
+    return std::pair{all, memory_only};
+  };
+  // Over 600 rounds (10 minutes at the default interval).
+  CHECK(full_reads(false, false, 4242, UsageSampler::kQuietRounds, 600) == std::pair{600, 0});
+  CHECK(full_reads(true, false, 4242, UsageSampler::kSlowRounds, 600) == std::pair{120, 0});
+  const int quiet = 600 / UsageSampler::kQuietRounds;
+  CHECK(full_reads(true, false, 4242, UsageSampler::kQuietRounds, 600) == std::pair{quiet, 0});
+  CHECK(full_reads(true, true, 4242, UsageSampler::kQuietRounds, 600) == std::pair{quiet, 600 - quiet});
+  // Idle processes take turns: in any one round only about one in idle_rounds is read.
+  int read_now = 0;
+  for (pid_t pid = 1000; pid < 7000; ++pid)
+    read_now += pmd::read_this_round(true, false, 17, pid, UsageSampler::kQuietRounds) == SampleRead::kAll;
+  CHECK(read_now == 6000 / UsageSampler::kQuietRounds);
+}
+
+TEST_CASE("past its budget of open files the sampler still measures every process, opening files per read",
+          "[sampler]") {
+  pid_t kids[3];
+  for (pid_t& kid : kids) {
+    kid = ::fork();
+    if (kid == 0)
+      for (;;) ::pause();
+  }
+  pmd::UsageSampler sampler;
+  sampler.set_file_budget(1);
+  std::vector<pmd::TreeRoot> roots;
+  for (pid_t kid : kids) roots.push_back({kid, "", true});
+  for (int round = 0; round < 3; ++round) {
+    auto usage = sampler.sample(roots);
+    for (const auto& tree : usage) {
+      CHECK(tree.processes == 1);
+      CHECK(tree.rss_bytes > 0);
+    }
+  }
+  CHECK(sampler.files_open() == 1);
+  // One that exits (one kept open or not) is found gone.
+  for (pid_t kid : {kids[0], kids[2]}) {
+    ::kill(kid, SIGKILL);
+    ::waitpid(kid, nullptr, 0);
+  }
+  auto usage = sampler.sample(roots);
+  CHECK(usage[0].processes == 0);
+  CHECK(usage[1].processes == 1);
+  CHECK(usage[2].processes == 0);
+  CHECK(sampler.files_open() <= 1);
+  ::kill(kids[1], SIGKILL);
+  ::waitpid(kids[1], nullptr, 0);
+}
