@@ -10,7 +10,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0 suffix="" flag=""
 if [[ "${1:-}" == "--quick" ]]; then quick=1 suffix="-quick" flag=" --quick"; fi
-counts="10 100 1000" reps=3 window=30 settle=10
+# At rest means nobody looking: pmd samples at full pace for two minutes after a `list` (the
+# wait for "all online" lists), so the window opens after a longer settle.
+counts="10 100 1000" reps=3 window=30 settle=130
 if ((quick)); then counts="10 100" reps=1 window=5 settle=3; fi
 
 source "$here/common.sh"

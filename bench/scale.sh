@@ -14,14 +14,17 @@
 #
 #   bench/scale.sh           10, 100, 1,000 (3 runs each), 5,000 and 10,000 (one run each)
 #   bench/scale.sh --quick   10 and 100 once, short windows: proves the harness works
-#   SCALE_COUNTS="10 100 1000" bench/scale.sh    other counts
+#   SCALE_COUNTS="10 100 1000" SCALE_REPS=1 bench/scale.sh    other counts, one run each
+#   SCALE_APPEND=1 SCALE_COUNTS=5000 SCALE_MANAGERS=pmd bench/scale.sh   add to today's runs
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0 suffix="" flag=""
 if [[ "${1:-}" == "--quick" ]]; then quick=1 suffix="-quick" flag=" --quick"; fi
-counts="${SCALE_COUNTS:-10 100 1000 5000 10000}" window=20 settle=10 list_runs=10 deadline_s=600
+# At rest means nobody looking: pmd samples at full pace for two minutes after a `list` (and
+# the wait for "all online" lists), so the CPU window opens after a settle longer than that.
+counts="${SCALE_COUNTS:-10 100 1000 5000 10000}" window=30 settle=${SCALE_SETTLE:-130} list_runs=10 deadline_s=600
 if ((quick)); then counts="${SCALE_COUNTS:-10 100}" window=3 settle=2 list_runs=3 deadline_s=120; fi
-reps_for() { if ((quick || $1 > 1000)); then echo 1; else echo 3; fi; }
+reps_for() { if ((quick || $1 > 1000)); then echo 1; else echo "${SCALE_REPS:-3}"; fi; }
 
 # 10,000 processes need more descriptors than the usual soft limit of 1,024 (pmd keeps a few per
 # process: its output pipes, a pidfd, an open /proc stat file) and more pids than some defaults.
@@ -82,10 +85,18 @@ monit_mib() {  # manager -> RSS (MiB) of its monit after 5 s on a 120x40 termina
 
 measure() {  # manager count -> "start rss cpu list monit stop", or "failed <why>"
   local manager=$1 count=$2 eco="$work/scale.config.js" t0 pid
-  cat > "$eco" <<JS
-module.exports = { apps: [{ name: 'sleeper', script: '/bin/sleep', args: '$nap', interpreter: 'none',
-  exec_mode: 'fork', instances: $count, autorestart: true }] };
-JS
+  # Each process has at least its stdout and stderr pipes open in the manager.
+  if (( 2 * count + 64 > $(ulimit -n) )); then
+    echo "failed: not measurable here, $count processes need more than $(ulimit -n) open files (the hard limit; raising it needs CAP_SYS_RESOURCE)"
+    return
+  fi
+  # Apps of at most 1,000 instances each (pmd takes at most 4,096 per app).
+  node -e '
+    const [count, nap] = process.argv.slice(1).map(Number), apps = [];
+    for (let left = count, i = 0; left > 0; left -= 1000, i++)
+      apps.push({ name: "sleeper-" + i, script: "/bin/sleep", args: String(nap), interpreter: "none",
+                  exec_mode: "fork", instances: Math.min(left, 1000), autorestart: true });
+    console.log("module.exports = " + JSON.stringify({ apps }, null, 1) + ";");' "$count" "$nap" > "$eco"
   t0=$(now)
   if [[ $manager == pmd ]]; then "$pmctl" start "$eco" --force >/dev/null || { echo "failed: pmctl start"; return; }
   else timeout "$deadline_s" "$pm2" start "$eco" >/dev/null 2>&1 || { echo "failed: pm2 start did not return within ${deadline_s} s"; return; }; fi
@@ -119,20 +130,38 @@ run_one() {  # manager count
   echo "$out"
 }
 
-declare -A gave_up=()
 tsv="$here/results/$(date +%Y-%m-%d)-scale$suffix.tsv"
 mkdir -p "$here/results"
-echo -e "manager\tprocesses\tstart_s\trss_mib\tcpu_pct\tlist_ms\tmonit_mib\tstop_s" > "$work/runs.tsv"
-for n in $counts; do
+# Every run's figures are kept in bench/results/<date>-scale[-quick]-runs.tsv (a run a manager
+# could not finish as "failed" and why); with SCALE_APPEND=1 a later run (other counts, one
+# manager) adds to today's, and the table and plots cover them all.
+runs_file="$here/results/$(date +%Y-%m-%d)-scale$suffix-runs.tsv"
+if [[ ${SCALE_APPEND:-0} == 1 && -f $runs_file ]]; then
+  cp "$runs_file" "$work/runs.tsv"
+  counts=$(echo $(cut -f2 "$work/runs.tsv" | tail -n +2; echo "$counts") | tr ' ' '\n' | sort -nu | tr '\n' ' ')
+else
+  echo -e "manager\tprocesses\tstart_s\trss_mib\tcpu_pct\tlist_ms\tmonit_mib\tstop_s" > "$work/runs.tsv"
+fi
+measured_counts="${SCALE_COUNTS:-$counts}"
+if ((quick)); then measured_counts="${SCALE_COUNTS:-10 100}"; fi
+managers="${SCALE_MANAGERS:-pmd pm2}"
+ok_rows() { awk -F'\t' -v m="$1" -v n="$2" '$1 == m && $2 == n && $3 != "failed"' "$work/runs.tsv"; }
+failure() { awk -F'\t' -v m="$1" -v n="$2" '$1 == m && $2 == n && $3 == "failed" {print $4; exit}' "$work/runs.tsv"; }
+gave_up_below() {  # manager n -> whether it failed (other than by this machine's limits) at a smaller count
+  awk -F'\t' -v m="$1" -v n="$2" '$1 == m && $2 < n && $3 == "failed" && $4 !~ /^not measurable/ {f=1} END{exit !f}' "$work/runs.tsv"
+}
+for n in $measured_counts; do
   reps=$(reps_for "$n")
   for rep in $(seq "$reps"); do
     order="pmd pm2"; (( rep % 2 == 0 )) && order="pm2 pmd"
     for manager in $order; do
-      [[ -n ${gave_up[$manager]:-} ]] && continue
+      [[ " $managers " == *" $manager "* ]] || continue
+      gave_up_below "$manager" "$n" && continue
+      [[ -n $(failure "$manager" "$n") ]] && continue  # a count that failed is not repeated
       result=$(run_one "$manager" "$n")
       echo "rep $rep, $n processes, $manager: $result"
       if [[ $result == failed* ]]; then
-        gave_up[$manager]="$n: ${result#failed: }"
+        echo -e "$manager\t$n\tfailed\t${result#failed: }" >> "$work/runs.tsv"
         continue
       fi
       read -r s r c l m t <<<"$result"
@@ -141,12 +170,14 @@ for n in $counts; do
   done
 done
 
+cp "$work/runs.tsv" "$runs_file"
+
 # Medians per manager and count, one row each: the data the table and the plots come from.
 {
   echo -e "manager\tprocesses\tstart_s\trss_mib\tcpu_pct\tlist_ms\tmonit_mib\tstop_s\truns"
   for manager in pmd pm2; do
     for n in $counts; do
-      rows=$(awk -F'\t' -v m="$manager" -v n="$n" '$1 == m && $2 == n' "$work/runs.tsv")
+      rows=$(ok_rows "$manager" "$n")
       [[ -z $rows ]] && continue
       line="$manager\t$n"
       for col in 3 4 5 6 7 8; do
@@ -157,10 +188,14 @@ done
   done
 } > "$tsv"
 
-cell() {  # manager n column -> "median (min-max)" over the runs, or what stopped the manager
-  local rows; rows=$(awk -F'\t' -v m="$1" -v n="$2" '$1 == m && $2 == n' "$work/runs.tsv")
+cell() {  # manager n column -> "median (min-max)" over the runs, or why there is none
+  local rows why; rows=$(ok_rows "$1" "$2")
   if [[ -z $rows ]]; then
-    if [[ -n ${gave_up[$1]:-} ]]; then echo "did not cope"; else echo "-"; fi
+    why=$(failure "$1" "$2")
+    if [[ $why == "not measurable"* ]]; then echo "not measurable here"
+    elif [[ -n $why ]]; then echo "did not cope"
+    elif gave_up_below "$1" "$2"; then echo "not tried"
+    else echo "-"; fi
     return
   fi
   cut -f"$3" <<<"$rows" | grep -v '^-$' | tr '\n' ' ' | median_minmax
@@ -171,7 +206,7 @@ cell() {  # manager n column -> "median (min-max)" over the runs, or what stoppe
   for n in $counts; do
     for manager in pmd pm2; do
       label=$manager; [[ $manager == pm2 ]] && label="PM2 $pm2_version"
-      runs=$(awk -F'\t' -v m="$manager" -v n="$n" '$1 == m && $2 == n' "$work/runs.tsv" | wc -l)
+      runs=$(ok_rows "$manager" "$n" | grep -c . || true)
       echo "| $n | $label | $runs | $(cell "$manager" "$n" 3) | $(cell "$manager" "$n" 4) | $(cell "$manager" "$n" 5) | $(cell "$manager" "$n" 6) | $(cell "$manager" "$n" 7) | $(cell "$manager" "$n" 8) |"
     done
   done
@@ -212,12 +247,16 @@ out="$here/results/$(date +%Y-%m-%d)-scale$suffix.md"
   echo "Machine: $machine. Command: \`bench/scale.sh$flag\`. Limits: $limits. N × \`/bin/sleep\` in fork mode from one ecosystem file; after all are online and ${settle} s of settling, the daemon's CPU over ${window} s and its VmRSS; \`list\` is the median of $list_runs runs; monit's RSS after 5 s on a 120×40 terminal. Medians (min-max)."
   echo
   cat "$work/table.md"
-  if ((${#gave_up[@]})); then
+  failures=$(awk -F'\t' '$3 == "failed"' "$work/runs.tsv")
+  if [[ -n $failures ]]; then
     echo
-    for manager in "${!gave_up[@]}"; do echo "- $manager stopped coping at ${gave_up[$manager]}; larger counts were not tried."; done
+    while IFS=$'\t' read -r manager n _ why; do
+      label=$manager; [[ $manager == pm2 ]] && label="PM2"
+      echo "- $label at $n processes: $why."
+    done <<<"$failures"
   fi
   echo
-  echo "Data: \`$(basename "$tsv")\`${plotted:+; plots: \`$(basename "$svg")\`}."
+  echo "Data: \`$(basename "$tsv")\` (medians), \`$(basename "$runs_file")\` (every run)${plotted:+; plots: \`$(basename "$svg")\`}."
 } > "$out"
 echo
 cat "$out"
