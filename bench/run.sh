@@ -5,7 +5,7 @@
 # repetitions, reports medians with min-max, and shuts both down at the end. Load goes to
 # 127.0.0.1 only and every scenario is bounded in time.
 #
-#   bench/run.sh            every scenario, full size (about 40 minutes on 2 cores)
+#   bench/run.sh            every scenario, full size (about 2½ hours on 2 cores)
 #   bench/run.sh --quick    every scenario once, small: proves the harness works (CI runs it)
 #   bench/run.sh idle cli   only these scenarios (same names as the scripts)
 #
