@@ -76,6 +76,7 @@ void Instance::handle(Event first, std::string note) {
     if (!lifecycle::is_transient(phase_)) record(event, text);
     changed_.notify_all();
   }
+  release_previous_launch();
   if (on_change_) on_change_(true);
 }
 
@@ -232,9 +233,13 @@ void Instance::clean_up() {
   drain_timer_->cancel();
   stop_signal_pending_ = false;
   // Whatever is left in the group, or escaped it, no longer holds our pipes but still belongs to
-  // the app: nothing of this launch outlives it (a crash does not leave a daemonized child).
-  ops_->signal(tree_, SIGKILL);
-  ops_->release(tree_);
+  // the app: nothing of this launch outlives it (a crash does not leave a daemonized child). That
+  // happens once this event is handled, after a replacement it launches at once: the kill, the
+  // /proc walk and the removals are not on the way from a crash to the next exec.
+  previous_ = tree_;
+  tree_.cgroup.clear();
+  tree_.pid_file.clear();
+  tree_.escaped.clear();
   pipes_.reset();
   if (ipc_) ipc_->close();
   ipc_.reset();
@@ -243,6 +248,19 @@ void Instance::clean_up() {
                  {}};
   cpu_percent_ = 0;
   memory_bytes_ = 0;
+}
+
+void Instance::release_previous_launch() {
+  if (!previous_) return;
+  ProcessTree old = std::move(*previous_);
+  previous_.reset();
+  // A group with a member keeps its number, so a replacement with the same pgid means the old
+  // group was empty and its number reused: the signal would reach the new launch.
+  if (old.pgid == tree_.pgid && tree_.main > 0) old.pgid = -1;
+  // The replacement wrote the same pid file: it names the new pid now and stays.
+  if (old.pid_file == tree_.pid_file) old.pid_file.clear();
+  ops_->signal(old, SIGKILL);
+  ops_->release(old);
 }
 
 Instance::Answer Instance::consult_policy() {

@@ -161,6 +161,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   Answer spawn();
   Answer consult_policy();
   void clean_up();
+  /// What clean_up left for after the event: the old launch's leftovers killed, its pid file and
+  /// cgroup released. Deferred so that a replacement launched in the same event is exec'd first.
+  void release_previous_launch();
   void record(Event event, const std::string& note);
   void arm(Event deadline, std::chrono::milliseconds after);
   void on_deadline(Event deadline);
@@ -192,7 +195,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
   lifecycle::Phase phase_ = lifecycle::Phase::kStopped;
   ProcessTree tree_;
-  std::uint64_t generation_ = 0;  // bumps at each launch; stale pipe and IPC events are ignored
+  std::optional<ProcessTree> previous_;  // a launch cleaned up, not yet released (see clean_up)
+  std::uint64_t generation_ = 0;         // bumps at each launch; stale pipe and IPC events are ignored
   std::shared_ptr<OutputPipes> pipes_;
   std::shared_ptr<NodeIpcChannel> ipc_;  // Node apps: the channel of the current launch
   std::unique_ptr<DeadlineTimer> timer_;

@@ -67,6 +67,28 @@ TEST_CASE("restart keeps the name and id and gives a new pid", "[restart]") {
   CHECK(d.instance("other")["restarts"] == 1);
 }
 
+TEST_CASE("a stable app's crash restarts at once; then its leftovers are killed, and the pid file names the new pid",
+          "[restart]") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("crashes_after_a_while.sh").string(), "--name", "flaky", "--restart-delay", "0"})
+              .exit_code == 0);
+  REQUIRE(wait_until([&] { return d.instance("flaky")["restarts"].get<int>() >= 1; }, 20s));
+  // The old launch is released after the new one is exec'd: its child left behind is killed all
+  // the same, and its pid file, which the new launch rewrote, is not removed.
+  const std::string out = read_file(d.home() / "logs" / "flaky-out.log");
+  const auto at = out.find("leftover ");
+  REQUIRE(at != std::string::npos);
+  const pid_t leftover = std::stoi(out.substr(at + 9));
+  CHECK(wait_until([&] { return !process_alive(leftover); }, 5s));
+  const auto pid_file = d.home() / "pids" / ("flaky-" + d.instance("flaky")["id"].dump() + ".pid");
+  CHECK(wait_until(
+      [&] {
+        const auto now = d.instance("flaky");
+        return now["pid"].is_number() && read_file(pid_file) == now["pid"].dump() + "\n";
+      },
+      5s));
+}
+
 TEST_CASE("the daemon's fd count stays flat over many restarts", "[restart]") {
   Daemon d;
   // min-uptime 0: no run counts as unstable, so it restarts forever at the minimum delay.

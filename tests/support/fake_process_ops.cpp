@@ -43,7 +43,7 @@ FakeProcessOps::~FakeProcessOps() {
   }
 }
 
-std::variant<LaunchedProcess, std::string> FakeProcessOps::launch(const AppSpec&, const InstanceIdentity& who,
+std::variant<LaunchedProcess, std::string> FakeProcessOps::launch(const AppSpec& spec, const InstanceIdentity& who,
                                                                   const ClusterSocket&) {
   if (!next_error_.empty()) return std::exchange(next_error_, {});
   int out[2], err[2];
@@ -58,8 +58,10 @@ std::variant<LaunchedProcess, std::string> FakeProcessOps::launch(const AppSpec&
   p.stdout_fd = out[0];
   p.stderr_fd = err[0];
   p.unit = "fake." + std::to_string(who.id) + "." + std::to_string(p.pid);
+  p.pid_file = spec.pid_file;
   outputs_[p.pid] = Output{out[1], err[1]};
   launched_.push_back(p.pid);
+  journal_.push_back("launch " + std::to_string(p.pid));
   return p;
 }
 
@@ -71,6 +73,7 @@ void FakeProcessOps::signal(ProcessTree& tree, int signo) { signals_.push_back({
 
 void FakeProcessOps::release(ProcessTree& tree) {
   ++released_;
+  journal_.push_back("release " + std::to_string(tree.pgid) + " " + tree.pid_file);
   tree.cgroup.clear();
   tree.escaped.clear();
 }

@@ -41,6 +41,8 @@ class FakeProcessOps : public ProcessOps {
   // What the test does.
   /// The next launch fails with `error` (an exec that cannot happen).
   void fail_next_launch(std::string error) { next_error_ = std::move(error); }
+  /// The next launch gets this pid (the kernel reusing a number).
+  void give_next_pid(pid_t pid) { next_pid_ = pid; }
   /// Closes the process's stdout and stderr (EOF for the instance's readers).
   void close_output(pid_t pid);
   /// The process is reaped with `wait_status` (closing its output first, unless told not to).
@@ -57,6 +59,8 @@ class FakeProcessOps : public ProcessOps {
   int signals_to(pid_t pgid, int signo) const;
   bool watched(pid_t pid) const { return watchers_.count(pid) != 0; }
   int released() const { return released_; }
+  /// Launches and releases in the order they happened: "launch <pid>", "release <pgid> <pid file>".
+  const std::vector<std::string>& journal() const { return journal_; }
   std::size_t timer_count() const { return timers_.size(); }
 
  private:
@@ -71,6 +75,7 @@ class FakeProcessOps : public ProcessOps {
   std::map<pid_t, Output> outputs_;  // write ends, held for the "process"
   std::vector<std::shared_ptr<Timer>> timers_;
   int released_ = 0;
+  std::vector<std::string> journal_;
 };
 
 /// Runs every handler that is ready (EOF of a closed pipe included) until the loop has nothing

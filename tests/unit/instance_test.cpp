@@ -83,6 +83,43 @@ TEST_CASE("a fork-mode launch is online at once, and a crash waits restart_delay
   CHECK(r.inst->restarts() == 1);
 }
 
+TEST_CASE("a replacement launched at once is exec'd before the old launch is released, and keeps the pid file",
+          "[instance]") {
+  AppSpec spec = sample_spec();
+  spec.pid_file = "/run/app-0.pid";
+  Rig r(spec);
+  r.inst->launch("started");
+  const pid_t first = r.pid();
+  r.inst->restart_for("memory");
+  r.ops.exit(first, killed_by(SIGINT));
+  REQUIRE(r.launches(2));
+  const pid_t second = r.pid();
+  // The kill of leftovers and the removals come after the exec; the pid file names the new pid
+  // now, so the old launch's release leaves it alone.
+  CHECK(r.ops.journal() == std::vector<std::string>{"launch " + std::to_string(first),
+                                                    "launch " + std::to_string(second),
+                                                    "release " + std::to_string(first) + " "});
+  CHECK(r.ops.signals_to(first, SIGKILL) == 1);
+  // A stop releases the launch with its pid file.
+  r.inst->request_stop("stopped by request");
+  r.ops.exit(second, killed_by(SIGINT));
+  REQUIRE(r.settle(Phase::kStopped));
+  CHECK(r.ops.journal().back() == "release " + std::to_string(second) + " /run/app-0.pid");
+}
+
+TEST_CASE("the old launch's leftovers are not signalled through a group number the replacement reuses", "[instance]") {
+  Rig r;
+  r.inst->launch("started");
+  const pid_t first = r.pid();
+  r.inst->restart_for("memory");
+  r.ops.give_next_pid(first);  // the old group was empty, and the kernel handed its number out again
+  r.ops.exit(first, killed_by(SIGINT));
+  REQUIRE(r.launches(2));
+  CHECK(r.pid() == first);
+  CHECK(r.ops.signals_to(first, SIGKILL) == 0);
+  CHECK(r.ops.released() == 1);
+}
+
 TEST_CASE("a stop during a memory restart wins: the app is not launched again", "[instance]") {
   Rig r;
   r.inst->launch("started");
