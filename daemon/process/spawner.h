@@ -10,6 +10,15 @@
 
 namespace pmd {
 
+/// How the child comes to be. kFastest picks the first that works here, in this order; the others
+/// are for tests, which must see each way give the same process.
+enum class SpawnMethod {
+  kFastest,
+  kClone3,  // shares memory until exec, born in its cgroup (clone3, x86-64 and AArch64)
+  kClone,   // shares memory until exec, joins its cgroup itself (glibc's clone)
+  kFork,    // a copy of the daemon, joins its cgroup itself
+};
+
 struct SpawnRequest {
   std::string executable;         // absolute path given to execve
   std::vector<std::string> argv;  // argv[0] is what `ps` shows
@@ -17,11 +26,12 @@ struct SpawnRequest {
   std::string cwd;
   std::vector<int> pass_fds;   // inherited at fd 3, 4, ... with LISTEN_FDS/LISTEN_PID (systemd's protocol)
   std::vector<int> extra_fds;  // inherited right after them, not counted in LISTEN_FDS (an IPC channel)
-  int cgroup_procs_fd = -1;    // the child moves itself into this cgroup (its cgroup.procs) first
+  int cgroup_fd = -1;          // the launch's cgroup (a directory): the child starts in it
   bool switch_user = false;    // run as uid/gid with these supplementary groups
   uid_t uid = 0;
   gid_t gid = 0;
   std::vector<gid_t> groups;
+  SpawnMethod method = SpawnMethod::kFastest;
 };
 
 struct SpawnedProcess {

@@ -103,9 +103,9 @@ std::variant<LaunchedProcess, std::string> SystemProcessOps::launch(const AppSpe
   if (auto* error = std::get_if<std::string>(&request)) return *error;
   auto& req = std::get<SpawnRequest>(request);
   std::string leaf = cgroups_ ? cgroups_->make_leaf(std::to_string(who.id) + "." + std::to_string(launch_number)) : "";
-  if (!leaf.empty()) req.cgroup_procs_fd = ::open((leaf + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+  if (!leaf.empty()) req.cgroup_fd = ::open(leaf.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   auto spawned = spawn_process(req);
-  if (req.cgroup_procs_fd >= 0) ::close(req.cgroup_procs_fd);
+  if (req.cgroup_fd >= 0) ::close(req.cgroup_fd);
   if (ipc) ipc->child_end_passed();
   if (auto* error = std::get_if<std::string>(&spawned)) {
     if (!leaf.empty()) cgroups_->retire(leaf);

@@ -67,7 +67,7 @@ TEST_CASE("restart keeps the name and id and gives a new pid", "[restart]") {
   CHECK(d.instance("other")["restarts"] == 1);
 }
 
-TEST_CASE("a stable app's crash restarts at once; then its leftovers are killed, and the pid file names the new pid",
+TEST_CASE("a stable app's crash restarts at once, then its leftovers are killed, and the pid file names the new pid",
           "[restart]") {
   Daemon d;
   REQUIRE(d.pmctl({"start", fixture("crashes_after_a_while.sh").string(), "--name", "flaky", "--restart-delay", "0"})
