@@ -6,6 +6,7 @@
 #include "process/proc_table.h"
 #include "supervise/restart_policy.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,6 +45,12 @@ void Monitor::measure_instances() {
   }
 }
 
+void Monitor::release_free_memory() {
+#ifdef __GLIBC__
+  ::malloc_trim(0);
+#endif
+}
+
 bool Monitor::watched() const {
   return !subscribers_.empty() || std::chrono::steady_clock::now() - last_look_ < kWatchedAfterLook;
 }
@@ -67,6 +74,9 @@ void Monitor::tick() {
   sampler_.set_idle_rounds(watched_now ? UsageSampler::kSlowRounds : UsageSampler::kQuietRounds);
   // Nobody looking and no memory limit to enforce: a round every few ticks is enough.
   if (watched_now || supervisor_.any_memory_limit() || ticks_ % kQuietTicks == 0) measure_instances();
+  // Freed memory in the middle of the heap (a start or list of a thousand apps builds megabytes
+  // of replies) stays in the daemon's RSS until given back; every kQuietTicks, it is.
+  if (ticks_ % kQuietTicks == kQuietTicks - 1) release_free_memory();
   ++ticks_;
   sample_self();
   if (subscribers_.empty()) return;

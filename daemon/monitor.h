@@ -48,6 +48,8 @@ class Monitor {
  private:
   bool watched() const;
   void measure_instances();
+  /// Gives the heap's free pages back to the kernel (glibc keeps them otherwise).
+  static void release_free_memory();
   void sample_self();
 
   Supervisor& supervisor_;

@@ -39,19 +39,18 @@ constexpr std::size_t kKeptTransitions = 32;
 
 Instance::Instance(asio::io_context& io, std::shared_ptr<ProcessOps> ops, std::shared_ptr<AppRuntime> app,
                    InstanceIdentity who)
-    : io_(io),
-      ops_(std::move(ops)),
-      app_(std::move(app)),
-      who_(who),
-      timer_(ops_->make_timer()),
-      drain_timer_(ops_->make_timer()),
-      changed_(io) {}
+    : io_(io), ops_(std::move(ops)), app_(std::move(app)), who_(who), timer_(ops_->make_timer()), changed_(io) {}
 
 Instance::~Instance() {
   if (on_change_) on_change_(true);  // its record goes from the holder
   if (tree_.main > 0) {
     ops_->forget(tree_.main);
     ops_->signal(tree_, SIGKILL);
+  }
+  if (pipes_) {  // the readers' pending waits end (and with them the last hold on the pipes)
+    boost::system::error_code ignored;
+    pipes_->out.cancel(ignored);
+    pipes_->err.cancel(ignored);
   }
 }
 
@@ -94,8 +93,8 @@ void Instance::record(Event event, const std::string& note) {
   // the status line stays as it was.
   if (reason.empty()) return;
   if (to != status_ || reason != status_reason_) {
+    if (transitions_.size() == kKeptTransitions) transitions_.erase(transitions_.begin());
     transitions_.push_back({std::chrono::system_clock::now(), status_, to, reason});
-    if (transitions_.size() > kKeptTransitions) transitions_.pop_front();
     spdlog::info("app {} [id {}] {} -> {}: {}", app_->spec.name, who_.id, state_name(status_), state_name(to), reason);
   }
   status_ = to;
@@ -115,6 +114,7 @@ Instance::Answer Instance::perform(Action action) {
       if (has_preload_ && ipc_ && ipc_->send(json{{"cmd", "NODE_PMD_DRAIN"}})) {
         stop_signal_pending_ = true;
         std::weak_ptr<Instance> weak = weak_from_this();
+        if (!drain_timer_) drain_timer_ = ops_->make_timer();
         drain_timer_->arm(spec.kill_timeout * 3 / 4, [weak] {
           if (auto self = weak.lock()) self->drained("still draining after 3/4 of kill_timeout");
         });
@@ -167,7 +167,7 @@ void Instance::deliver_stop_signal() {
 void Instance::drained(const std::string& how) {
   if (!stop_signal_pending_) return;
   stop_signal_pending_ = false;
-  drain_timer_->cancel();
+  if (drain_timer_) drain_timer_->cancel();
   if (tree_.main <= 0) return;  // it exited meanwhile: the table already knows
   spdlog::debug("app {} [id {}] {}; sending {}", app_->spec.name, who_.id, how, signal_name(app_->spec.kill_signal));
   deliver_stop_signal();
@@ -230,13 +230,13 @@ Instance::Answer Instance::spawn() {
 
 void Instance::clean_up() {
   timer_->cancel();
-  drain_timer_->cancel();
+  if (drain_timer_) drain_timer_->cancel();
   stop_signal_pending_ = false;
   // Whatever is left in the group, or escaped it, no longer holds our pipes but still belongs to
   // the app: nothing of this launch outlives it (a crash does not leave a daemonized child). That
   // happens once this event is handled, after a replacement it launches at once: the kill, the
   // /proc walk and the removals are not on the way from a crash to the next exec.
-  previous_ = tree_;
+  previous_ = std::make_unique<ProcessTree>(tree_);
   tree_.cgroup.clear();
   tree_.pid_file.clear();
   tree_.escaped.clear();
@@ -252,8 +252,8 @@ void Instance::clean_up() {
 
 void Instance::release_previous_launch() {
   if (!previous_) return;
-  ProcessTree old = std::move(*previous_);
-  previous_.reset();
+  const std::unique_ptr<ProcessTree> taken = std::move(previous_);
+  ProcessTree& old = *taken;
   // A group with a member keeps its number, so a replacement with the same pgid means the old
   // group was empty and its number reused: the signal would reach the new launch.
   if (old.pgid == tree_.pgid && tree_.main > 0) old.pgid = -1;
@@ -516,40 +516,56 @@ Instance::PipeRead Instance::read_available(OutputPipes& pipes, bool is_stderr) 
   return PipeRead::kMore;
 }
 
-asio::awaitable<void> Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr) {
-  auto self = shared_from_this();
-  auto& stream = is_stderr ? pipes->err : pipes->out;
-  for (;;) {
+// A reader is a chain of callbacks, not a coroutine: at a thousand instances the two coroutine
+// frames per launch were ~1.9 KB of the daemon's memory for each; a pending wait is ~150 bytes.
+// Each callback holds the pipes, and the instance weakly: one destroyed cancels its waits.
+void Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr) {
+  try {
     // Until the pipe is empty before waiting: a wake-up comes only for new data (edge-triggered).
     const PipeRead outcome = read_available(*pipes, is_stderr);
-    boost::system::error_code ec;
-    if (outcome == PipeRead::kMore && !pipes->parking)
-      co_await asio::post(io_, asio::use_awaitable);  // a chatty app leaves the others their turn
-    else if (outcome == PipeRead::kEmpty && !pipes->parking)
-      co_await stream.async_wait(asio::posix::descriptor_base::wait_read,
-                                 asio::redirect_error(asio::use_awaitable, ec));
     if (pipes->parking) {
-      ++pipes->parked;
-      co_return;  // the rest stays in the pipe, the line's start on the board or in the record
+      ++pipes->parked;  // the rest stays in the pipe, the line's start on the board or in the record
+      return;
     }
-    if (outcome == PipeRead::kEnd || ec) break;
+    if (outcome == PipeRead::kEnd) return end_reader(*pipes, is_stderr);
+    auto next = [weak = weak_from_this(), pipes, is_stderr](const boost::system::error_code& ec) {
+      if (auto self = weak.lock()) self->resume_reader(pipes, is_stderr, ec);
+    };
+    if (outcome == PipeRead::kMore)
+      asio::post(io_, [next = std::move(next)] { next({}); });  // a chatty app leaves the others their turn
+    else
+      (is_stderr ? pipes->err : pipes->out).async_wait(asio::posix::descriptor_base::wait_read, std::move(next));
+  } catch (const std::exception& e) {
+    // A reader that fails counts its pipe as closed, or the launch could never finish.
+    spdlog::error("app {} [id {}] reading its output failed: {}", app_->spec.name, who_.id, e.what());
+    on_pipe_closed(pipes->generation);
   }
-  pipes->lines(is_stderr).finish([&](std::string_view line, bool continues) {
+}
+
+void Instance::resume_reader(const std::shared_ptr<OutputPipes>& pipes, bool is_stderr,
+                             const boost::system::error_code& ec) {
+  if (pipes->parking) {
+    ++pipes->parked;
+    return;
+  }
+  if (ec) return end_reader(*pipes, is_stderr);
+  read_pipe(pipes, is_stderr);
+}
+
+void Instance::end_reader(OutputPipes& pipes, bool is_stderr) {
+  pipes.lines(is_stderr).finish([&](std::string_view line, bool continues) {
     app_->log.write_line(who_.id, who_.number, is_stderr, line, continues);
   });
-  pipes->settle(is_stderr);
-  on_pipe_closed(pipes->generation);
+  pipes.settle(is_stderr);
+  on_pipe_closed(pipes.generation);
 }
 
 void Instance::start_readers() {
-  std::weak_ptr<Instance> weak = weak_from_this();
-  // A reader that fails counts its pipe as closed, or the launch could never finish.
+  // From the next loop turn, as a spawned coroutine started: not inside the event that launched.
   for (const bool is_stderr : {false, true})
-    asio::co_spawn(io_, read_pipe(pipes_, is_stderr),
-                   logged("app " + app_->spec.name + " [id " + std::to_string(who_.id) + "] reading its output",
-                          [weak, gen = generation_] {
-                            if (auto self = weak.lock()) self->on_pipe_closed(gen);
-                          }));
+    asio::post(io_, [weak = weak_from_this(), pipes = pipes_, is_stderr] {
+      if (auto self = weak.lock()) self->read_pipe(pipes, is_stderr);
+    });
 }
 
 void Instance::resume_output() {

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace pmd {
 
@@ -179,7 +180,11 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// The preload asks for a shared socket for the address the app listens on (no port was known
   /// before the app ran): bind it once for the whole app, or hand over the one already bound.
   void answer_listen_request(const nlohmann::json& request);
-  boost::asio::awaitable<void> read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr);
+  /// Reads what the pipe holds, then waits for more (or yields its turn), until EOF or parking.
+  void read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr);
+  void resume_reader(const std::shared_ptr<OutputPipes>& pipes, bool is_stderr, const boost::system::error_code& ec);
+  /// EOF: the unfinished line is written, and the pipe counts as closed.
+  void end_reader(OutputPipes& pipes, bool is_stderr);
   /// Reads what the pipe holds, a bounded number of chunks, writing every line completed.
   enum class PipeRead { kEmpty, kMore, kEnd };
   static constexpr std::size_t kReadChunk = 64 * 1024;
@@ -195,13 +200,13 @@ class Instance : public std::enable_shared_from_this<Instance> {
 
   lifecycle::Phase phase_ = lifecycle::Phase::kStopped;
   ProcessTree tree_;
-  std::optional<ProcessTree> previous_;  // a launch cleaned up, not yet released (see clean_up)
-  std::uint64_t generation_ = 0;         // bumps at each launch; stale pipe and IPC events are ignored
+  std::unique_ptr<ProcessTree> previous_;  // a launch cleaned up, not yet released (see clean_up)
+  std::uint64_t generation_ = 0;           // bumps at each launch; stale pipe and IPC events are ignored
   std::shared_ptr<OutputPipes> pipes_;
   std::shared_ptr<NodeIpcChannel> ipc_;  // Node apps: the channel of the current launch
   std::unique_ptr<DeadlineTimer> timer_;
   // Node apps with pmd's preload are drained before the stop signal (node_preload.js): this
-  // timer bounds the drain, and the signal is pending until it ends.
+  // timer (made on first use) bounds the drain, and the signal is pending until it ends.
   std::unique_ptr<DeadlineTimer> drain_timer_;
   bool has_preload_ = false;
   bool stop_signal_pending_ = false;
@@ -228,7 +233,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   std::chrono::system_clock::time_point last_exit_at_{};
   InstanceState status_ = InstanceState::kStopped;  // as last recorded
   std::string status_reason_;
-  std::deque<Transition> transitions_;
+  std::vector<Transition> transitions_;  // the last kKeptTransitions (a deque's first block is 512 bytes)
 
   std::uint64_t start_ticks_ = 0;  // the process's start time (/proc): with the pid, one process
   bool readiness_shares_ = false;  // the launch shared the app's socket (a readiness fact)
