@@ -30,7 +30,8 @@ namespace {
 
 constexpr const char* kDaemonKey = "daemon";
 std::string app_key(const std::string& name) { return "a" + name; }
-std::string instance_key(std::uint64_t serial) { return "i" + std::to_string(serial); }
+// Appended rather than "i" + to_string(): GCC 12 warns falsely (-Wrestrict) on that form.
+std::string instance_key(std::uint64_t serial) { return std::string("i").append(std::to_string(serial)); }
 
 // A socket's inode: a listener replaced by another that got the same fd number is still noticed.
 std::uint64_t inode_of(int fd) {
