@@ -92,7 +92,7 @@ int run_monit(Session& session) {
   MonitState state;
   for (const auto& record : first.value("logs", json::array())) state.add_log(record);
   first.erase("logs");
-  state.apply_snapshot(first);
+  state.apply_snapshot(std::move(first));
 
   std::setlocale(LC_ALL, "");
   CursesScreen screen;
@@ -127,10 +127,10 @@ int run_monit(Session& session) {
         exit_status = kExitNoDaemon;
         state.notice = "the daemon went away (pmctl kill?): these are the last figures; q quits";
       }
-      for (const auto& m : messages) {
+      for (auto& m : messages) {
         if (!m.is_notification) continue;
         if (m.method == "monit.sample")
-          state.apply_snapshot(m.params);
+          state.apply_snapshot(std::move(m.params));
         else if (m.method == "log")
           state.add_log(m.params);
       }

@@ -51,20 +51,22 @@ std::string bar(double fraction, int width) {
   return out + ']';
 }
 
-std::vector<json> MonitState::instances() const {
-  std::vector<json> out;
-  for (const auto& p : snapshot.value("processes", json::array()))
-    if (!p.value("retiring", false)) out.push_back(p);
+std::vector<const json*> MonitState::instances() const {
+  std::vector<const json*> out;
+  auto processes = snapshot.find("processes");
+  if (processes == snapshot.end() || !processes->is_array()) return out;
+  for (const auto& p : *processes)
+    if (!p.value("retiring", false)) out.push_back(&p);
   return out;
 }
 
-void MonitState::apply_snapshot(const json& fresh) {
+void MonitState::apply_snapshot(json fresh) {
   auto before = instances();
-  int selected_id = selected < before.size() ? before[selected].value("id", -1) : -1;
-  snapshot = fresh;
+  int selected_id = selected < before.size() ? before[selected]->value("id", -1) : -1;
+  snapshot = std::move(fresh);
   auto after = instances();
   for (std::size_t i = 0; i < after.size(); ++i)
-    if (after[i].value("id", -2) == selected_id) selected = i;
+    if (after[i]->value("id", -2) == selected_id) selected = i;
   if (!after.empty() && selected >= after.size()) selected = after.size() - 1;
 }
 
@@ -100,7 +102,7 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
 
   // The table takes up to half of what is left; the rest is details and logs.
   std::size_t name_width = 4;
-  for (const auto& p : instances) name_width = std::max(name_width, p.value("name", "").size());
+  for (const json* p : instances) name_width = std::max(name_width, p->value("name", "").size());
   name_width = std::min<std::size_t>(name_width, 24);
   const int bar_width = width >= 110 ? 20 : width >= 90 ? 10 : 0;
   auto row = [&](const std::string& id, const std::string& name, const std::string& status, const std::string& cpu,
@@ -115,7 +117,7 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
   };
   add(row("id", "name", "status", "cpu", "", "memory", "", "restarts", "uptime"), LineStyle::kHeader);
   std::uint64_t largest = 1;
-  for (const auto& p : instances) largest = std::max<std::uint64_t>(largest, p.value("memory", 0ULL));
+  for (const json* p : instances) largest = std::max<std::uint64_t>(largest, p->value("memory", 0ULL));
   const int rows_available = std::max(1, (height - static_cast<int>(lines.size())) / 2 - 1);
   const int count = static_cast<int>(instances.size());
   int first = 0;
@@ -123,7 +125,7 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
     first = std::clamp(static_cast<int>(state.selected) - rows_available / 2, 0, count - rows_available);
   if (instances.empty()) add("   no apps yet: start one with `pmctl start`", LineStyle::kDim);
   for (int i = first; i < count && i < first + rows_available; ++i) {
-    const json& p = instances[static_cast<std::size_t>(i)];
+    const json& p = *instances[static_cast<std::size_t>(i)];
     auto memory = p.value("memory", 0ULL);
     auto limit = p.value("memory_limit", 0ULL);
     // Memory bars are relative to the limit when there is one, else to the largest instance.
@@ -141,7 +143,7 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
 
   // Details of the selected instance.
   if (!instances.empty() && state.selected < instances.size()) {
-    const json& p = instances[state.selected];
+    const json& p = *instances[state.selected];
     const std::string name = p.value("name", "");
     add(rule(name + " [id " + std::to_string(p.value("id", 0)) + "]", width), LineStyle::kSection);
     std::string pid = p["pid"].is_null() ? "-" : std::to_string(p["pid"].get<long long>());

@@ -26,12 +26,13 @@ struct MonitState {
   std::string notice;                                      // e.g. "the daemon went away"
 
   static constexpr std::size_t kLogLinesKept = 200;
-  /// Takes a `monit.sample` snapshot (keeping the selection on the same instance id).
-  void apply_snapshot(const nlohmann::json& snapshot);
+  /// Takes a `monit.sample` snapshot (keeping the selection on the same instance id). Moved in:
+  /// with thousands of processes each copy of a snapshot is megabytes.
+  void apply_snapshot(nlohmann::json snapshot);
   void add_log(const nlohmann::json& record);
   void move_selection(int delta);
-  /// The instances shown (draining ones left out), in list order.
-  std::vector<nlohmann::json> instances() const;
+  /// The instances shown (draining ones left out), in list order: rows of `snapshot`, not copies.
+  std::vector<const nlohmann::json*> instances() const;
 };
 
 /// The whole screen, exactly `height` lines, each at most `width` columns.
