@@ -83,10 +83,11 @@ TEST_CASE("every way of starting a child gives the same process: argv, env, cwd,
     INFO(method_name(method));
     auto req = request("/bin/sh", {"sh", "-c",
                                    "echo \"$LISTEN_PID $$ $LISTEN_FDS $MARK $(pwd)\"; "
-                                   "[ -e /proc/self/fd/3 ] && echo fd3; [ -e /proc/self/fd/4 ] || echo no-fd4; "
+                                   "[ -e /proc/$$/fd/3 ] && echo fd3; [ -e /proc/$$/fd/$STRAY ] || echo no-stray; "
                                    "grep -E '^Sig(Ign|Blk)' /proc/self/status; "
                                    "[ \"$(cut -d' ' -f6 /proc/$$/stat)\" = \"$$\" ] && echo own-session"});
     req.pass_fds = {passed};
+    req.envp.push_back("STRAY=" + std::to_string(kept_from_app));
     req.method = method;
     auto spawned = spawn_process(req);
     REQUIRE(std::holds_alternative<SpawnedProcess>(spawned));
@@ -95,7 +96,7 @@ TEST_CASE("every way of starting a child gives the same process: argv, env, cwd,
     CHECK(WIFEXITED(f.status));
     const std::string pid = std::to_string(p.pid);
     CHECK_THAT(f.out, Catch::StartsWith(pid + " " + pid + " 1 spawned /tmp\n"));
-    CHECK_THAT(f.out, Catch::Contains("fd3\nno-fd4\n"));
+    CHECK_THAT(f.out, Catch::Contains("fd3\nno-stray\n"));
     CHECK_THAT(f.out, Catch::Contains("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"));
     CHECK_THAT(f.out, Catch::EndsWith("own-session\n"));
   }
