@@ -145,3 +145,21 @@ TEST_CASE("every way of starting a child puts it in its launch's cgroup before i
     tree->retire(leaf);
   }
 }
+
+TEST_CASE("every way of starting a child switches it to the app's user before it runs", "[spawner]") {
+  if (::geteuid() != 0) PMD_SKIP(Need::kRoot, "switching users needs root");
+  for (SpawnMethod method : methods_here()) {
+    INFO(method_name(method));
+    // /proc/self/status of the exec'd program: the ids it runs with, all of them.
+    auto req = request("/bin/grep", {"grep", "-E", "^(Uid|Gid|Groups)", "/proc/self/status"});
+    req.switch_user = true;
+    req.uid = 65534;
+    req.gid = 65534;
+    req.groups = {65534, 65533};
+    req.method = method;
+    auto spawned = spawn_process(req);
+    REQUIRE(std::holds_alternative<SpawnedProcess>(spawned));
+    const Finished f = finish(std::get<SpawnedProcess>(spawned));
+    CHECK(f.out == "Uid:\t65534\t65534\t65534\t65534\nGid:\t65534\t65534\t65534\t65534\nGroups:\t65533 65534 \n");
+  }
+}
