@@ -150,26 +150,36 @@ bool g_have_clone3 = true;  // false once the kernel (or a seccomp filter) refus
 
 [[gnu::no_sanitize_address]] int child_entry(void* plan) { run_child(*static_cast<const ChildPlan*>(plan)); }
 
-void* child_stack_base() {
-  if (g_child_stack) return g_child_stack;
-  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  void* region =
-      ::mmap(nullptr, page + kChildStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (region == MAP_FAILED) return nullptr;
-  if (::mprotect(region, page, PROT_NONE) != 0) {  // a guard below the stack: an overflow faults
-    ::munmap(region, page + kChildStack);
-    return nullptr;
+// The lowest address of the child's stack (kChildStack bytes above a guard page), or null when
+// no memory could be had for it.
+char* child_stack() {
+  static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  if (!g_child_stack) {
+    void* region =
+        ::mmap(nullptr, page + kChildStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (region == MAP_FAILED) return nullptr;
+    if (::mprotect(region, page, PROT_NONE) != 0) {  // a guard below the stack: an overflow faults
+      ::munmap(region, page + kChildStack);
+      return nullptr;
+    }
+    g_child_stack = region;
   }
-  g_child_stack = region;
-  return region;
+  return static_cast<char*>(g_child_stack) + page;
 }
 
-// One way, as asked; -1 with errno when it cannot.
+// One way, as asked; -1 with errno when it cannot. clone3 starts the child in its cgroup unless
+// the kernel refused that once; every other way has the child join it.
 pid_t start_child_by(ChildPlan& plan, SpawnMethod method, char* stack) {
   const int cgroup_fd = plan.req->cgroup_fd;
-  plan.join_cgroup = cgroup_fd >= 0 && method != SpawnMethod::kClone3;
+  const bool born_in_cgroup = method == SpawnMethod::kClone3 && cgroup_fd >= 0 && g_clone_into_cgroup;
+  plan.join_cgroup = cgroup_fd >= 0 && !born_in_cgroup;
+  if (!stack && method != SpawnMethod::kFork) {
+    errno = ENOMEM;
+    return -1;
+  }
   switch (method) {
-    case SpawnMethod::kClone3: return clone_sharing_memory(child_entry, &plan, stack, kChildStack, cgroup_fd);
+    case SpawnMethod::kClone3:
+      return clone_sharing_memory(child_entry, &plan, stack, kChildStack, born_in_cgroup ? cgroup_fd : -1);
     case SpawnMethod::kClone: return ::clone(child_entry, stack + kChildStack, CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
     case SpawnMethod::kFork:
     case SpawnMethod::kFastest: break;
@@ -180,28 +190,19 @@ pid_t start_child_by(ChildPlan& plan, SpawnMethod method, char* stack) {
 }
 
 pid_t start_child(ChildPlan& plan, SpawnMethod method) {
-  void* base = child_stack_base();
-  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  char* stack = base ? static_cast<char*>(base) + page : nullptr;
-  if (method != SpawnMethod::kFastest) {
-    if (!stack && method != SpawnMethod::kFork) {
-      errno = ENOMEM;
-      return -1;
-    }
-    return start_child_by(plan, method, stack);
-  }
+  char* stack = child_stack();
+  if (method != SpawnMethod::kFastest) return start_child_by(plan, method, stack);
   if (!stack) return start_child_by(plan, SpawnMethod::kFork, nullptr);  // no memory for a stack: a copy
   if (!g_have_clone3 || !can_clone_sharing_memory()) return start_child_by(plan, SpawnMethod::kClone, stack);
-  // clone3, into the cgroup where the kernel takes it; what it refuses once is not asked again.
-  const int cgroup_fd = plan.req->cgroup_fd;
-  const bool into_cgroup = cgroup_fd >= 0 && g_clone_into_cgroup;
-  plan.join_cgroup = cgroup_fd >= 0 && !into_cgroup;
-  pid_t pid = clone_sharing_memory(child_entry, &plan, stack, kChildStack, into_cgroup ? cgroup_fd : -1);
+  const bool asked_cgroup = plan.req->cgroup_fd >= 0 && g_clone_into_cgroup;
+  pid_t pid = start_child_by(plan, SpawnMethod::kClone3, stack);
   if (pid >= 0 || errno == EAGAIN || errno == ENOMEM) return pid;
-  if (errno == ENOSYS || !into_cgroup)
-    g_have_clone3 = false;
+  // What the kernel refuses once is not asked again: a cgroup that cannot take children at
+  // birth (they join it), or clone3 itself.
+  if (asked_cgroup && errno != ENOSYS)
+    g_clone_into_cgroup = false;
   else
-    g_clone_into_cgroup = false;  // this cgroup cannot take children at birth: they join it
+    g_have_clone3 = false;
   return start_child(plan, SpawnMethod::kFastest);
 }
 

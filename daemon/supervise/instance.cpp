@@ -519,17 +519,23 @@ Instance::PipeRead Instance::read_available(OutputPipes& pipes, bool is_stderr) 
 // A reader is a chain of callbacks, not a coroutine: at a thousand instances the two coroutine
 // frames per launch were ~1.9 KB of the daemon's memory for each; a pending wait is ~150 bytes.
 // Each callback holds the pipes, and the instance weakly: one destroyed cancels its waits.
-void Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr) {
+void Instance::pump_reader(const std::shared_ptr<OutputPipes>& pipes, bool is_stderr,
+                           const boost::system::error_code& waited) {
   try {
+    // Parked for an upgrade: the rest stays in the pipe, the line's start on the board or in
+    // the record.
+    auto park = [&] {
+      if (pipes->parking) ++pipes->parked;
+      return pipes->parking;
+    };
+    if (park()) return;
+    if (waited) return end_reader(*pipes, is_stderr);
     // Until the pipe is empty before waiting: a wake-up comes only for new data (edge-triggered).
     const PipeRead outcome = read_available(*pipes, is_stderr);
-    if (pipes->parking) {
-      ++pipes->parked;  // the rest stays in the pipe, the line's start on the board or in the record
-      return;
-    }
+    if (park()) return;
     if (outcome == PipeRead::kEnd) return end_reader(*pipes, is_stderr);
     auto next = [weak = weak_from_this(), pipes, is_stderr](const boost::system::error_code& ec) {
-      if (auto self = weak.lock()) self->resume_reader(pipes, is_stderr, ec);
+      if (auto self = weak.lock()) self->pump_reader(pipes, is_stderr, ec);
     };
     if (outcome == PipeRead::kMore)
       asio::post(io_, [next = std::move(next)] { next({}); });  // a chatty app leaves the others their turn
@@ -540,16 +546,6 @@ void Instance::read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr) {
     spdlog::error("app {} [id {}] reading its output failed: {}", app_->spec.name, who_.id, e.what());
     on_pipe_closed(pipes->generation);
   }
-}
-
-void Instance::resume_reader(const std::shared_ptr<OutputPipes>& pipes, bool is_stderr,
-                             const boost::system::error_code& ec) {
-  if (pipes->parking) {
-    ++pipes->parked;
-    return;
-  }
-  if (ec) return end_reader(*pipes, is_stderr);
-  read_pipe(pipes, is_stderr);
 }
 
 void Instance::end_reader(OutputPipes& pipes, bool is_stderr) {
@@ -564,7 +560,7 @@ void Instance::start_readers() {
   // From the next loop turn, as a spawned coroutine started: not inside the event that launched.
   for (const bool is_stderr : {false, true})
     asio::post(io_, [weak = weak_from_this(), pipes = pipes_, is_stderr] {
-      if (auto self = weak.lock()) self->read_pipe(pipes, is_stderr);
+      if (auto self = weak.lock()) self->pump_reader(pipes, is_stderr, {});
     });
 }
 

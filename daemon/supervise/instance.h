@@ -180,9 +180,9 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// The preload asks for a shared socket for the address the app listens on (no port was known
   /// before the app ran): bind it once for the whole app, or hand over the one already bound.
   void answer_listen_request(const nlohmann::json& request);
-  /// Reads what the pipe holds, then waits for more (or yields its turn), until EOF or parking.
-  void read_pipe(std::shared_ptr<OutputPipes> pipes, bool is_stderr);
-  void resume_reader(const std::shared_ptr<OutputPipes>& pipes, bool is_stderr, const boost::system::error_code& ec);
+  /// One step of a pipe's reader, at its start or after a wait that ended with `waited`: reads
+  /// what the pipe holds, then waits for more (or yields its turn), until EOF or parking.
+  void pump_reader(const std::shared_ptr<OutputPipes>& pipes, bool is_stderr, const boost::system::error_code& waited);
   /// EOF: the unfinished line is written, and the pipe counts as closed.
   void end_reader(OutputPipes& pipes, bool is_stderr);
   /// Reads what the pipe holds, a bounded number of chunks, writing every line completed.
