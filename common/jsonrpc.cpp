@@ -2,6 +2,7 @@
 #include "jsonrpc.h"
 
 #include "bounded_json.h"
+#include "json_check.h"
 #include "json_member_text.h"
 
 namespace pmd::rpc {
@@ -119,7 +120,7 @@ Response parse_response(std::string_view line) {
 
 Response parse_response_keeping_text(std::string line) {
   std::optional<std::string_view> result;
-  if (json::accept(line)) result = json_member_text(line, "result", kMaxJsonDepth);
+  if (is_json_text(line)) result = json_member_text(line, "result", kMaxJsonDepth);
   if (!result) return parse_response(line);  // no result to keep, or too deep: as strict as ever
   // The envelope alone is parsed, with the result's place held by a null.
   const std::size_t start = static_cast<std::size_t>(result->data() - line.data());

@@ -10,6 +10,7 @@
 #include "app_spec.h"
 #include "bounded_json.h"
 #include "handover/holder_protocol.h"
+#include "json_check.h"
 #include "jsonrpc.h"
 #include "lenient_json.h"
 
@@ -117,6 +118,8 @@ void request(std::string_view input) {
   (void)rpc::encode_result(req.id, p);
 }
 
+void json_check(std::string_view input) { require(is_json_text(input) == nlohmann::json::accept(input)); }
+
 void cron(std::string_view input) {
   // The first 4 bytes choose the starting time (any second from 1970 to 2106), the rest is the text.
   std::uint32_t seconds = 0;
@@ -165,7 +168,7 @@ void holder(std::string_view input) {
 const std::vector<Target>& targets() {
   static const std::vector<Target> all = {
       {"lenient_json", lenient_json}, {"yaml", yaml}, {"normalizer", normalizer}, {"line_framer", line_framer},
-      {"request", request},           {"cron", cron}, {"holder", holder}};
+      {"request", request},           {"cron", cron}, {"holder", holder},         {"json_check", json_check}};
   return all;
 }
 

@@ -29,6 +29,9 @@ void cron(std::string_view input);
 /// (whole lines only, every dropped line counted).
 void holder(std::string_view input);
 
+/// pmctl's JSON check of the daemon's replies against nlohmann's: the same answer for every text.
+void json_check(std::string_view input);
+
 struct Target {
   const char* name;
   void (*run)(std::string_view);
