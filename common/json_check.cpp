@@ -41,7 +41,8 @@ long long order_of_magnitude(std::string_view number) {
     const bool negative = number[++i] == '-';
     if (number[i] == '-' || number[i] == '+') ++i;
     for (; i < number.size(); ++i)
-      if (exponent < 100000) exponent = exponent * 10 + (number[i] - '0');  // saturated: far past any double
+      // Saturated past anything the digits before it could offset (they are fewer than 10^15).
+      if (exponent < 1'000'000'000'000'000) exponent = exponent * 10 + (number[i] - '0');
     if (negative) exponent = -exponent;
   }
   return order + exponent;

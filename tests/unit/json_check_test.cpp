@@ -124,6 +124,17 @@ TEST_CASE("is_json_text refuses what nlohmann refuses", "[json_check]") {
   for (const auto& text : invalid) check_agrees(text, false);
 }
 
+TEST_CASE("is_json_text tells an overflowing number from one that rounds to zero", "[json_check]") {
+  // An exponent far past a double's, offset by a million zeros before the first digit: the
+  // value is still ~10^(10^11) (refused) or ~10^-(10^11) (rounded to 0, taken).
+  const std::string zeros = "0." + std::string(1000000, '0') + "1e";
+  check_agrees(zeros + "99999999999", false);
+  check_agrees(zeros + "-99999999999", true);
+  check_agrees(zeros + "1000000", true);                // 10^-2: in range
+  check_agrees(std::string(400, '9') + "e-500", true);  // 10^-100
+  check_agrees("-" + std::string(309, '9'), false);
+}
+
 TEST_CASE("is_json_text reads a large reply without building it", "[json_check]") {
   nlohmann::json list = nlohmann::json::array();
   for (int i = 0; i < 1000; ++i)
