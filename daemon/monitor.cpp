@@ -6,6 +6,7 @@
 #include "process/proc_table.h"
 #include "supervise/restart_policy.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -16,12 +17,19 @@ namespace pmd {
 using nlohmann::json;
 
 Monitor::Monitor(Supervisor& supervisor, std::chrono::milliseconds interval)
-    : supervisor_(supervisor), interval_(interval), started_at_(std::chrono::steady_clock::now()) {
+    : supervisor_(supervisor),
+      interval_(interval),
+      started_at_(std::chrono::steady_clock::now()),
+      self_stat_fd_(::open("/proc/self/stat", O_RDONLY | O_CLOEXEC)) {
   sample_self();
 }
 
+Monitor::~Monitor() {
+  if (self_stat_fd_ >= 0) ::close(self_stat_fd_);
+}
+
 void Monitor::sample_self() {
-  auto e = read_proc_entry(::getpid());
+  auto e = self_stat_fd_ >= 0 ? pread_proc_stat(self_stat_fd_) : read_proc_entry(::getpid());
   if (!e) return;
   self_cpu_.update(e->cpu_ticks, std::chrono::steady_clock::now());
   self_rss_ = e->rss_bytes;

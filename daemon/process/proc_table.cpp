@@ -133,6 +133,13 @@ bool CpuMeter::update(std::uint64_t ticks, std::chrono::steady_clock::time_point
 
 std::optional<ProcEntry> read_proc_entry(pid_t pid) { return read_stat_file(std::to_string(pid).c_str()); }
 
+std::optional<ProcEntry> pread_proc_stat(int fd) {
+  char buf[1024];
+  ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return std::nullopt;  // ESRCH once the process is gone
+  return parse_proc_stat(std::string_view(buf, static_cast<std::size_t>(n)));
+}
+
 std::vector<pid_t> descendants_of(const std::vector<ProcEntry>& table, const std::vector<pid_t>& roots) {
   std::unordered_multimap<pid_t, pid_t> children;
   for (const auto& e : table) children.emplace(e.ppid, e.pid);

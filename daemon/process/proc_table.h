@@ -51,6 +51,9 @@ class CpuMeter {
 
 /// One process's entry; nullopt when it is gone.
 std::optional<ProcEntry> read_proc_entry(pid_t pid);
+/// The entry read again from its /proc/<pid>/stat kept open as `fd` (no path lookup in /proc);
+/// nullopt once the process is gone.
+std::optional<ProcEntry> pread_proc_stat(int fd);
 
 /// The pids below `roots` in the parent tree (not the roots themselves), in `table`.
 std::vector<pid_t> descendants_of(const std::vector<ProcEntry>& table, const std::vector<pid_t>& roots);

@@ -43,13 +43,6 @@ int open_proc_file(pid_t pid, const char* name) {
   return ::open(path, O_RDONLY | O_CLOEXEC);
 }
 
-std::optional<ProcEntry> pread_stat(int fd) {
-  char buf[1024];
-  ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
-  if (n <= 0) return std::nullopt;  // ESRCH once the process is gone
-  return parse_proc_stat(std::string_view(buf, static_cast<std::size_t>(n)));
-}
-
 std::optional<std::uint64_t> pread_statm_rss(int fd) {
   char buf[256];
   ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
@@ -90,12 +83,12 @@ int UsageSampler::keep_open(pid_t pid, const char* name) {
 }
 
 std::optional<ProcEntry> UsageSampler::read_stat(pid_t pid, const Followed& f) {
-  if (f.stat_fd >= 0) return pread_stat(f.stat_fd);
+  if (f.stat_fd >= 0) return pread_proc_stat(f.stat_fd);
   // Over the budget: opened for this read. A pid used again by another process since is told
   // apart by its start time (a kept file would say ESRCH instead).
   const int fd = open_proc_file(pid, "stat");
   if (fd < 0) return std::nullopt;
-  auto e = pread_stat(fd);
+  auto e = pread_proc_stat(fd);
   ::close(fd);
   if (e && f.entry.start_ticks != 0 && e->start_ticks != f.entry.start_ticks) return std::nullopt;
   return e;
