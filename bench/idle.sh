@@ -95,7 +95,7 @@ out="$here/results/$(date +%Y-%m-%d)-idle$suffix.md"
 {
   echo "# Daemon cost at rest: pmd vs PM2 — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Machine: $machine. Command: \`bench/idle.sh$flag\`. N × \`/bin/sleep infinity\` in fork mode from one ecosystem file; after all are online and ${settle} s of settling, the daemon's CPU time over ${window} s and its VmRSS. pmd samples every process every second (its default); PM2 with its defaults."
+  echo "Machine: $machine. Command: \`bench/idle.sh$flag\`. N × \`/bin/sleep infinity\` in fork mode from one ecosystem file; after all are online and ${settle} s of settling, the daemon's CPU time over ${window} s and its VmRSS. pmd and PM2 with their defaults (pmd samples at full pace only for two minutes after someone looks)."
   echo
   cat "$work/table.md"
 } > "$out"
