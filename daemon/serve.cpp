@@ -223,6 +223,11 @@ int serve(const ServeOptions& options, int ready_fd) {
     else if (auto e = rpc.listen(paths.socket); !e.empty())
       return fail(e);
   }
+  // Before a fd holder is started: a pmd that cannot start must not leave one behind, holding
+  // its notify socket and waiting for a next pmd that never comes.
+  if (options.metrics) {
+    if (auto e = metrics.listen(*options.metrics); !e.empty()) return fail(e);
+  }
   if (holder) {
     if (!left_behind.empty()) {
       const std::string how = options.inherited.present ? "upgrade" : "restart after the previous pmd ended";
@@ -232,9 +237,6 @@ int serve(const ServeOptions& options, int ready_fd) {
       if (auto e = holder->start(); !e.empty()) spdlog::warn("{}; apps will not survive a crash of pmd", e);
     }
     supervisor.keep_in(&*holder);
-  }
-  if (options.metrics) {
-    if (auto e = metrics.listen(*options.metrics); !e.empty()) return fail(e);
   }
   if (options.serve_socket) write_pid_file(paths.pid_file);
 

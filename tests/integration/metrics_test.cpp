@@ -1,7 +1,9 @@
 // pmctl metrics and pmd --metrics: real figures of real processes, valid Prometheus text (a
 // strict parser always, and Prometheus's own promtool where it is installed).
 #include "daemon_fixture.h"
+#include "handover/holder_protocol.h"
 #include "http_client.h"
+#include "process_utils.h"
 #include "prometheus_parser.h"
 #include "skip.h"
 
@@ -15,6 +17,7 @@
 #include <cstring>
 
 #include <fstream>
+#include <thread>
 
 using namespace pmd::test;
 namespace fs = std::filesystem;
@@ -129,6 +132,14 @@ TEST_CASE("a metrics port in use is a clear error at start, not a silent half-da
   CHECK(r.exit_code != 0);
   CHECK_THAT(r.err, Catch::Contains("port is in use"));
   CHECK_THAT(r.err, Catch::Contains(std::to_string(port)));
+  // Nothing of that pmd is left running: no fd holder waits for a next pmd.
+  const auto holder_left = [&] {
+    return !pids_with_cmdline({"pmd-holder", pmd::handover::holder_name(home, ::getuid())}).empty();
+  };
+  for (auto deadline = std::chrono::steady_clock::now() + 2s;
+       holder_left() && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(20ms);
+  CHECK_FALSE(holder_left());
   auto bad = run_command({(bin_dir() / "pmd").string(), "--no-daemon", "--metrics", "localhost:80"}, options);
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Catch::Contains("HOST:PORT"));
