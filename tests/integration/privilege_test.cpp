@@ -55,17 +55,29 @@ bool can_switch_users() {
   return false;
 }
 
-// The numbered lines an app printed lately, as pmd holds them in memory.
-int last_line_number(const Daemon& d, const std::string& app) {
+// The last of the numbered lines an app printed lately, as pmd holds them in memory: the
+// number it ends with, and the word before it (the planter prints its pid there).
+struct LastLine {
+  int number = -1;
+  std::string before;
+};
+
+LastLine last_line(const Daemon& d, const std::string& app) {
   auto r = d.pmctl({"logs", app, "--nostream", "--lines", "1", "--json"});
   auto nl = r.out.find('\n');
-  if (r.exit_code != 0 || nl == std::string::npos) return -1;
+  if (r.exit_code != 0 || nl == std::string::npos) return {};
   auto record = json::parse(r.out.substr(0, nl), nullptr, false);
-  if (!record.is_object() || !record["text"].is_string()) return -1;
+  if (!record.is_object() || !record["text"].is_string()) return {};
   std::string text = record["text"];
   auto space = text.rfind(' ');
-  return space == std::string::npos ? -1 : std::atoi(text.c_str() + space + 1);
+  if (space == std::string::npos) return {};
+  auto previous = text.rfind(' ', space - 1);
+  LastLine last{std::atoi(text.c_str() + space + 1), ""};
+  if (previous != std::string::npos) last.before = text.substr(previous + 1, space - previous - 1);
+  return last;
 }
+
+int last_line_number(const Daemon& d, const std::string& app) { return last_line(d, app).number; }
 
 }  // namespace
 
@@ -76,8 +88,9 @@ TEST_CASE("an app running as another user cannot make root pmd write through its
   const fs::path log = p.user_dir / "app.log";
   // The app replaces its log file by a symlink to root's secret before it prints anything, then
   // prints numbered lines that would be appended there.
-  const std::string plant = "rm -f '" + log.string() + "'; ln -s '" + p.secret.string() + "' '" + log.string() +
-                            "'; i=0; while :; do i=$((i+1)); echo \"ssh-ed25519 AAAA attacker $i\"; sleep 0.05; done";
+  const std::string plant =
+      "rm -f '" + log.string() + "'; ln -s '" + p.secret.string() + "' '" + log.string() +
+      "'; i=0; while :; do i=$((i+1)); echo \"ssh-ed25519 AAAA attacker $$ $i\"; sleep 0.05; done";
   RunOptions at_root;
   at_root.cwd = "/";
   REQUIRE(d.pmctl({"start", "/bin/sh", "--name", "planter", "--user", "nobody", "--output", log.string(), "--error",
@@ -94,9 +107,14 @@ TEST_CASE("an app running as another user cannot make root pmd write through its
   REQUIRE(wait_until([&] { return last_line_number(d, "planter") > before + 3; }));
   CHECK(p.secret_now() == p.secret_text);
 
-  // A restart plants the link again on a fresh process.
+  // A restart plants the link again on a fresh process: waited for by its own lines (their pid),
+  // since the old process's last lines also end in numbers above 3.
+  const std::string old_pid = last_line(d, "planter").before;
   REQUIRE(d.pmctl({"restart", "planter"}).exit_code == 0);
-  REQUIRE(wait_until([&] { return last_line_number(d, "planter") > 3; }));
+  REQUIRE(wait_until([&] {
+    auto last = last_line(d, "planter");
+    return last.before != old_pid && last.number > 3;
+  }));
   CHECK(p.secret_now() == p.secret_text);
   CHECK(fs::is_symlink(log));
 }
