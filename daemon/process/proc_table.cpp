@@ -64,14 +64,12 @@ namespace {
 
 std::optional<ProcEntry> read_stat_file(const char* pid_text) {
   char path[300];
-  char buf[1024];
   std::snprintf(path, sizeof path, "/proc/%s/stat", pid_text);
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  auto entry = pread_proc_stat(fd);
   ::close(fd);
-  if (n <= 0) return std::nullopt;
-  return parse_proc_stat(std::string_view(buf, static_cast<std::size_t>(n)));
+  return entry;
 }
 
 }  // namespace
