@@ -44,6 +44,7 @@ int run_pmctl(int argc, char** argv) {
       disable_color();
     } else if (*it == "--silent" || *it == "-s") {
       if (std::FILE* null = std::freopen("/dev/null", "w", stdout); null == nullptr) return kExitFailed;
+      silence_output();
     } else if (!is_ignored_pm2_flag(*it)) {
       ++it;
       continue;

@@ -74,6 +74,7 @@ int Session::call_quietly(const std::string& method, const json& params, json& r
 
 namespace {
 bool color_disabled = false;
+bool output_silenced = false;
 }  // namespace
 
 bool color_output() {
@@ -83,7 +84,10 @@ bool color_output() {
 
 void disable_color() { color_disabled = true; }
 
+void silence_output() { output_silenced = true; }
+
 int show_list(Session& session, bool as_json, const std::string& sort) {
+  if (output_silenced && !as_json) return kExitOk;
   if (as_json && sort.empty()) {
     // Printed as the daemon wrote it (checked valid): no parse and print of a large list.
     std::string text;

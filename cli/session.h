@@ -63,5 +63,8 @@ int show_list(Session& session, bool as_json, const std::string& sort = "");
 bool color_output();
 /// --no-color (PM2's flag), for every command.
 void disable_color();
+/// --silent (PM2's -s): stdout goes nowhere, so the process table is not even asked for (asking
+/// is a look at the figures, which keeps the daemon sampling every interval for a while).
+void silence_output();
 
 }  // namespace pmd::cli
