@@ -155,6 +155,11 @@ int run_version(CommandArgs&) {
     std::cout << "pmd " << daemon_version << " (pid " << (r.ok ? r.result.value("pid", 0) : 0) << ")\n";
     if (r.ok && !r.result.value("adopted", std::string()).empty())
       std::cout << "it adopted at start " << r.result.value("adopted", std::string()) << "\n";
+    if (r.ok && r.result.contains("pace_ms")) {
+      const std::chrono::milliseconds pace{r.result.value("pace_ms", 0LL)};
+      std::cout << (r.result.value("at_rest", false) ? "at rest: it wakes up every " : "it samples every ")
+                << units::format_duration(pace) << "\n";
+    }
     if (daemon_version != kVersion)
       std::cout << "warning: the daemon runs another version; `pmctl update` upgrades it in place (no app restarts)\n";
   } catch (const std::exception& e) {

@@ -20,6 +20,7 @@ Monitor::Monitor(Supervisor& supervisor, std::chrono::milliseconds interval)
     : supervisor_(supervisor),
       interval_(interval),
       started_at_(std::chrono::steady_clock::now()),
+      last_trim_(started_at_),
       self_stat_fd_(::open("/proc/self/stat", O_RDONLY | O_CLOEXEC)) {
   sample_self();
 }
@@ -60,7 +61,7 @@ void Monitor::release_free_memory() {
 }
 
 bool Monitor::watched() const {
-  return !subscribers_.empty() || std::chrono::steady_clock::now() - last_look_ < kWatchedAfterLook;
+  return !subscribers_.empty() || std::chrono::steady_clock::now() - last_look_ < kWatchedAfterLookTicks * interval_;
 }
 
 void Monitor::looked_at() {
@@ -70,7 +71,12 @@ void Monitor::looked_at() {
   // What is shown now is read now: idle processes were last read up to minutes ago.
   sampler_.read_all_next_round();
   measure_instances();
+  sample_self();  // its CPU figure: the average over the quiet spell
+  last_round_ = last_look_;
+  if (on_look_) on_look_();
 }
+
+bool Monitor::needs_every_interval() const { return watched() || supervisor_.any_memory_limit(); }
 
 void Monitor::tick() {
   supervisor_.sweep();
@@ -78,14 +84,23 @@ void Monitor::tick() {
     auto c = weak.lock();
     return !c || c->closed();
   });
+  const auto now = std::chrono::steady_clock::now();
+  const auto quiet_period = kQuietTicks * interval_;
   const bool watched_now = watched();
   sampler_.set_idle_rounds(watched_now ? UsageSampler::kSlowRounds : UsageSampler::kQuietRounds);
-  // Nobody looking and no memory limit to enforce: a round every few ticks is enough.
-  if (watched_now || supervisor_.any_memory_limit() || ticks_ % kQuietTicks == 0) measure_instances();
+  // Nobody looking and no memory limit to enforce: a round every quiet period is enough. (A
+  // tick comes a little early or late; a tenth of an interval of slack keeps the pace.)
+  if (needs_every_interval() || now - last_round_ + interval_ / 10 >= quiet_period) {
+    measure_instances();
+    last_round_ = now;
+  }
   // Freed memory in the middle of the heap (a start or list of a thousand apps builds megabytes
-  // of replies) stays in the daemon's RSS until given back; every kQuietTicks, it is.
-  if (ticks_ % kQuietTicks == kQuietTicks - 1) release_free_memory();
-  ++ticks_;
+  // of replies) stays in the daemon's RSS until given back; once a quiet period, it is.
+  if (now - last_trim_ + interval_ / 10 >= quiet_period) {
+    release_free_memory();
+    last_trim_ = now;
+  }
+  if (!watched_now) return;
   sample_self();
   if (subscribers_.empty()) return;
   // One encoding for every subscriber; one that cannot keep up skips this tick (the next

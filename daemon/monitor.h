@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -27,8 +28,14 @@ class Monitor {
 
   std::chrono::milliseconds interval() const { return interval_; }
 
-  /// One sampling round, then a `monit.sample` notification to every subscriber.
+  /// Runs on every tick: a sampling round when one is due, then a `monit.sample` notification
+  /// to every subscriber.
   void tick();
+  /// Whether ticks must come every interval: someone looks, or a memory limit is enforced. If
+  /// not, a tick every kQuietTicks intervals is enough (pmd at rest wakes up twice a minute).
+  bool needs_every_interval() const;
+  /// Called when figures are looked at after a quiet spell, so the ticks speed up again.
+  void on_look(std::function<void()> callback) { on_look_ = std::move(callback); }
 
   /// {interval_ms, daemon: {pid, version, memory, cpu, cpu_seconds, uptime_ms}, processes: list}.
   /// Counts as a look (see looked_at).
@@ -36,14 +43,15 @@ class Monitor {
 
   /// Someone looked at the figures (`list`, `describe`, metrics, `monit`). After a quiet spell
   /// every process is read at once, so what is shown is current; for the next
-  /// kWatchedAfterLook, rounds run every tick and idle processes are re-read every
+  /// kWatchedAfterLookTicks intervals, rounds run every tick and idle processes are re-read every
   /// UsageSampler::kSlowRounds, so work that starts shows within seconds. While nobody looks,
-  /// a round runs every kQuietTicks and idle processes are read in turn once in
+  /// a round runs every kQuietTicks intervals and idle processes are read in turn once in
   /// UsageSampler::kQuietRounds rounds: pmd at rest costs next to nothing. With a memory limit
-  /// on any app, rounds run every tick either way (the limit is enforced within one interval).
+  /// on any app, rounds run every interval either way (the limit is enforced within one).
   void looked_at();
   static constexpr int kQuietTicks = 30;
-  static constexpr std::chrono::seconds kWatchedAfterLook{120};
+  /// How long a look keeps the pace, in intervals (two minutes at the default 1 s).
+  static constexpr int kWatchedAfterLookTicks = 120;
 
   /// `connection` gets a `monit.sample` notification (a snapshot) after every tick until it closes.
   void subscribe(const std::shared_ptr<RpcConnection>& connection);
@@ -58,12 +66,14 @@ class Monitor {
   Supervisor& supervisor_;
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point started_at_;
-  std::chrono::steady_clock::time_point last_look_{};  // the epoch: quiet from the start
-  std::uint64_t ticks_ = 0;
+  std::chrono::steady_clock::time_point last_look_{};   // the epoch: quiet from the start
+  std::chrono::steady_clock::time_point last_round_{};  // the epoch: a round at the first tick
+  std::chrono::steady_clock::time_point last_trim_;
+  std::function<void()> on_look_;
   std::vector<std::weak_ptr<RpcConnection>> subscribers_;
   UsageSampler sampler_;
-  // The daemon's own usage, from /proc/self/stat, kept open: read every tick, even at rest, and
-  // opening it each time was two more system calls and a path lookup in /proc.
+  // The daemon's own usage, from /proc/self/stat, kept open: read on every tick while watched,
+  // and opening it each time was two more system calls and a path lookup in /proc.
   int self_stat_fd_ = -1;
   CpuMeter self_cpu_;
   std::uint64_t self_rss_ = 0;

@@ -1,6 +1,8 @@
 // serve(): the event loop and what runs on it.
 #include "serve.h"
 #include "loop/detached.h"
+#include "loop/directory_watch.h"
+#include "loop/paced_timer.h"
 
 #include "daemon_process.h"
 #include "jsonrpc.h"
@@ -48,17 +50,6 @@ void on_every_signal(asio::signal_set& signals, std::function<void(int)> handler
     if (ec) return;
     handler(signo);
     on_every_signal(signals, handler);
-  });
-}
-
-// Fires on a fixed cadence (not sleep-after-work), so the interval is what users configured.
-void every(asio::steady_timer& timer, std::chrono::milliseconds interval, std::function<void()> work) {
-  timer.expires_at(timer.expiry() + interval);
-  if (timer.expiry() < std::chrono::steady_clock::now()) timer.expires_after(interval);  // fell behind: no burst
-  timer.async_wait([&timer, interval, work](const boost::system::error_code& ec) {
-    if (ec) return;
-    work();
-    every(timer, interval, work);
   });
 }
 
@@ -140,7 +131,8 @@ int serve(const ServeOptions& options, int ready_fd) {
   MethodTable methods;
   RpcServer rpc(io, methods);
   int exit_status = 0;
-  std::optional<std::string> upgrade_to;  // set once an upgrade is decided: exec after the loop
+  std::optional<DirectoryWatch> home_watch;  // told when the socket may be gone
+  std::optional<std::string> upgrade_to;     // set once an upgrade is decided: exec after the loop
   std::string adopted_summary;
   std::vector<int> held_locks;  // pmd.lock made again after the home was deleted
   const auto image_started = std::chrono::system_clock::now();
@@ -197,6 +189,26 @@ int serve(const ServeOptions& options, int ready_fd) {
     }
     co_return json{{"from", kVersion}, {"binary", binary}, {"pid", ::getpid()}};
   };
+  // The ticks: every sampling interval while anything needs that pace, every quiet period at
+  // rest (each wake-up has a cost, paid even by a daemon with nothing to do). What needs the pace
+  // again hurries them: a client's request, a change in the home (its socket deleted?), a look
+  // at the figures. A killed fd holder is told by its socket (Supervisor::watch_holder).
+  PacedTimer ticks(io, monitor.interval(), [&] {
+    monitor.tick();
+    supervisor.retry_logs();
+    supervisor.check_holder();
+    if (options.serve_socket && !rpc.socket_file_is_ours()) recreate_home(paths, rpc, supervisor, held_locks);
+    if (home_watch) home_watch->renew();
+    if (options.container && !shutting_down) {
+      if (auto status = container_exit_status(supervisor.describe("all"))) {
+        spdlog::info("every app has exited; pmd exits with status {}", *status);
+        shutdown(*status);
+      }
+    }
+    const bool at_rest = !options.container && !monitor.needs_every_interval() && !supervisor.upkeep_pending() &&
+                         (!home_watch || home_watch->active());
+    return at_rest ? Monitor::kQuietTicks * monitor.interval() : monitor.interval();
+  });
   methods = make_method_table(
       supervisor, monitor, store, options.autosave,
       [&] {
@@ -208,6 +220,8 @@ int serve(const ServeOptions& options, int ready_fd) {
         return json{{"image_started_ms",
                      std::chrono::duration_cast<std::chrono::milliseconds>(image_started.time_since_epoch()).count()},
                     {"holder_pid", holder ? holder->holder_pid() : 0},
+                    {"pace_ms", ticks.pace().count()},
+                    {"at_rest", ticks.pace() > monitor.interval()},
                     {"adopted", adopted_summary}};
       });
 
@@ -285,19 +299,10 @@ int serve(const ServeOptions& options, int ready_fd) {
         },
         logged("upgrading in place"));
   });
-  asio::steady_timer sampler(io, std::chrono::steady_clock::now());
-  every(sampler, monitor.interval(), [&] {
-    monitor.tick();
-    supervisor.retry_logs();
-    supervisor.check_holder();
-    if (options.serve_socket && !rpc.socket_file_is_ours()) recreate_home(paths, rpc, supervisor, held_locks);
-    if (options.container && !shutting_down) {
-      if (auto status = container_exit_status(supervisor.describe("all"))) {
-        spdlog::info("every app has exited; pmd exits with status {}", *status);
-        shutdown(*status);
-      }
-    }
-  });
+  if (options.serve_socket) home_watch.emplace(io, paths.socket.parent_path(), [&ticks] { ticks.hurry(); });
+  monitor.on_look([&ticks] { ticks.hurry(); });
+  rpc.on_request([&ticks] { ticks.hurry(); });
+  ticks.start();
 
   if (options.serve_socket)
     spdlog::info("pmd {} serving {} (pid {})", kVersion, paths.socket.string(), ::getpid());
@@ -321,6 +326,7 @@ int serve(const ServeOptions& options, int ready_fd) {
             spdlog::error("resurrect: {}", e.what());
           }
         }
+        ticks.hurry();  // the apps just resurrected may have memory limits to enforce
         notifier.notify("READY=1\nSTATUS=supervising " + std::to_string(supervisor.list().size()) + " process(es)");
       },
       logged("resurrecting the saved apps", [&] { notifier.notify("READY=1\nSTATUS=resurrect failed; see pmd.log"); }));

@@ -39,6 +39,8 @@ class HolderLink {
   /// Starts a holder and connects to it. An error sentence, or empty.
   std::string start();
   bool connected() const { return socket_ >= 0; }
+  /// The connection's socket (-1 when not connected), to be told when the holder hangs up.
+  int native_handle() const { return socket_; }
   /// Whether the holder is still there (it may have been killed): false after a hang-up.
   bool alive();
 

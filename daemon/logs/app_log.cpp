@@ -174,6 +174,15 @@ void AppLog::retry_failed() {
   if (combined_) combined_->retry();
 }
 
+bool AppLog::needs_upkeep() const {
+  if (!followers_.empty() || !paused_.empty()) return true;
+  if (combined_ && combined_->failing()) return true;
+  return std::any_of(files_.begin(), files_.end(), [](const auto& entry) {
+    const Files& f = entry.second;
+    return f.out->failing() || (f.err && f.err->failing());
+  });
+}
+
 void AppLog::flush() {
   commit();
   for (auto& [id, f] : files_) {

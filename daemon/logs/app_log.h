@@ -83,6 +83,9 @@ class AppLog {
   void reconfigure(LogSettings settings);
   void reopen_all();
   void retry_failed();
+  /// Whether retry_failed() or resume_paused() has work, or someone follows the lines (a
+  /// follower may fall behind at any moment and then waits for resume_paused()).
+  bool needs_upkeep() const;
   /// Empties every file and the in-memory tail (`pmctl flush`).
   void flush();
 

@@ -55,6 +55,8 @@ class LogFile {
   const std::string& path() const { return file_.path(); }
   /// Empty when healthy; otherwise what went wrong, for `describe` and pmd.log.
   const std::string& error() const { return error_; }
+  /// Whether retry() has something to do (a write failed).
+  bool failing() const { return !error_.empty() || !pending_.empty(); }
   std::uint64_t dropped_lines() const { return dropped_lines_; }
 
  private:

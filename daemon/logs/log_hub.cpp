@@ -109,4 +109,12 @@ void LogHub::retry() {
     }
 }
 
+bool LogHub::needs_upkeep() const {
+  if (!later_apps_followers_.empty()) return true;
+  return std::any_of(apps_.begin(), apps_.end(), [](const auto& weak) {
+    auto log = weak.lock();
+    return log && log->needs_upkeep();
+  });
+}
+
 }  // namespace pmd

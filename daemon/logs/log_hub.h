@@ -48,6 +48,8 @@ class LogHub {
   void reopen_all();
   /// Retries files that failed (a full disk), and offers paused followers to take lines again.
   void retry();
+  /// Whether retry() has work to do, or someone follows (see AppLog::needs_upkeep).
+  bool needs_upkeep() const;
 
  private:
   struct LaterAppsFollower {

@@ -26,6 +26,8 @@ class CgroupTree {
   /// Removes a leaf once its processes are gone; leaves still busy are retried by sweep().
   void retire(const std::string& leaf);
   void sweep();
+  /// Whether some retired leaf still waits for sweep().
+  bool sweep_pending() const { return !retired_.empty(); }
 
   const std::string& base() const { return base_; }
 

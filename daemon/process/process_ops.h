@@ -75,6 +75,8 @@ class ProcessOps {
   virtual std::unique_ptr<DeadlineTimer> make_timer() = 0;
   /// Periodic housekeeping (cgroups still busy when released are removed later).
   virtual void sweep() = 0;
+  /// Whether sweep() has something left to do (so it is called soon, not at rest's pace).
+  virtual bool sweep_pending() const { return false; }
   /// Launches are numbered (PMD_UNIT markers, cgroup leaves); a pmd that took over from another
   /// continues after the number it was handed, so no name is used twice.
   virtual std::uint64_t launches() const { return 0; }

@@ -180,4 +180,6 @@ void SystemProcessOps::sweep() {
   if (cgroups_) cgroups_->sweep();
 }
 
+bool SystemProcessOps::sweep_pending() const { return cgroups_ && cgroups_->sweep_pending(); }
+
 }  // namespace pmd

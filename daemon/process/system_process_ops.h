@@ -29,6 +29,7 @@ class SystemProcessOps : public ProcessOps {
   void release(ProcessTree& tree) override;
   std::unique_ptr<DeadlineTimer> make_timer() override;
   void sweep() override;
+  bool sweep_pending() const override;
   std::uint64_t launches() const override { return launches_; }
   void continue_launches(std::uint64_t after) override { launches_ = std::max(launches_, after); }
 

@@ -150,6 +150,7 @@ asio::awaitable<void> RpcServer::serve(stream_protocol::socket socket) {
       // Backpressure: a client that does not read its replies is not served more of them.
       if (connection->reply_backlog_full()) co_await connection->wait_until_drained();
       if (connection->closed()) break;
+      if (on_request_) on_request_();
       std::string reply = co_await handle_line(frame.line, connection);
       if (!reply.empty()) connection->send(std::move(reply));  // a notification gets no answer
     }

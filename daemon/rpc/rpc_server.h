@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace pmd {
@@ -40,6 +41,8 @@ class RpcServer {
   void resume_accepting() { start_accepting(); }
   /// Binds the socket file again (it was deleted or replaced): pmctl finds this daemon again.
   std::string relisten();
+  /// Runs before each request is handled (a client is there: the daemon's pace may matter).
+  void on_request(std::function<void()> callback) { on_request_ = std::move(callback); }
 
  private:
   void start_accepting();
@@ -54,6 +57,7 @@ class RpcServer {
   boost::asio::local::stream_protocol::acceptor acceptor_;
   std::filesystem::path socket_path_;
   ino_t inode_ = 0;  // of the socket file we bound
+  std::function<void()> on_request_;
 };
 
 }  // namespace pmd

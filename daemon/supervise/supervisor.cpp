@@ -3,6 +3,7 @@
 
 #include "json_writer.h"
 #include "loop/detached.h"
+#include "loop/readable_watch.h"
 
 #include "jsonrpc.h"
 #include "nearest_name.h"
@@ -571,6 +572,10 @@ void Supervisor::reopen_logs() {
 void Supervisor::retry_logs() { log_hub_.retry(); }
 
 void Supervisor::sweep() { ops_->sweep(); }
+
+bool Supervisor::upkeep_pending() const {
+  return ops_->sweep_pending() || log_hub_.needs_upkeep() || (holder_ && !holder_->connected());
+}
 
 bool Supervisor::any_memory_limit() const {
   return std::any_of(apps_.begin(), apps_.end(),

@@ -31,6 +31,8 @@
 
 namespace pmd {
 
+class ReadableWatch;
+
 /// Receives one line per step of a reload or scale, as it happens.
 using Progress = std::function<void(const std::string& line)>;
 
@@ -133,6 +135,10 @@ class Supervisor {
   void restart_for_memory(const std::shared_ptr<Instance>& inst, const std::string& reason);
   /// Periodic housekeeping of the process layer (cgroups to remove).
   void sweep();
+  /// Whether sweep(), retry_logs() or check_holder() has work to do soon (a busy cgroup, a
+  /// failed log file, a log follower, a holder that could not be started): the ticks that call
+  /// them then keep the sampling interval instead of rest's pace.
+  bool upkeep_pending() const;
 
   // ---- across a change of pmd (supervisor_handover.cpp) ----
   /// From now on every change is handed to `holder` (nullptr: no more). Hands everything now.
@@ -210,6 +216,8 @@ class Supervisor {
     std::function<void()> flush;  // cleared when the supervisor goes
   };
   void flush_handover();
+  /// Watches the connected holder's socket (see holder_watch_); none without a holder.
+  void watch_holder();
   nlohmann::json daemon_record() const;
   std::pair<nlohmann::json, std::vector<std::pair<char, int>>> app_record(const App& app, int order) const;
   void on_notify(pid_t sender, const std::map<std::string, std::string>& fields);
@@ -264,6 +272,8 @@ class Supervisor {
   std::uint64_t epoch_counter_ = 0;
   std::shared_ptr<HandoverQueue> handover_;
   handover::HolderLink* holder_ = nullptr;
+  // The holder's socket turns readable only when it hangs up: a killed holder is replaced at once.
+  std::unique_ptr<ReadableWatch> holder_watch_;
   std::uint64_t next_serial_ = 1;
   std::map<std::string, std::string> sent_apps_;  // app name -> the record the holder has
   // What the output readers are doing, kept by the holder too (handover/output_board.h).

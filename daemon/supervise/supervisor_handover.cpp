@@ -9,6 +9,7 @@
 #include "handover/output_board.h"
 #include "jsonrpc.h"
 #include "logs/torn_write.h"
+#include "loop/readable_watch.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -89,6 +90,17 @@ void Supervisor::keep_in(handover::HolderLink* holder) {
     for (auto& app : apps_) app.runtime->use_board(output_board_);
   }
   if (holder_) hand_over_everything();
+  watch_holder();
+}
+
+void Supervisor::watch_holder() {
+  holder_watch_.reset();
+  if (!holder_ || !holder_->connected()) return;
+  holder_watch_ = std::make_unique<ReadableWatch>(io_, holder_->native_handle(), [this] {
+    check_holder();
+    // Still the same holder (readable without hanging up, which it never does): watch again.
+    if (holder_ && holder_->connected()) watch_holder();
+  });
 }
 
 json Supervisor::daemon_record() const {
@@ -145,6 +157,7 @@ void Supervisor::flush_handover() {
       return;
     }
     hand_over_everything();
+    watch_holder();
     spdlog::info("started a new fd holder (pid {}) and handed it every app", holder_->holder_pid());
     return;
   }
