@@ -302,6 +302,7 @@ int serve(const ServeOptions& options, int ready_fd) {
   if (options.serve_socket) home_watch.emplace(io, paths.socket.parent_path(), [&ticks] { ticks.hurry(); });
   monitor.on_look([&ticks] { ticks.hurry(); });
   rpc.on_request([&ticks] { ticks.hurry(); });
+  supervisor.on_upkeep_needed([&ticks] { ticks.hurry(); });
   ticks.start();
 
   if (options.serve_socket)

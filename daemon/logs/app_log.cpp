@@ -84,8 +84,13 @@ void AppLog::track(LogFile& file) {
 }
 
 void AppLog::commit() {
-  for (LogFile* file : uncommitted_) file->commit();
+  bool failing = false;
+  for (LogFile* file : uncommitted_) {
+    file->commit();
+    failing = failing || file->failing();
+  }
   uncommitted_.clear();
+  if (failing && on_failure_) on_failure_();
 }
 
 void AppLog::add_line(int id, int instance, bool is_stderr, std::string_view text, bool continues,

@@ -78,6 +78,9 @@ class AppLog {
   void write_line(int id, int instance, bool is_stderr, std::string_view text, bool continues = false);
   /// Where the files note each write (the output board), so a pmd killed inside one tears no line.
   void set_journal(WriteJournal* journal);
+  /// Called after a write that left a file failing, so its retries start within an interval even
+  /// while the daemon is at rest.
+  void on_failure(std::function<void()> callback) { on_failure_ = std::move(callback); }
 
   /// New settings (the app's spec changed): files are reopened where their paths changed.
   void reconfigure(LogSettings settings);
@@ -114,6 +117,7 @@ class AppLog {
   std::map<int, Files> files_;  // key -1: the merged pair
   std::unique_ptr<LogFile> combined_;
   WriteJournal* journal_ = nullptr;
+  std::function<void()> on_failure_;
   std::vector<LogFile*> uncommitted_;  // files with lines added since the last commit
   std::string formatted_;              // one line's bytes, reused
   std::deque<LogRecord> tail_;

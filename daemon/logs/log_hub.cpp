@@ -16,6 +16,13 @@ void LogHub::app_added(const std::shared_ptr<AppLog>& log) {
   for (auto& f : later_apps_followers_)
     if (auto c = f.connection.lock(); c && !c->closed()) follow_app({log, {}}, c, f.missed);
   if (echo_) subscribe_echo(*log);
+  log->on_failure(on_failure_);
+}
+
+void LogHub::on_failure(std::function<void()> callback) {
+  on_failure_ = std::move(callback);
+  for (auto& weak : apps_)
+    if (auto log = weak.lock()) log->on_failure(on_failure_);
 }
 
 void LogHub::app_removed(const std::shared_ptr<AppLog>& log) {

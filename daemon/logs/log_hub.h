@@ -50,6 +50,8 @@ class LogHub {
   void retry();
   /// Whether retry() has work to do, or someone follows (see AppLog::needs_upkeep).
   bool needs_upkeep() const;
+  /// Called when a write leaves a log file failing (see AppLog::on_failure), for every app.
+  void on_failure(std::function<void()> callback);
 
  private:
   struct LaterAppsFollower {
@@ -63,6 +65,7 @@ class LogHub {
   std::vector<std::weak_ptr<AppLog>> apps_;
   std::vector<LaterAppsFollower> later_apps_followers_;
   Echo echo_;
+  std::function<void()> on_failure_;
 };
 
 }  // namespace pmd

@@ -139,6 +139,8 @@ class Supervisor {
   /// failed log file, a log follower, a holder that could not be started): the ticks that call
   /// them then keep the sampling interval instead of rest's pace.
   bool upkeep_pending() const;
+  /// Called when upkeep becomes pending between ticks (a log write failed).
+  void on_upkeep_needed(std::function<void()> callback) { log_hub_.on_failure(std::move(callback)); }
 
   // ---- across a change of pmd (supervisor_handover.cpp) ----
   /// From now on every change is handed to `holder` (nullptr: no more). Hands everything now.

@@ -165,6 +165,29 @@ TEST_CASE("a file that refuses writes is reported and its lines kept for later",
   CHECK(nothing.error().empty());
 }
 
+TEST_CASE("an app log says when a write left a file failing, and what its upkeep needs", "[log]") {
+  TempDir dir;
+  LogSettings s;
+  s.out_file = (dir.path / "api-out.log").string();
+  s.error_file = "/dev/full";
+  AppLog log("api", s);
+  int told = 0;
+  log.on_failure([&] { ++told; });
+  log.write_line(0, 0, false, "fine");
+  CHECK(told == 0);
+  CHECK_FALSE(log.needs_upkeep());
+  log.write_line(0, 0, true, "no room");
+  CHECK(told == 1);
+  CHECK(log.needs_upkeep());  // its retries are due
+  // A follower needs the pace too: it may fall behind at any line.
+  AppLog quiet("quiet", LogSettings{"/dev/null", "/dev/null", "", false, {}, {}, {}});
+  CHECK_FALSE(quiet.needs_upkeep());
+  int token = quiet.subscribe({[](const FollowedLine&) { return true; }, {}});
+  CHECK(quiet.needs_upkeep());
+  quiet.unsubscribe(token);
+  CHECK_FALSE(quiet.needs_upkeep());
+}
+
 TEST_CASE("an app log names per-instance files as PM2 does and keeps a bounded tail", "[log]") {
   TempDir dir;
   LogSettings s;
