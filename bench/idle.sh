@@ -13,6 +13,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0 suffix="" flag=""
 if [[ "${1:-}" == "--quick" ]]; then quick=1 suffix="-quick" flag=" --quick"; fi
+# The command as run, with the settings that change it, for the results file.
+command="bench/idle.sh"
+for setting in IDLE_COUNTS IDLE_REPS IDLE_WINDOW; do
+  [[ -n "${!setting:-}" ]] && command="$setting=\"${!setting}\" $command"
+done
 # At rest means nobody looking: pmd samples at full pace for two minutes after a `list` (the
 # wait for "all online" lists), so the window opens after a longer settle.
 counts="${IDLE_COUNTS:-10 100 1000}" reps=${IDLE_REPS:-3} window=${IDLE_WINDOW:-30} settle=130
@@ -97,7 +102,7 @@ out="$here/results/$(date +%Y-%m-%d)-idle$suffix.md"
 {
   echo "# Daemon cost at rest: pmd vs PM2 — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "Machine: $machine. Command: \`bench/idle.sh$flag\`. N × \`/bin/sleep infinity\` in fork mode from one ecosystem file; after all are online and ${settle} s of settling, the daemon's CPU time over ${window} s and its VmRSS. pmd and PM2 with their defaults (pmd samples at full pace only for two minutes after someone looks)."
+  echo "Machine: $machine. Command: \`$command$flag\`. N × \`/bin/sleep infinity\` in fork mode from one ecosystem file; after all are online and ${settle} s of settling, the daemon's CPU time over ${window} s and its VmRSS. pmd and PM2 with their defaults (pmd samples at full pace only for two minutes after someone looks)."
   echo
   cat "$work/table.md"
 } > "$out"
