@@ -65,8 +65,10 @@ class Writer {
   std::ostringstream out_;
 };
 
+// What tells instances apart across a fleet: the host is Prometheus's own `instance` label.
 std::string instance_labels(const json& p) {
-  return "app=\"" + escape_label_value(p.value("name", "")) + "\",id=\"" + std::to_string(p.value("id", 0)) + "\"";
+  return "app=\"" + escape_label_value(p.value("name", "")) + "\",id=\"" + std::to_string(p.value("id", 0)) +
+         "\",namespace=\"" + escape_label_value(p.value("namespace", "default")) + "\"";
 }
 
 }  // namespace

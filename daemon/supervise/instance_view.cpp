@@ -42,6 +42,7 @@ void Instance::visit_list_row(Sink& put, bool retiring) const {
   put("memory_restarts", memory_restarts_);
   put("mode", s.exec_mode == "cluster" ? "cluster" : "fork");
   put("name", s.name);
+  put("namespace", s.namespace_);
   if (running)
     put("pid", tree_.main);
   else

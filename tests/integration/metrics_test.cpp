@@ -14,12 +14,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <fstream>
+#include <regex>
+#include <set>
 #include <thread>
 
 using namespace pmd::test;
+using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
@@ -148,4 +152,144 @@ TEST_CASE("a metrics port in use is a clear error at start, not a silent half-da
   CHECK_THAT(bad_interval.err, Catch::Contains("between 100ms and 60s"));
   std::error_code ec;
   fs::remove_all(home, ec);
+}
+
+namespace {
+
+// The PromQL expressions of a Grafana dashboard: every target's `expr` and every variable's
+// `label_values(...)` query.
+void collect_queries(const json& node, std::vector<std::string>& exprs, std::vector<std::string>& variables) {
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items()) {
+      if (key == "expr" && value.is_string()) exprs.push_back(value.get<std::string>());
+      if (key == "definition" && value.is_string()) variables.push_back(value.get<std::string>());
+      collect_queries(value, exprs, variables);
+    }
+  } else if (node.is_array()) {
+    for (const auto& item : node) collect_queries(item, exprs, variables);
+  }
+}
+
+// Grafana's variables replaced by what Prometheus would get: any value, a five-minute range.
+std::string as_promql(std::string expr) {
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"$__rate_interval", "5m"}, {"$__range", "1h"}, {"$instance", ".*"}, {"$namespace", ".*"}, {"$app", ".*"}})
+    for (auto at = expr.find(from); at != std::string::npos; at = expr.find(from, at + to.size()))
+      expr.replace(at, from.size(), to);
+  return expr;
+}
+
+// Every pmd_ metric an expression reads, and every label it matches or groups by.
+struct Uses {
+  std::set<std::string> metrics, labels;
+};
+Uses uses_of(const std::string& expr) {
+  Uses u;
+  static const std::regex metric(R"(\b(pmd_[a-z_]+)\b)");
+  static const std::regex matcher(R"(([a-z_]+)\s*(=~|!~|!=|=)\s*")");
+  static const std::regex grouping(R"(\b(?:by|without)\s*\(([^)]*)\))");
+  static const std::regex word(R"([a-z_]+)");
+  for (std::sregex_iterator it(expr.begin(), expr.end(), metric), end; it != end; ++it) u.metrics.insert((*it)[1]);
+  for (std::sregex_iterator it(expr.begin(), expr.end(), matcher), end; it != end; ++it) u.labels.insert((*it)[1]);
+  for (std::sregex_iterator it(expr.begin(), expr.end(), grouping), end; it != end; ++it) {
+    const std::string names = (*it)[1];
+    for (std::sregex_iterator w(names.begin(), names.end(), word); w != end; ++w) u.labels.insert((*w)[0]);
+  }
+  return u;
+}
+
+// What Prometheus adds to every series it scrapes.
+bool added_by_prometheus(const std::string& label) { return label == "instance" || label == "job"; }
+
+bool carries(const PromExposition& m, const std::string& metric, const std::string& label) {
+  return std::any_of(m.samples.begin(), m.samples.end(),
+                     [&](const PromSample& s) { return s.name == metric && s.labels.count(label) > 0; });
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("the Grafana dashboard and the Prometheus files in packaging/ read only what pmd exports", "[metrics]") {
+  const fs::path packaging = fs::path(PMD_TEST_SOURCE_DIR) / "packaging";
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "web", "-i", "2", "--namespace", "shop",
+                   "--max-memory-restart", "500M"})
+              .exit_code == 0);
+  REQUIRE(wait_until([&] { return d.instance("web")["memory"].get<std::uint64_t>() > (5u << 20); }));
+  auto r = d.pmctl({"metrics"});
+  REQUIRE(r.exit_code == 0);
+  const PromExposition m = parse_prometheus_text(r.out);
+  CHECK(m.value("pmd_instance_memory_bytes", {{"app", "web"}, {"id", "1"}, {"namespace", "shop"}}) > 5 << 20);
+
+  json dashboard;
+  REQUIRE_NOTHROW(dashboard = json::parse(read_text(packaging / "grafana" / "pmd-dashboard.json")));
+  CHECK(dashboard.value("uid", "") == "pmd-fleet");
+  std::vector<std::string> exprs, variables;
+  collect_queries(dashboard, exprs, variables);
+  REQUIRE(exprs.size() >= 10);
+  REQUIRE(variables.size() == 3);
+  // The alert rules' expressions are read the same way.
+  const std::string alerts = read_text(packaging / "prometheus" / "pmd-alerts.yml");
+  static const std::regex alert_expr(R"(expr:\s*(.+))");
+  std::size_t alert_count = 0;
+  for (std::sregex_iterator it(alerts.begin(), alerts.end(), alert_expr), end; it != end; ++it, ++alert_count)
+    exprs.push_back((*it)[1]);
+  CHECK(alert_count >= 4);
+
+  // Every metric exists, with every label the query names (the dashboard's panels would be
+  // empty otherwise, silently).
+  std::set<std::string> metrics_read;
+  for (const auto& query : exprs) {
+    Uses u = uses_of(query);
+    for (const auto& metric : u.metrics) {
+      metrics_read.insert(metric);
+      INFO(query);
+      CHECK(m.types.count(metric) == 1);
+      for (const auto& label : u.labels)
+        if (!added_by_prometheus(label)) {
+          INFO("label " << label << " of " << metric);
+          CHECK(carries(m, metric, label));
+        }
+    }
+  }
+  static const std::regex label_values(R"(label_values\((.*),\s*([a-z_]+)\)$)");
+  for (const auto& variable : variables) {
+    std::smatch parts;
+    INFO(variable);
+    REQUIRE(std::regex_match(variable, parts, label_values));
+    const std::string label = parts[2];
+    for (const auto& metric : uses_of(parts[1]).metrics)
+      if (!added_by_prometheus(label)) CHECK(carries(m, metric, label));
+  }
+  // What the issue asks the dashboard to show: CPU, memory against the limit, restarts, memory
+  // restarts, status, the daemon's health.
+  for (const char* needed : {"pmd_instance_cpu_percent", "pmd_instance_memory_bytes", "pmd_instance_memory_limit_bytes",
+                             "pmd_instance_restarts_total", "pmd_instance_memory_restarts_total", "pmd_instance_status",
+                             "pmd_daemon_memory_bytes", "pmd_daemon_cpu_seconds_total", "pmd_build_info"})
+    CHECK(metrics_read.count(needed) == 1);
+
+  // Prometheus's own checker: every expression parses as PromQL, and the scrape config (with its
+  // rule file) is valid.
+  auto promtool = find_promtool();
+  if (promtool.empty())
+    PMD_SKIP(pmd::test::Need::kPromtool, "promtool not found (scripts/fetch-test-tools.sh puts it in build/tools)");
+  const fs::path rules = d.home() / "dashboard-rules.yml";
+  {
+    std::ofstream out(rules);
+    out << "groups:\n  - name: dashboard\n    rules:\n";
+    for (std::size_t i = 0; i < exprs.size(); ++i) {
+      json quoted = as_promql(exprs[i]);
+      out << "      - record: pmd:dashboard_query_" << i << "\n        expr: " << quoted.dump() << "\n";
+    }
+  }
+  auto checked = run_command({promtool, "check", "rules", rules.string()});
+  INFO(checked.out << checked.err);
+  CHECK(checked.exit_code == 0);
+  auto config = run_command({promtool, "check", "config", (packaging / "prometheus" / "pmd.yml").string()});
+  INFO(config.out << config.err);
+  CHECK(config.exit_code == 0);
 }

@@ -39,7 +39,7 @@ TEST_CASE("metrics read back exactly through a strict parser", "[metrics]") {
   auto m = parse_prometheus_text(text);
   CHECK(m.types.at("pmd_instance_memory_bytes") == "gauge");
   CHECK(m.types.at("pmd_instance_restarts_total") == "counter");
-  CHECK(m.value("pmd_instance_memory_bytes", {{"app", "api"}, {"id", "0"}}) == 50u << 20);
+  CHECK(m.value("pmd_instance_memory_bytes", {{"app", "api"}, {"id", "0"}, {"namespace", "default"}}) == 50u << 20);
   CHECK(m.value("pmd_instance_cpu_percent", {{"id", "0"}}) == 12.5);
   CHECK(m.value("pmd_instance_restarts_total", {{"id", "1"}}) == 1);
   CHECK(m.value("pmd_instance_uptime_seconds", {{"id", "0"}}) == 65);
