@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ecosystem_commands.h"
+#include "export_command.h"
 #include "logs_command.h"
 #include "start_options.h"
 #include "startup_command.h"
@@ -38,6 +39,7 @@ struct CommandArgs {
   LogsOptions logs;
   bool follow = true;  // logs -f: the default, accepted as PM2 users type it
   StartupOptions startup;
+  ExportOptions exported;  // export
 };
 
 struct Command {

@@ -13,7 +13,7 @@ _pmctl() {
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   local commands="start stop restart reload scale delete config list describe jlist prettylist pid id logs flush
-    reloadLogs monit metrics save resurrect cleardump startup unstartup reset sendSignal env init update ping kill
+    reloadLogs monit metrics save resurrect cleardump startup unstartup export reset sendSignal env init update ping kill
     version"
 
   cmd=""
@@ -56,6 +56,7 @@ _pmctl() {
     save|dump) flags="--force" ;;
     startup) flags="--user -u --root --service-name --hp --print" ;;
     unstartup) flags="--user -u --root --service-name --hp" ;;
+    export) flags="--env --only --to --cpus" ;;
   esac
 
   case "$prev" in

@@ -3,6 +3,7 @@
 // installing into an image offline, and a clear answer where systemd is not running.
 #include "daemon_fixture.h"
 #include "handover/holder_protocol.h"
+#include "http_client.h"
 #include "process_utils.h"
 #include "skip.h"
 
@@ -246,4 +247,66 @@ TEST_CASE("pmctl startup where systemd is not the init says so and prints the un
   auto other = run_command({(bin_dir() / "pmctl").string(), "startup", "openrc"});
   CHECK(other.exit_code == 1);
   CHECK(other.err.find("systemd only") != std::string::npos);
+}
+
+TEST_CASE("pmctl export systemd turns an ecosystem file into units systemd-analyze verify accepts", "[systemd]") {
+  REQUIRE(fs::exists("/usr/bin/systemd-analyze"));
+  const fs::path dir = make_temp_home();
+  const fs::path runtime = dir / "runtime";
+  fs::create_directories(runtime);
+  const fs::path units = dir / "units";
+  const std::string listen_fds_server = (bin_dir() / "listen_fds_server").string();
+  const int port = free_port();
+  write_text(dir / "ecosystem.json", R"({"apps": [
+    {"name": "worker", "script": "/bin/sleep", "args": ["1000"], "max_memory_restart": "100M",
+     "kill_timeout": 5000, "stop_exit_codes": [0], "restart_delay": 250, "out_file": ")" +
+                                         (dir / "worker.log").string() + R"(",
+     "env": {"GREETING": "50% \"quoted\" $HOME"}},
+    {"name": "pool", "script": "/bin/sleep", "args": ["1000"], "instances": 3},
+    {"name": "api", "script": ")" + listen_fds_server +
+                                         R"(", "exec_mode": "cluster", "instances": 2, "port": )" +
+                                         std::to_string(port) + R"(},
+    {"name": "web", "script": ")" + fixture("hello.js").string() +
+                                         R"(", "exec_mode": "cluster", "instances": 2}
+  ]})");
+  auto r = run_command(
+      {(bin_dir() / "pmctl").string(), "export", "systemd", (dir / "ecosystem.json").string(), "--to", units.string()});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  for (const char* name :
+       {"worker.service", "pool@.service", "pool.target", "api.socket", "api@.service", "api.target", "web.service"})
+    CHECK(fs::exists(units / name));
+  CHECK_FALSE(fs::exists(units / "worker@.service"));
+
+  const std::string worker = read_file(units / "worker.service");
+  CHECK_THAT(worker, Catch::Contains("ExecStart=\"/bin/sleep\" \"1000\"\n"));
+  CHECK_THAT(worker, Catch::Contains("KillSignal=SIGINT\nTimeoutStopSec=5000ms\n"));  // PM2's default signal
+  CHECK_THAT(worker, Catch::Contains("Restart=always\nRestartSec=250ms\nRestartPreventExitStatus=0\n"));
+  CHECK_THAT(worker, Catch::Contains("MemoryHigh=104857600\nMemoryMax=131072000\n"));
+  CHECK_THAT(worker, Catch::Contains("Environment=\"GREETING=50%% \\\"quoted\\\" $HOME\"\n"));
+  CHECK_THAT(worker, Catch::Contains("StandardOutput=append:" + (dir / "worker.log").string() + "\n"));
+  CHECK_THAT(r.err, Catch::Contains("worker: max_memory_restart becomes MemoryHigh"));
+  CHECK_THAT(read_file(units / "pool@.service"), Catch::Contains("Environment=NODE_APP_INSTANCE=%i\n"));
+  CHECK_THAT(read_file(units / "pool.target"), Catch::Contains("Wants=pool@0.service pool@1.service pool@2.service\n"));
+  CHECK_THAT(read_file(units / "api.socket"), Catch::Contains("ListenStream=" + std::to_string(port) + "\n"));
+  CHECK_THAT(read_file(units / "api@.service"), Catch::Contains("Sockets=api.socket\n"));
+  // A Node app in cluster mode needs pmd between it and its socket: it runs under `pmd run`.
+  const std::string web = read_file(units / "web.service");
+  CHECK_THAT(web, Catch::Contains("ExecStart=\"" + (bin_dir() / "pmd").string() + "\" \"run\" \"" +
+                                  (dir / "ecosystem.json").string() + "\" \"--only\" \"web\"\n"));
+  CHECK_THAT(web, Catch::Contains("Type=notify\n"));
+
+  // systemd's own checker, on every unit and what the targets pull in (the templates' instances).
+  std::vector<std::string> argv = {"/usr/bin/systemd-analyze", "verify"};
+  for (const auto& entry : fs::directory_iterator(units))
+    if (entry.path().filename().string().find("@.") == std::string::npos) argv.push_back(entry.path().string());
+  RunOptions o;
+  o.env["SYSTEMD_UNIT_PATH"] = units.string() + ":";  // the templates are found here, then the system's
+  o.env["XDG_RUNTIME_DIR"] = runtime.string();
+  o.env["SYSTEMD_LOG_LEVEL"] = "notice";
+  auto verified = run_command(argv, o);
+  INFO(verified.out << verified.err);
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.out + verified.err == "");
+  fs::remove_all(dir);
 }

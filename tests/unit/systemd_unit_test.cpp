@@ -1,6 +1,7 @@
 // The systemd unit pmctl startup writes: what each section holds, and that the units shipped in
 // packaging/systemd are exactly what the generator makes.
 #include "systemd_unit.h"
+#include "systemd_export.h"
 
 #include <catch2/catch.hpp>
 
@@ -92,4 +93,18 @@ TEST_CASE("the units in packaging/systemd are the generator's", "[systemd]") {
         unit_text({UnitRequest::Scope::kSystem, "root", "/usr/bin/pmd", ""}));
   CHECK(read_file(PMD_TEST_SOURCE_DIR "/packaging/systemd/pmd-user.service") ==
         unit_text({UnitRequest::Scope::kUser, "", "/usr/bin/pmd", ""}));
+}
+
+TEST_CASE("words written into exported units read back as they were: quotes, escapes, specifiers, variables",
+          "[systemd]") {
+  using pmd::cli::systemd_quote;
+  CHECK(systemd_quote("/usr/bin/node", true) == "\"/usr/bin/node\"");
+  CHECK(systemd_quote("a b", true) == "\"a b\"");
+  CHECK(systemd_quote("say \"hi\"", true) == "\"say \\\"hi\\\"\"");
+  CHECK(systemd_quote("C:\\dir", true) == "\"C:\\\\dir\"");
+  // %i would be the instance name, $HOME the unit's variable: both kept literal.
+  CHECK(systemd_quote("100%i", true) == "\"100%%i\"");
+  CHECK(systemd_quote("$HOME", true) == "\"$$HOME\"");
+  CHECK(systemd_quote("$HOME", false) == "\"$HOME\"");  // Environment= does not expand variables
+  CHECK(systemd_quote("two\nlines", false) == "\"two\\nlines\"");
 }
