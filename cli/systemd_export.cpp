@@ -5,6 +5,7 @@
 #include "signals.h"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 namespace pmd::cli {
@@ -36,7 +37,8 @@ std::string exec_line(const std::vector<std::string>& argv) {
 }
 
 std::string describe(const AppSpec& app, const SystemdExportRequest& request) {
-  return "Description=" + app.name + " (from " + request.ecosystem_file + ", by pmctl export systemd)\n";
+  return "Description=" + escape_specifiers(app.name) + " (from " + escape_specifiers(request.ecosystem_file) +
+         ", by pmctl export systemd)\n";
 }
 
 // [Unit] lines every service of the app shares: PM2's max_restarts, as systemd's start limit.
@@ -100,28 +102,29 @@ void note_unexported(const AppSpec& app, std::vector<std::string>& notes) {
 
 void export_direct(const AppSpec& app, const SystemdExportRequest& request, SystemdExport& out) {
   const bool several = app.instances > 1;
+  const std::string prefix = unit_prefix(app.name);
   std::string socket_unit;
   if (has_socket(app)) {
-    socket_unit = app.name + ".socket";
+    socket_unit = prefix + ".socket";
     const std::string where = !app.listen.empty() ? app.listen : std::to_string(app.port);
     // Accept=no: the instances share the listening socket and the kernel spreads connections.
     out.units.push_back({socket_unit, "[Unit]\n" + describe(app, request) + "\n[Socket]\nListenStream=" + where +
-                                          "\nService=" + app.name + (several ? "@0" : "") +
+                                          "\nService=" + prefix + (several ? "@0" : "") +
                                           ".service\n\n[Install]\nWantedBy=sockets.target\n"});
   }
   std::string unit = "[Unit]\n" + describe(app, request) + "After=network.target\n" + start_limit(app);
   if (!socket_unit.empty()) unit += "Requires=" + socket_unit + "\nAfter=" + socket_unit + "\n";
-  if (several) unit += "PartOf=" + app.name + ".target\n";
+  if (several) unit += "PartOf=" + prefix + ".target\n";
   unit += "\n[Service]\n" + service_body(app, several, socket_unit, out.notes);
   if (!several) {
-    out.units.push_back({app.name + ".service", unit + "\n[Install]\nWantedBy=multi-user.target\n"});
+    out.units.push_back({prefix + ".service", unit + "\n[Install]\nWantedBy=multi-user.target\n"});
     return;
   }
-  out.units.push_back({app.name + "@.service", unit});
+  out.units.push_back({prefix + "@.service", unit});
   std::string wants;
-  for (int i = 0; i < app.instances; ++i) wants += " " + app.name + "@" + std::to_string(i) + ".service";
-  out.units.push_back({app.name + ".target", "[Unit]\n" + describe(app, request) + "Wants=" + wants.substr(1) +
-                                                 "\n\n[Install]\nWantedBy=multi-user.target\n"});
+  for (int i = 0; i < app.instances; ++i) wants += " " + prefix + "@" + std::to_string(i) + ".service";
+  out.units.push_back({prefix + ".target", "[Unit]\n" + describe(app, request) + "Wants=" + wants.substr(1) +
+                                               "\n\n[Install]\nWantedBy=multi-user.target\n"});
 }
 
 void export_through_pmd(const AppSpec& app, const SystemdExportRequest& request, SystemdExport& out) {
@@ -136,7 +139,7 @@ void export_through_pmd(const AppSpec& app, const SystemdExportRequest& request,
   s << "Restart=on-failure\nKillSignal=SIGTERM\nTimeoutStopSec="
     << ms_text(app.kill_timeout + std::chrono::milliseconds(5000)) << "\n";
   s << "\n[Install]\nWantedBy=multi-user.target\n";
-  out.units.push_back({app.name + ".service", s.str()});
+  out.units.push_back({unit_prefix(app.name) + ".service", s.str()});
   out.notes.push_back(app.name + ": runs under `pmd run` (Node " +
                       (app.exec_mode == "cluster" ? std::string("in cluster mode shares one socket through pmd")
                                                   : std::string("talks to pmd over its IPC channel")) +
@@ -144,6 +147,23 @@ void export_through_pmd(const AppSpec& app, const SystemdExportRequest& request,
 }
 
 }  // namespace
+
+std::string unit_prefix(const std::string& app_name) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < app_name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(app_name[i]);
+    const bool kept = std::isalnum(c) != 0 || c == '_' || c == ':' || c == '-' || (c == '.' && i > 0);
+    if (c < 0x80 && kept) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
 
 std::string systemd_quote(const std::string& word, bool in_exec_line) {
   std::string out = "\"";

@@ -37,6 +37,11 @@ struct SystemdExportRequest {
 ///   process.send() need pmd in between.
 SystemdExport export_systemd(const std::vector<AppSpec>& apps, const SystemdExportRequest& request);
 
+/// An app name as the prefix of its unit names, escaped as systemd-escape does: anything but
+/// ASCII letters, digits, ':', '_', '-' and a '.' not in front becomes \xNN ('@' separates a
+/// template's instance, so "a@b" must not pass as it is).
+std::string unit_prefix(const std::string& app_name);
+
 /// One word of a command line or a value as systemd reads it: quoted, with `\`, `"`, `%` (a
 /// specifier) and `$` (a variable, in Exec lines) escaped.
 std::string systemd_quote(const std::string& word, bool in_exec_line);

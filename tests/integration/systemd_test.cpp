@@ -263,6 +263,7 @@ TEST_CASE("pmctl export systemd turns an ecosystem file into units systemd-analy
                                          (dir / "worker.log").string() + R"(",
      "env": {"GREETING": "50% \"quoted\" $HOME"}},
     {"name": "pool", "script": "/bin/sleep", "args": ["1000"], "instances": 3},
+    {"name": "odd+name@2", "script": "/bin/sleep", "args": ["1000"], "instances": 2},
     {"name": "api", "script": ")" + listen_fds_server +
                                          R"(", "exec_mode": "cluster", "instances": 2, "port": )" +
                                          std::to_string(port) + R"(},
@@ -273,8 +274,8 @@ TEST_CASE("pmctl export systemd turns an ecosystem file into units systemd-analy
       {(bin_dir() / "pmctl").string(), "export", "systemd", (dir / "ecosystem.json").string(), "--to", units.string()});
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
-  for (const char* name :
-       {"worker.service", "pool@.service", "pool.target", "api.socket", "api@.service", "api.target", "web.service"})
+  for (const char* name : {"worker.service", "pool@.service", "pool.target", "api.socket", "api@.service", "api.target",
+                           "web.service", "odd\\x2bname\\x402@.service", "odd\\x2bname\\x402.target"})
     CHECK(fs::exists(units / name));
   CHECK_FALSE(fs::exists(units / "worker@.service"));
 

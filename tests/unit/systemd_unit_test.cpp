@@ -108,3 +108,13 @@ TEST_CASE("words written into exported units read back as they were: quotes, esc
   CHECK(systemd_quote("$HOME", false) == "\"$HOME\"");  // Environment= does not expand variables
   CHECK(systemd_quote("two\nlines", false) == "\"two\\nlines\"");
 }
+
+TEST_CASE("app names become unit names as systemd-escape would write them", "[systemd]") {
+  using pmd::cli::unit_prefix;
+  CHECK(unit_prefix("api") == "api");
+  CHECK(unit_prefix("my-api_v2:web.1") == "my-api_v2:web.1");
+  CHECK(unit_prefix("a@b") == "a\\x40b");  // '@' would start a template's instance
+  CHECK(unit_prefix("a+b") == "a\\x2bb");
+  CHECK(unit_prefix(".hidden") == "\\x2ehidden");
+  CHECK(unit_prefix("caf\xc3\xa9") == "caf\\xc3\\xa9");
+}
