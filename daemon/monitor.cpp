@@ -85,18 +85,20 @@ void Monitor::tick() {
     return !c || c->closed();
   });
   const auto now = std::chrono::steady_clock::now();
-  const auto quiet_period = kQuietTicks * interval_;
+  // A tick comes a little early or late; a tenth of an interval of slack keeps the pace.
+  const auto quiet_period_since = [&](std::chrono::steady_clock::time_point then) {
+    return now - then + interval_ / 10 >= kQuietTicks * interval_;
+  };
   const bool watched_now = watched();
   sampler_.set_idle_rounds(watched_now ? UsageSampler::kSlowRounds : UsageSampler::kQuietRounds);
-  // Nobody looking and no memory limit to enforce: a round every quiet period is enough. (A
-  // tick comes a little early or late; a tenth of an interval of slack keeps the pace.)
-  if (needs_every_interval() || now - last_round_ + interval_ / 10 >= quiet_period) {
+  // Nobody looking and no memory limit to enforce: a round every quiet period is enough.
+  if (needs_every_interval() || quiet_period_since(last_round_)) {
     measure_instances();
     last_round_ = now;
   }
   // Freed memory in the middle of the heap (a start or list of a thousand apps builds megabytes
   // of replies) stays in the daemon's RSS until given back; once a quiet period, it is.
-  if (now - last_trim_ + interval_ / 10 >= quiet_period) {
+  if (quiet_period_since(last_trim_)) {
     release_free_memory();
     last_trim_ = now;
   }

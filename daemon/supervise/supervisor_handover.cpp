@@ -97,9 +97,9 @@ void Supervisor::watch_holder() {
   holder_watch_.reset();
   if (!holder_ || !holder_->connected()) return;
   holder_watch_ = std::make_unique<ReadableWatch>(io_, holder_->native_handle(), [this] {
-    check_holder();
-    // Still the same holder (readable without hanging up, which it never does): watch again.
-    if (holder_ && holder_->connected()) watch_holder();
+    // Readable without hanging up (it never is): the same holder, watched again.
+    if (holder_ && holder_->alive()) return watch_holder();
+    check_holder();  // starts a new holder, which flush_handover() watches
   });
 }
 

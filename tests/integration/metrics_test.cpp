@@ -206,11 +206,6 @@ bool carries(const PromExposition& m, const std::string& metric, const std::stri
                      [&](const PromSample& s) { return s.name == metric && s.labels.count(label) > 0; });
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 }  // namespace
 
 TEST_CASE("the Grafana dashboard and the Prometheus files in packaging/ read only what pmd exports", "[metrics]") {
@@ -226,14 +221,14 @@ TEST_CASE("the Grafana dashboard and the Prometheus files in packaging/ read onl
   CHECK(m.value("pmd_instance_memory_bytes", {{"app", "web"}, {"id", "1"}, {"namespace", "shop"}}) > 5 << 20);
 
   json dashboard;
-  REQUIRE_NOTHROW(dashboard = json::parse(read_text(packaging / "grafana" / "pmd-dashboard.json")));
+  REQUIRE_NOTHROW(dashboard = json::parse(read_file(packaging / "grafana" / "pmd-dashboard.json")));
   CHECK(dashboard.value("uid", "") == "pmd-fleet");
   std::vector<std::string> exprs, variables;
   collect_queries(dashboard, exprs, variables);
   REQUIRE(exprs.size() >= 10);
   REQUIRE(variables.size() == 3);
   // The alert rules' expressions are read the same way.
-  const std::string alerts = read_text(packaging / "prometheus" / "pmd-alerts.yml");
+  const std::string alerts = read_file(packaging / "prometheus" / "pmd-alerts.yml");
   static const std::regex alert_expr(R"(expr:\s*(.+))");
   std::size_t alert_count = 0;
   for (std::sregex_iterator it(alerts.begin(), alerts.end(), alert_expr), end; it != end; ++it, ++alert_count)
