@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 extern char** environ;
@@ -49,9 +50,15 @@ FirstLine run_for_first_line(const std::string& program, const std::vector<std::
   pollfd p{out[0], POLLIN, 0};
   while (said.find('\n') == std::string::npos && said.size() < 256) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    if (left.count() <= 0) break;
+    // pmd's loop catches signals (SIGCHLD above all, e.g. from the holder this replaces): one
+    // arriving here interrupts the wait, which must go on rather than take it for silence.
+    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
     char buf[64];
     ssize_t n = ::read(out[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     said.append(buf, static_cast<std::size_t>(n));
   }

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -81,7 +82,12 @@ std::string HolderLink::start() {
   // It says "ready" once it listens (a few milliseconds); bounded, since this runs on the loop.
   auto started = run_for_first_line(binary_, {"pmd-holder", name_}, std::chrono::seconds(2));
   if (started.pid < 0) return "cannot start the fd holder " + binary_ + ": " + started.error;
-  if (started.line != "ready") return "the fd holder " + binary_ + " did not start";
+  if (started.line != "ready") {
+    // One that says it later would hold the name the next try needs.
+    ::kill(started.pid, SIGKILL);
+    ::waitpid(started.pid, nullptr, 0);
+    return "the fd holder " + binary_ + " did not start";
+  }
   if (!connect_existing()) return "cannot reach the fd holder it just started";
   holder_pid_ = started.pid;
   return {};

@@ -153,7 +153,9 @@ int listen_on(const std::string& name) {
   std::memcpy(addr.sun_path + 1, name.data(), name.size());
   auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(fd, 4) != 0) {
+    const int why = errno;
     ::close(fd);
+    errno = why;
     return -1;
   }
   return fd;
@@ -179,7 +181,13 @@ int main(int argc, char** argv) {
     lim.rlim_cur = lim.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &lim);
   }
+  // A holder killed a moment ago may still hold the name while the kernel tears it down: pmd
+  // starts this one as soon as that one hangs up.
   int listener = listen_on(argv[1]);
+  for (int tries = 0; listener < 0 && errno == EADDRINUSE && tries < 50; ++tries) {
+    ::usleep(20'000);
+    listener = listen_on(argv[1]);
+  }
   if (listener < 0) {
     std::fprintf(stderr, "pmd-holder: cannot listen on @%s: %s\n", argv[1], std::strerror(errno));
     return 3;

@@ -573,6 +573,13 @@ void Supervisor::retry_logs() { log_hub_.retry(); }
 
 void Supervisor::sweep() { ops_->sweep(); }
 
+void Supervisor::on_upkeep_needed(std::function<void()> callback) {
+  upkeep_needed_ = std::move(callback);
+  log_hub_.on_failure([this] {
+    if (upkeep_needed_) upkeep_needed_();
+  });
+}
+
 bool Supervisor::upkeep_pending() const {
   return ops_->sweep_pending() || log_hub_.needs_upkeep() || (holder_ && !holder_->connected());
 }

@@ -139,8 +139,9 @@ class Supervisor {
   /// failed log file, a log follower, a holder that could not be started): the ticks that call
   /// them then keep the sampling interval instead of rest's pace.
   bool upkeep_pending() const;
-  /// Called when upkeep becomes pending between ticks (a log write failed).
-  void on_upkeep_needed(std::function<void()> callback) { log_hub_.on_failure(std::move(callback)); }
+  /// Called when upkeep becomes pending between ticks (a log write failed, a new holder could
+  /// not be started), so that the next tick comes within one interval.
+  void on_upkeep_needed(std::function<void()> callback);
 
   // ---- across a change of pmd (supervisor_handover.cpp) ----
   /// From now on every change is handed to `holder` (nullptr: no more). Hands everything now.
@@ -268,6 +269,7 @@ class Supervisor {
   std::shared_ptr<ProcessOps> ops_;  // shared with the instances
   std::vector<App> apps_;            // in creation order
   LogHub log_hub_;
+  std::function<void()> upkeep_needed_;
   AsyncEvent busy_ended_;  // a reload or scale finished (an app's busy flag went down)
   int next_id_ = 0;
   std::size_t max_watches_ = 0;  // PMD_MAX_WATCHES: a bound on inotify watches per app below the kernel's

@@ -154,6 +154,7 @@ void Supervisor::flush_handover() {
     if (auto error = holder_->start(); !error.empty()) {
       spdlog::warn("{}; apps will not survive a crash of pmd until it can be started", error);
       handover_->instances.clear();
+      if (upkeep_needed_) upkeep_needed_();  // the next tick tries again
       return;
     }
     hand_over_everything();

@@ -2,6 +2,7 @@
 // keeping of output while no pmd reads it, and records of handover format 1 (files checked in
 // under handover_v1/, as a pmd of that format wrote them) adopted by this pmd.
 #include "fake_process_ops.h"
+#include "handover/first_line.h"
 #include "handover/holder_protocol.h"
 #include "process/proc_table.h"
 #include "supervise/supervisor.h"
@@ -9,11 +10,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 using namespace pmd;
 using namespace pmd::handover;
@@ -167,4 +173,29 @@ TEST_CASE(
   CHECK(sup->describe("7").at(0)["restarts"] == 5);
   CHECK(sup->describe("7").at(0)["last_exit"]["known"] == false);
   sup.reset();
+}
+
+TEST_CASE("a signal while waiting for the holder's first line does not cut the wait short", "[handover]") {
+  // pmd's loop catches SIGCHLD: the holder it replaces dying sends one just as the new one starts.
+  struct sigaction caught {
+  }, before{};
+  caught.sa_handler = [](int) {};
+  sigemptyset(&caught.sa_mask);
+  caught.sa_flags = 0;  // no SA_RESTART, as a signal_set's handler may be
+  REQUIRE(::sigaction(SIGUSR1, &caught, &before) == 0);
+  const pthread_t waiter = ::pthread_self();
+  std::atomic<bool> done{false};
+  std::thread interrupter([&] {
+    while (!done) {
+      ::pthread_kill(waiter, SIGUSR1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  auto started = run_for_first_line("/bin/sh", {"sh", "-c", "sleep 0.3; echo ready"}, std::chrono::seconds(5));
+  done = true;
+  interrupter.join();
+  ::sigaction(SIGUSR1, &before, nullptr);
+  REQUIRE(started.pid > 0);
+  ::waitpid(started.pid, nullptr, 0);
+  CHECK(started.line == "ready");
 }
