@@ -19,7 +19,7 @@ std::string fit(std::string text, int width) {
   return text;
 }
 
-std::string pad(std::string text, std::size_t width) {
+std::string fixed_width(std::string text, std::size_t width) {
   if (text.size() > width) text.resize(width);
   return text + std::string(width - text.size(), ' ');
 }
@@ -109,10 +109,10 @@ std::vector<ScreenLine> render_monit(const MonitState& state, int width, int hei
                  const std::string& cpu_bar, const std::string& mem, const std::string& mem_bar,
                  const std::string& restarts, const std::string& uptime) {
     std::string r(1, ' ');
-    r += rpad(id, 3) + "  " + pad(name, name_width) + "  " + pad(status, 15) + " " + rpad(cpu, 7) + " ";
-    if (bar_width > 0) r += pad(cpu_bar, static_cast<std::size_t>(bar_width) + 2) + " ";
+    r += rpad(id, 3) + "  " + fixed_width(name, name_width) + "  " + fixed_width(status, 15) + " " + rpad(cpu, 7) + " ";
+    if (bar_width > 0) r += fixed_width(cpu_bar, static_cast<std::size_t>(bar_width) + 2) + " ";
     r += rpad(mem, 10) + " ";
-    if (bar_width > 0) r += pad(mem_bar, static_cast<std::size_t>(bar_width) + 2) + " ";
+    if (bar_width > 0) r += fixed_width(mem_bar, static_cast<std::size_t>(bar_width) + 2) + " ";
     return r + rpad(restarts, 8) + "  " + uptime;
   };
   add(row("id", "name", "status", "cpu", "", "memory", "", "restarts", "uptime"), LineStyle::kHeader);

@@ -60,21 +60,29 @@ std::string join(const json& array, const char* sep) {
 }  // namespace
 
 std::string render_list(const json& instances, bool color) {
-  const std::vector<std::string> header = {"id", "name", "mode", "pid", "uptime", "↺", "status", "cpu", "mem"};
+  std::vector<std::string> header = {"id", "name", "mode", "pid", "uptime", "↺", "status", "cpu", "mem"};
+  // Rows gathered from several machines (pmctl --host a,b) say which.
+  const bool hosts = std::any_of(instances.begin(), instances.end(), [](const json& v) { return v.contains("host"); });
+  if (hosts) header.insert(header.begin(), "host");
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : instances) {
     bool running = !v["pid"].is_null();
-    rows.push_back({
-        std::to_string(v.value("id", 0)),
-        v.value("name", ""),
-        v.value("mode", "fork"),
-        running ? std::to_string(v["pid"].get<long long>()) : "0",
-        running ? units::format_uptime(std::chrono::milliseconds(v.value("uptime_ms", 0LL))) : "0",
-        std::to_string(v.value("restarts", 0)),
-        v.value("status", ""),
-        cpu_text(v),
-        units::format_size(v.value("memory", 0ULL)),
-    });
+    if (hosts)
+      rows.emplace_back(1, v.value("host", ""));
+    else
+      rows.emplace_back();
+    rows.back().insert(rows.back().end(),
+                       {
+                           std::to_string(v.value("id", 0)),
+                           v.value("name", ""),
+                           v.value("mode", "fork"),
+                           running ? std::to_string(v["pid"].get<long long>()) : "0",
+                           running ? units::format_uptime(std::chrono::milliseconds(v.value("uptime_ms", 0LL))) : "0",
+                           std::to_string(v.value("restarts", 0)),
+                           v.value("status", ""),
+                           cpu_text(v),
+                           units::format_size(v.value("memory", 0ULL)),
+                       });
   }
   std::vector<std::size_t> widths(header.size());
   for (std::size_t c = 0; c < header.size(); ++c) {

@@ -21,14 +21,7 @@ void print_warning(const std::string& message) { std::fprintf(stderr, "pmctl: wa
 Session::Session(bool autostart) : paths_(home_paths(default_home())), autostart_(autostart) {}
 
 int Session::call_for(const std::string& method, const json& params, bool as_text, rpc::Response& reply) {
-  if (!client_) {
-    auto connection = connect_to_daemon(paths_, autostart_);
-    if (!connection.client) {
-      print_error(connection.error);
-      return kExitNoDaemon;
-    }
-    client_.emplace(std::move(*connection.client));
-  }
+  if (!client_ && !connect()) return kExitNoDaemon;
   try {
     reply = client_->call(
         method, params,
@@ -46,9 +39,47 @@ int Session::call_for(const std::string& method, const json& params, bool as_tex
     }
     return kExitOk;
   } catch (const std::exception& e) {
-    print_error(e.what());
+    print_error(ended_because(e.what()));
     return kExitNoDaemon;
   }
+}
+
+namespace {
+std::optional<RemoteHost> remote;
+}  // namespace
+
+void use_remote_host(const RemoteHost& host) { remote = host; }
+
+bool Session::connect() {
+  if (remote) {
+    std::vector<std::string> words = {"--stdio"};
+    if (!autostart_) words.push_back("--no-start");
+    auto channel = SshChannel::open(*remote, words);
+    if (auto* error = std::get_if<std::string>(&channel)) {
+      print_error(*error);
+      return false;
+    }
+    ssh_.emplace(std::move(std::get<SshChannel>(channel)));
+    client_.emplace(ssh_->release_fd());
+    return true;
+  }
+  auto connection = connect_to_daemon(paths_, autostart_);
+  if (!connection.client) {
+    print_error(connection.error);
+    return false;
+  }
+  client_.emplace(std::move(*connection.client));
+  return true;
+}
+
+std::string Session::ended_because(const std::string& what) {
+  if (!ssh_) return what;
+  // Over ssh, a connection that ends before the answer is ssh's failure or the remote pmctl's.
+  client_.reset();
+  int status = 0;
+  std::string why = ssh_->failure(status);
+  ssh_.reset();
+  return why.empty() ? what : why;
 }
 
 int Session::call(const std::string& method, const json& params, json& result) {

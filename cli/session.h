@@ -3,6 +3,7 @@
 #pragma once
 
 #include "daemon_connection.h"
+#include "ssh_channel.h"
 
 #include <nlohmann/json.hpp>
 
@@ -45,16 +46,23 @@ class Session {
   const HomePaths& paths() const { return paths_; }
 
  private:
+  bool connect();
+  std::string ended_because(const std::string& what);
   int call_for(const std::string& method, const nlohmann::json& params, bool as_text, rpc::Response& reply);
 
   HomePaths paths_;
   bool autostart_;
+  std::optional<SshChannel> ssh_;  // with --host; outlives client_, which closes its socket first
   std::optional<RpcClient> client_;
   int last_error_code_ = 0;
   std::string last_error_message_;
   bool quiet_ = false;
   bool print_progress_ = false;
 };
+
+/// --host with one host: every Session from now on reaches that host's pmd through ssh and
+/// `pmctl --stdio` there, instead of the local socket.
+void use_remote_host(const RemoteHost& host);
 
 /// Prints the process table (or its JSON), sorted by `sort` (see list_sort.h) when given.
 int show_list(Session& session, bool as_json, const std::string& sort = "");

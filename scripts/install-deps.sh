@@ -18,6 +18,7 @@ if [[ "${1:-}" == "--tests" ]]; then
     gunicorn python3-uvicorn puma  # real non-Node servers in cluster mode
     python3-socketio python3-requests python3-websocket  # a real Socket.IO server and client (sticky)
     systemd          # systemd-analyze verify checks the units pmctl startup writes
+    openssh-server openssh-client  # pmctl --host drives pmds behind real sshds on 127.0.0.1
     dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps turns the linked libraries into Depends
   )
 fi

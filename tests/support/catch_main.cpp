@@ -49,6 +49,7 @@ const char* need_name(Need need) {
     case Need::kNoSystemd: return "no-systemd";
     case Need::kServers: return "servers";
     case Need::kOomAdjust: return "oom-adjust";
+    case Need::kSshd: return "sshd";
   }
   return "?";
 }

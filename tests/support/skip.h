@@ -18,6 +18,7 @@ enum class Need {
   kNoSystemd,     // "no-systemd": a machine without systemd as init
   kServers,       // "servers": gunicorn, uvicorn, puma, python-socketio (Debian's, scripts/install-deps.sh)
   kOomAdjust,     // "oom-adjust": lowering a process's oom_score_adj (CAP_SYS_RESOURCE)
+  kSshd,          // "sshd": OpenSSH's server and client (Debian's openssh-server), run as root
 };
 
 const char* need_name(Need need);
