@@ -86,6 +86,8 @@ bool spawn_run(HostRun& run, const std::vector<std::string>& words, std::string&
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  // Several ssh processes reading one terminal would take each other's keystrokes.
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err[1], 2);
   const std::string self = self_binary();

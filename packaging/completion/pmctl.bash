@@ -18,10 +18,17 @@ _pmctl() {
 
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
+    case "${COMP_WORDS[i]}" in
+      --host|-H|--parallel-hosts) ((i++)); continue ;;  # their value is not the command
+    esac
     if [[ "${COMP_WORDS[i]}" != -* ]]; then cmd="${COMP_WORDS[i]}"; break; fi
   done
+  case "$prev" in
+    --host|-H) COMPREPLY=($(compgen -A hostname -- "$cur")); return 0 ;;
+    --parallel-hosts) return 0 ;;
+  esac
   if [[ -z "$cmd" ]]; then
-    COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "$commands --host --parallel-hosts --help --version" -- "$cur"))
     return 0
   fi
 

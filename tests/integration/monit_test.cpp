@@ -1,10 +1,13 @@
 // pmctl monit for real: in a tmux pane, driven with send-keys, read with capture-pane.
 #include "daemon_fixture.h"
+#include "skip.h"
+#include "ssh_hosts.h"
 
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
 
+#include <map>
 #include <sstream>
 
 using namespace pmd::test;
@@ -16,10 +19,14 @@ const char* const kTmux = "/usr/bin/tmux";
 // One tmux server per test (its own socket in the test's home), killed at the end.
 class TmuxPane {
  public:
-  TmuxPane(const Daemon& d, int width, int height) : socket_((d.home() / "tmux.sock").string()) {
+  /// `env` (NAME=VALUE, no single quotes) and `flags` (words before `monit`) as given.
+  TmuxPane(const Daemon& d, int width, int height, const std::map<std::string, std::string>& env = {},
+           const std::string& flags = "")
+      : socket_((d.home() / "tmux.sock").string()) {
     // The pane runs monit, then says how it ended and stays, so the exit status can be read.
-    std::string command = "PMD_HOME='" + d.home().string() + "' '" + (bin_dir() / "pmctl").string() +
-                          "' monit; echo \"monit exited $?\"; sleep 600";
+    std::string command = "PMD_HOME='" + d.home().string() + "' ";
+    for (const auto& [name, value] : env) command += name + "='" + value + "' ";
+    command += "'" + (bin_dir() / "pmctl").string() + "' " + flags + " monit; echo \"monit exited $?\"; sleep 600";
     auto r = tmux({"new-session", "-d", "-x", std::to_string(width), "-y", std::to_string(height), command});
     if (r.exit_code != 0) FAIL("tmux new-session failed: " << r.err);
   }
@@ -91,4 +98,21 @@ TEST_CASE("pmctl monit without a terminal says so and fails", "[monit]") {
   auto r = d.pmctl({"monit"});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("needs a terminal"));
+}
+
+TEST_CASE("pmctl --host monit shows a remote pmd's instances live through ssh, and quits on q", "[monit][ssh]") {
+  REQUIRE(::access(kTmux, X_OK) == 0);
+  Daemon d;
+  SshHosts hosts({d.home()});
+  if (!hosts.why_not().empty()) PMD_SKIP(Need::kSshd, hosts.why_not());
+  REQUIRE(d.pmctl({"start", fixture("leak.js").string(), "--name", "remote-beta"}).exit_code == 0);
+  // The pane's own PMD_HOME names nothing: what it shows can only have come over ssh.
+  Daemon elsewhere;
+  TmuxPane pane(elsewhere, 120, 30, hosts.client_env(), "--host " + hosts.url(0));
+  CHECK(pane.shows("-- remote-beta [id 0]"));
+  CHECK(pane.shows("0| holding"));  // its log lines, streamed
+  REQUIRE(d.pmctl({"start", fixture("hello.js").string(), "--name", "remote-gamma"}).exit_code == 0);
+  CHECK(pane.shows("remote-gamma"));
+  pane.keys("q");
+  CHECK(pane.shows("monit exited 0"));
 }
