@@ -413,20 +413,21 @@ std::vector<Command> make_table() {
          },
          [install](CommandArgs& a) { return install ? run_startup(a.startup) : run_unstartup(a.startup); }});
   }
-  t.push_back(
-      {"export",
-       {},
-       "write an ecosystem file's apps as systemd units (export systemd FILE --to DIR; without --to, print them)",
-       "",
-       [](CLI::App& cmd, CommandArgs& a) {
-         cmd.add_option("format", a.exported.format, "systemd")->required();
-         cmd.add_option("file", a.exported.file, "the ecosystem file")->required();
-         cmd.add_option("--env", a.exported.env_name, "use env_<NAME> of the file");
-         cmd.add_option("--only", a.exported.only, "only these apps")->delimiter(',');
-         cmd.add_option("--to", a.exported.to, "write the units into this directory");
-         cmd.add_option("--cpus", a.exported.cpus, "CPUs of the target machine, for instances: max");
-       },
-       [](CommandArgs& a) { return run_export(a.exported); }});
+  t.push_back({"export",
+               {},
+               "write an ecosystem file's apps as systemd units, Kubernetes manifests or a Compose file (without --to, "
+               "print them)",
+               "",
+               [](CLI::App& cmd, CommandArgs& a) {
+                 cmd.add_option("format", a.exported.format, "systemd, kubernetes (k8s) or compose")->required();
+                 cmd.add_option("file", a.exported.file, "the ecosystem file")->required();
+                 cmd.add_option("--env", a.exported.env_name, "use env_<NAME> of the file");
+                 cmd.add_option("--only", a.exported.only, "only these apps")->delimiter(',');
+                 cmd.add_option("--to", a.exported.to, "write the units into this directory");
+                 cmd.add_option("--cpus", a.exported.cpus, "CPUs of the target machine, for instances: max");
+                 cmd.add_option("--image", a.exported.image, "the container image of every app (kubernetes, compose)");
+               },
+               [](CommandArgs& a) { return run_export(a.exported); }});
   t.push_back(
       {"reset",
        {},

@@ -1,5 +1,5 @@
-// `pmctl export systemd FILE`: reads an ecosystem file and writes (or prints) the units
-// systemd_export.h makes of it.
+// `pmctl export systemd|kubernetes|compose FILE`: reads an ecosystem file and writes (or
+// prints) what systemd_export.h, kubernetes_export.h or compose_export.h make of it.
 #pragma once
 
 #include <string>
@@ -8,12 +8,13 @@
 namespace pmd::cli {
 
 struct ExportOptions {
-  std::string format;  // "systemd"
+  std::string format;  // "systemd", "kubernetes" (or "k8s"), "compose"
   std::string file;
   std::string env_name;           // --env
   std::vector<std::string> only;  // --only a,b
   std::string to;                 // --to DIR: write the units there; empty: print them
   int cpus = 0;                   // --cpus N: `instances: max` on the target machine; 0: this one's
+  std::string image;              // --image IMG (kubernetes, compose)
 };
 
 int run_export(const ExportOptions& options);

@@ -1,6 +1,7 @@
 // export_systemd: the mapping of an app's keys to unit settings, one function per unit kind.
 #include "systemd_export.h"
 
+#include "export_rules.h"
 #include "interpreter.h"
 #include "signals.h"
 
@@ -24,8 +25,7 @@ std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count
 // PM2's runtime needs pmd between a Node app and the world: the shared socket of cluster mode
 // (Node's listen() is redirected to it by pmd's preload) and the IPC channel of process.send.
 bool needs_pmd(const AppSpec& app) {
-  if (!config::is_node_interpreter(app.interpreter)) return false;
-  return app.exec_mode == "cluster" || app.wait_ready || app.ready_on == "message" || app.shutdown_with_message;
+  return uses_ipc_channel(app) || (config::is_node_interpreter(app.interpreter) && app.exec_mode == "cluster");
 }
 
 bool has_socket(const AppSpec& app) { return app.exec_mode == "cluster" && (app.port > 0 || !app.listen.empty()); }
@@ -128,8 +128,7 @@ void export_direct(const AppSpec& app, const SystemdExportRequest& request, Syst
 }
 
 void export_through_pmd(const AppSpec& app, const SystemdExportRequest& request, SystemdExport& out) {
-  std::vector<std::string> argv = {request.pmd_path, "run", request.ecosystem_file, "--only", app.name};
-  if (!request.env_name.empty()) argv.insert(argv.end(), {"--env", request.env_name});
+  const auto argv = pmd_run_argv(app, request.pmd_path, request.ecosystem_file, request.env_name);
   std::ostringstream s;
   s << "[Unit]\n" << describe(app, request) << "After=network.target\n\n[Service]\n";
   // pmd run says READY=1 once every instance is up, and stops them all gracefully on SIGTERM.

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Puts Prometheus's promtool in build/tools (or DIR/tools for a build directory DIR given), so the tests check pmd's metrics with Prometheus's own
-# parser. Taken out of Debian's prometheus package without installing it (installing would start
-# a Prometheus server on the machine). Optional: without it the tests use their strict parser.
+# Puts the checkers the tests use but Debian does not package as programs into build/tools (or
+# DIR/tools for a build directory DIR given):
+# - Prometheus's promtool, so the tests check pmd's metrics with Prometheus's own parser. Taken
+#   out of Debian's prometheus package without installing it (installing would start a
+#   Prometheus server on the machine). Without it the tests use their strict parser.
+# - kubernetes-models and js-yaml from npm (tools/k8s/node_modules): the Kubernetes API's schemas,
+#   offline, for the manifests `pmctl export kubernetes` writes. Without them that test skips.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 tools=${1:-build}/tools
-[ -x "$tools/promtool" ] && exit 0
 mkdir -p "$tools"
+if [ ! -d "$tools/k8s/node_modules/kubernetes-models" ]; then
+  # Version 4: CommonJS, runs on Debian 12's Node 18 (5 wants Node 22).
+  if command -v npm >/dev/null && npm install --prefix "$tools/k8s" --no-audit --no-fund --loglevel=error \
+    kubernetes-models@4 js-yaml@4 >"$tools/k8s-npm.log" 2>&1; then
+    echo "kubernetes-models: installed in $tools/k8s"
+  else
+    echo "warning: could not install kubernetes-models from npm (see $tools/k8s-npm.log); the Kubernetes export is not schema-checked" >&2
+  fi
+fi
+[ -x "$tools/promtool" ] && exit 0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if (cd "$work" && apt-get download prometheus >/dev/null 2>&1) && dpkg-deb -x "$work"/prometheus_*.deb "$work/root" &&

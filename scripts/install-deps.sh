@@ -19,8 +19,12 @@ if [[ "${1:-}" == "--tests" ]]; then
     python3-socketio python3-requests python3-websocket  # a real Socket.IO server and client (sticky)
     systemd          # systemd-analyze verify checks the units pmctl startup writes
     openssh-server openssh-client  # pmctl --host drives pmds behind real sshds on 127.0.0.1
+    docker-compose   # checks the Compose files pmctl export writes (offline: no Docker needed)
     dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps turns the linked libraries into Depends
   )
+  # scripts/fetch-test-tools.sh installs the Kubernetes schemas (kubernetes-models) with it; a
+  # Node.js from elsewhere brings its own npm, which Debian's would conflict with.
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi
 # Node.js runs the example app and the Node fixtures; keep a newer one if the machine has it.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

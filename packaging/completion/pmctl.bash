@@ -63,7 +63,7 @@ _pmctl() {
     save|dump) flags="--force" ;;
     startup) flags="--user -u --root --service-name --hp --print" ;;
     unstartup) flags="--user -u --root --service-name --hp" ;;
-    export) flags="--env --only --to --cpus" ;;
+    export) flags="--env --only --to --cpus --image" ;;
   esac
 
   case "$prev" in
@@ -87,6 +87,9 @@ _pmctl() {
       COMPREPLY=($(compgen -W "all $(_pmctl_app_names)" -- "$cur") $(compgen -f -X '!*.@(js|cjs|mjs|json|json5|yml|yaml)' -- "$cur")) ;;
     config) COMPREPLY=($(compgen -f -- "$cur")) ;;
     startup) COMPREPLY=($(compgen -W "systemd" -- "$cur")) ;;
+    export)
+      if [[ "$prev" == export ]]; then COMPREPLY=($(compgen -W "systemd kubernetes compose" -- "$cur"))
+      else COMPREPLY=($(compgen -f -- "$cur")); fi ;;
     sendSignal|signal) COMPREPLY=($(compgen -W "SIGUSR1 SIGUSR2 SIGHUP SIGTERM SIGINT all $(_pmctl_app_names)" -- "$cur")) ;;
   esac
   return 0

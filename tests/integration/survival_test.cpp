@@ -115,8 +115,11 @@ int online(const Daemon& d, const std::string& name) {
 
 void start_apps(Daemon& d, int port) {
   REQUIRE(d.pmctl({"start", fixture("numbered_lines.js").string(), "--name", "lines"}).exit_code == 0);
-  auto web = d.pmctl(
-      {"start", fixture("http_server.js").string(), "--name", "web", "-i", "2", "--port", std::to_string(port)});
+  auto web =
+      d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2", "--port", std::to_string(port),
+               // A loaded 2-core machine can take more than the default 3 s to start Node: a reload
+               // would rightly abort, and this test is about the upgrades.
+               "--listen-timeout", "30s"});
   INFO(web.out << web.err);
   REQUIRE(web.exit_code == 0);
   REQUIRE(online(d, "web") == 2);
@@ -372,6 +375,7 @@ TEST_CASE("pmctl update upgrades pmd in place under load: same pids, nothing res
   }
   // Still supervised, by the same process: a reload works, and the apps are its children.
   auto reload = d.pmctl({"reload", "web"});
+  INFO(reload.out << reload.err << d.log_tail());
   CHECK(reload.exit_code == 0);
   const Seen reloaded = seen(d);
   auto report = load.stop();

@@ -50,6 +50,8 @@ const char* need_name(Need need) {
     case Need::kServers: return "servers";
     case Need::kOomAdjust: return "oom-adjust";
     case Need::kSshd: return "sshd";
+    case Need::kKubernetesSchemas: return "k8s-schemas";
+    case Need::kDockerCompose: return "docker-compose";
   }
   return "?";
 }

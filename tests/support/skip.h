@@ -9,16 +9,18 @@
 namespace pmd::test {
 
 enum class Need {
-  kRoot,          // "root": switching users, planting files as another user
-  kOtherUser,     // "other-user": an unprivileged user (nobody) who can run the build's programs
-  kPromtool,      // "promtool": Prometheus's own checker (scripts/fetch-test-tools.sh)
-  kCgroup2,       // "cgroup2": a cgroup v2 subtree pmd may manage
-  kMount,         // "mount": mounting a small tmpfs (a full disk)
-  kPidNamespace,  // "pidns": a new pid namespace (pmd as PID 1)
-  kNoSystemd,     // "no-systemd": a machine without systemd as init
-  kServers,       // "servers": gunicorn, uvicorn, puma, python-socketio (Debian's, scripts/install-deps.sh)
-  kOomAdjust,     // "oom-adjust": lowering a process's oom_score_adj (CAP_SYS_RESOURCE)
-  kSshd,          // "sshd": OpenSSH's server and client (Debian's openssh-server), run as root
+  kRoot,               // "root": switching users, planting files as another user
+  kOtherUser,          // "other-user": an unprivileged user (nobody) who can run the build's programs
+  kPromtool,           // "promtool": Prometheus's own checker (scripts/fetch-test-tools.sh)
+  kCgroup2,            // "cgroup2": a cgroup v2 subtree pmd may manage
+  kMount,              // "mount": mounting a small tmpfs (a full disk)
+  kPidNamespace,       // "pidns": a new pid namespace (pmd as PID 1)
+  kNoSystemd,          // "no-systemd": a machine without systemd as init
+  kServers,            // "servers": gunicorn, uvicorn, puma, python-socketio (Debian's, scripts/install-deps.sh)
+  kOomAdjust,          // "oom-adjust": lowering a process's oom_score_adj (CAP_SYS_RESOURCE)
+  kSshd,               // "sshd": OpenSSH's server and client (Debian's openssh-server), run as root
+  kKubernetesSchemas,  // "k8s-schemas": kubernetes-models from npm (scripts/fetch-test-tools.sh)
+  kDockerCompose,      // "docker-compose": Debian's docker-compose, to check Compose files
 };
 
 const char* need_name(Need need);
