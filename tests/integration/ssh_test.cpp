@@ -23,13 +23,6 @@ using nlohmann::json;
 
 namespace {
 
-std::set<int> pids_of(const Daemon& d, const std::string& name) {
-  std::set<int> pids;
-  for (auto& v : d.list())
-    if (v["name"] == name && v["pid"].is_number() && !v.value("retiring", false)) pids.insert(v["pid"].get<int>());
-  return pids;
-}
-
 // When a process started, in clock ticks since boot (/proc/PID/stat, field 22).
 long long started_at(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -232,6 +225,15 @@ TEST_CASE(
   for (const auto& row : rows) listed.insert(row.value("pid", 0) * (row.value("host", "") == label_b ? -1 : 1));
   for (int pid : pids_of(a, "native")) CHECK(listed.count(pid));
   for (int pid : pids_of(b, "native")) CHECK(listed.count(-pid));
+
+  // The same hosts from a hosts file (PMD_HOSTS), with a comment.
+  std::ofstream(a.home() / "hosts.txt") << "# the web tier\n" << hosts.url(0) << "\n" << hosts.url(1) << "  # spare\n";
+  RunOptions from_file = env;
+  from_file.env["PMD_HOSTS"] = (a.home() / "hosts.txt").string();
+  r = a.pmctl({"list", "--json"}, from_file);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(json::parse(r.out).size() == 4);
 
   r = a.pmctl({"--host", both, "metrics"}, env);
   REQUIRE(r.exit_code == 0);

@@ -18,13 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-std::set<int> pids_of(const Daemon& d, const std::string& name) {
-  std::set<int> pids;
-  for (auto& v : d.list())
-    if (v["name"] == name && v["pid"].is_number() && !v.value("retiring", false)) pids.insert(v["pid"].get<int>());
-  return pids;
-}
-
 int restarts_of(const Daemon& d, const std::string& name) { return d.instance(name).value("restarts", -1); }
 
 }  // namespace

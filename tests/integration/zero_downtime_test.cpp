@@ -32,13 +32,6 @@ std::vector<std::string> with_patience(std::vector<std::string> args) {
   return args;
 }
 
-std::set<int> pids_of(const Daemon& d, const std::string& name) {
-  std::set<int> pids;
-  for (auto& v : d.list())
-    if (v["name"] == name && v["pid"].is_number() && !v.value("retiring", false)) pids.insert(v["pid"].get<int>());
-  return pids;
-}
-
 int online_count(const Daemon& d, const std::string& name) {
   int n = 0;
   for (auto& v : d.list())

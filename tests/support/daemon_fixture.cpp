@@ -197,4 +197,11 @@ std::string Daemon::log_tail() const {
   return log.size() > 4000 ? log.substr(log.size() - 4000) : log;
 }
 
+std::set<int> pids_of(const Daemon& d, const std::string& name) {
+  std::set<int> pids;
+  for (auto& v : d.list())
+    if (v["name"] == name && v["pid"].is_number() && !v.value("retiring", false)) pids.insert(v["pid"].get<int>());
+  return pids;
+}
+
 }  // namespace pmd::test

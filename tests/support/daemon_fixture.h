@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,9 @@ class Daemon {
 /// The JSON lines an app printed on stdout (its out log), oldest first: fixtures such as hello.js
 /// report what they saw that way.
 std::vector<nlohmann::json> json_reports(const Daemon& d, const std::string& app);
+
+/// The pids of `name`'s instances now serving (not those being retired by a reload).
+std::set<int> pids_of(const Daemon& d, const std::string& name);
 
 /// A fresh temporary directory for tests that manage their own daemon.
 std::filesystem::path make_temp_home();
