@@ -19,6 +19,8 @@ bool valid_port(std::string_view text, int& port) {
 // shell or ssh's own syntax would read differently.
 bool valid_host(std::string_view host) {
   if (host.empty() || host.front() == '-') return false;
+  // A colon only in an IPv6 address, which has at least two.
+  if (std::count(host.begin(), host.end(), ':') == 1) return false;
   return std::all_of(host.begin(), host.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == ':' || c == '%';
   });
@@ -43,7 +45,7 @@ bool says(std::string_view text, std::string_view what) { return text.find(what)
 
 std::string RemoteHost::label() const {
   std::string out = user.empty() ? "" : user + "@";
-  out += host.find(':') != std::string::npos && port ? "[" + host + "]" : host;
+  out += host.find(':') != std::string::npos ? "[" + host + "]" : host;  // IPv6: reads back either way
   if (port) out += ":" + std::to_string(port);
   return out;
 }

@@ -3,6 +3,8 @@
 
 #include "app_normalizer.h"
 #include "cron_expression.h"
+#include "fleet_output.h"
+#include "remote_host.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -165,10 +167,61 @@ void holder(std::string_view input) {
   require(kept.dropping_inside_line() == unfinished);
 }
 
+void hosts(std::string_view input) {
+  // A hosts file or --host value: every host read reads back from its label, and never reaches
+  // ssh as an option (the destination comes after `--` and cannot start with '-').
+  auto parsed = cli::parse_host_list(input);
+  if (auto* list = std::get_if<std::vector<cli::RemoteHost>>(&parsed)) {
+    for (const auto& host : *list) {
+      auto again = cli::parse_remote_host(host.label());
+      require(std::holds_alternative<cli::RemoteHost>(again));
+      require(std::get<cli::RemoteHost>(again).label() == host.label());
+      require(!host.host.empty() && host.host.front() != '-');
+      const auto argv = cli::ssh_argv(host, {}, "pmctl", {std::string(input)});
+      require(argv[argv.size() - 2] == host.host && argv[argv.size() - 3] == "--");
+    }
+  }
+  // A quoted word is either plain or one single-quoted string with each quote closed and reopened.
+  const std::string quoted = cli::shell_quote(input);
+  if (quoted.front() == '\'') {
+    require(quoted.size() >= 2 && quoted.back() == '\'');
+    std::string unquoted;
+    for (std::size_t i = 1; i + 1 < quoted.size(); ++i) {
+      if (quoted.compare(i, 4, "'\\''") == 0) {
+        unquoted += '\'';
+        i += 3;
+        continue;
+      }
+      require(quoted[i] != '\'');
+      unquoted += quoted[i];
+    }
+    require(unquoted == input);
+  } else {
+    require(quoted == input);
+  }
+  // Merging what hosts printed never loses a sample line.
+  const std::string text(input);
+  const std::string merged = cli::merge_metrics({{"a", text}, {"b", text}});
+  std::size_t samples = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const auto nl = text.find('\n', at);
+    const std::string line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    if (!line.empty() && line.rfind("# ", 0) != 0) ++samples;
+    at = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  require(static_cast<std::size_t>(std::count(merged.begin(), merged.end(), '\n')) >= 2 * samples);
+}
+
 const std::vector<Target>& targets() {
-  static const std::vector<Target> all = {
-      {"lenient_json", lenient_json}, {"yaml", yaml}, {"normalizer", normalizer}, {"line_framer", line_framer},
-      {"request", request},           {"cron", cron}, {"holder", holder},         {"json_check", json_check}};
+  static const std::vector<Target> all = {{"lenient_json", lenient_json},
+                                          {"yaml", yaml},
+                                          {"normalizer", normalizer},
+                                          {"line_framer", line_framer},
+                                          {"request", request},
+                                          {"cron", cron},
+                                          {"holder", holder},
+                                          {"json_check", json_check},
+                                          {"hosts", hosts}};
   return all;
 }
 

@@ -32,6 +32,10 @@ void holder(std::string_view input);
 /// pmctl's JSON check of the daemon's replies against nlohmann's: the same answer for every text.
 void json_check(std::string_view input);
 
+/// pmctl --host's text: host lists read back from their labels and never become ssh options,
+/// words quoted for the remote shell unquote to themselves, metrics merged lose no sample.
+void hosts(std::string_view input);
+
 struct Target {
   const char* name;
   void (*run)(std::string_view);

@@ -38,6 +38,8 @@ TEST_CASE("hosts are read as ssh:// URLs or user@host, with ports and IPv6", "[r
   CHECK(h.label() == "root@[::1]:22");
   CHECK(parsed(h.label()).host == "::1");  // a label reads back as the same host
   CHECK(parsed("fe80::1").host == "fe80::1");
+  CHECK(parsed("fe80::1").label() == "[fe80::1]");
+  CHECK_THAT(refusal("web1@[:]"), Catch::Contains("host name"));  // found by fuzz_hosts
   CHECK(parsed("ssh://web3/").host == "web3");
 
   CHECK_THAT(refusal("http://web1"), Catch::Contains("only ssh://"));
