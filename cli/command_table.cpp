@@ -369,6 +369,32 @@ std::vector<Command> make_table() {
                  return call_and_print("metrics", json::object(),
                                        [](const json& r) { std::cout << r.value("text", ""); });
                }});
+  t.push_back(
+      {"web",
+       {},
+       "the web dashboard's address, with its token; turns it on at ADDRESS (default 127.0.0.1:9615, as "
+       "`pm2 web`) if it is off",
+       "web",
+       [](CLI::App& cmd, CommandArgs& a) {
+         cmd.add_option("address", a.target, "where to serve it if it is off: HOST:PORT, [IPv6]:PORT or PORT");
+         cmd.add_flag("--json", a.json, "machine-readable output");
+       },
+       [](CommandArgs& a) {
+         const std::string wanted = a.target.empty() ? "127.0.0.1:9615" : a.target;
+         return call_and_print("web", {{"listen", wanted}}, [&a](const json& r) {
+           if (a.json) {
+             std::cout << r.dump() << "\n";
+             return;
+           }
+           std::cout << "dashboard: " << r.value("url", "") << "#token=" << r.value("token", "") << "\n";
+           if (!r.value("started", false) && !a.target.empty())
+             std::cout << "(it was already on; it stays at that address until pmd restarts)\n";
+           std::cout << (r.value("loopback", true)
+                             ? "on a loopback address: anyone on this machine can look; acting needs the token "
+                               "in the address above\n"
+                             : "every request needs the token in the address above; put TLS in front (README)\n");
+         });
+       }});
   t.push_back({"save",
                {"dump"},
                "remember the apps (and which run) in PMD_HOME/dump.json for `pmctl resurrect` and boot",

@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   pmd::Inherited inherited = pmd::take_inherited();
   CLI::App cli{"pmd: the process manager daemon (drive it with pmctl)"};
   bool foreground = false, resurrect = false, autosave = false;
-  std::string home_flag, sample_flag, metrics_flag;
+  std::string home_flag, sample_flag, metrics_flag, web_flag;
   cli.add_flag("--no-daemon,-f", foreground, "stay in the foreground and log to stderr");
   cli.add_option("--home", home_flag, "PMD_HOME to serve (default: $PMD_HOME, else ~/.pmd)");
   cli.add_flag("--resurrect", resurrect, "start the apps of the last `pmctl save` (PMD_HOME/dump.json) at once");
@@ -147,6 +147,9 @@ int main(int argc, char** argv) {
   cli.add_option("--metrics", metrics_flag,
                  "also serve Prometheus metrics on http://ADDR/metrics, e.g. 127.0.0.1:9209 or :9209 (loopback) "
                  "(default: $PMD_METRICS, else `metrics:` in pmd.yaml, else off)");
+  cli.add_option("--web", web_flag,
+                 "also serve the web dashboard on http://ADDR/, e.g. 127.0.0.1:9615 (loopback; any other address "
+                 "needs the token `pmctl web` shows) (default: $PMD_WEB, else `web:` in pmd.yaml, else off)");
   cli.add_option("--sample-interval", sample_flag,
                  "how often CPU and memory are sampled and memory limits checked, e.g. 1s, 500ms "
                  "(default: $PMD_SAMPLE_INTERVAL, else `sample_interval:` in pmd.yaml, else 1s)");
@@ -227,6 +230,11 @@ int main(int argc, char** argv) {
     options.metrics = pmd::parse_http_address(text);
     if (!options.metrics)
       return usage_error("metrics address '" + text + "' is not HOST:PORT, [IPv6]:PORT or PORT (e.g. 127.0.0.1:9209)");
+  }
+  if (auto text = first_set(web_flag, "PMD_WEB", settings.web); !text.empty()) {
+    options.web = pmd::parse_http_address(text);
+    if (!options.web)
+      return usage_error("web address '" + text + "' is not HOST:PORT, [IPv6]:PORT or PORT (e.g. 127.0.0.1:9615)");
   }
   if (container) {
     auto apps = pmd::apps_to_run(run);

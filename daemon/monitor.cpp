@@ -44,10 +44,16 @@ void Monitor::measure_instances() {
   for (const auto& inst : running)
     roots.push_back({inst->pid(), inst->unit(), inst->app().spec.max_memory_restart > 0});
   auto usage = sampler_.sample(roots);
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   for (std::size_t i = 0; i < running.size(); ++i) {
     const TreeUsage& tree = usage[i];
     if (tree.processes == 0) continue;  // exited since; its exit is being handled
     running[i]->record_usage(tree.cpu_percent, tree.cpu_ticks, tree.rss_bytes, tree.processes);
+    if (history_)
+      history_->add_sample(running[i]->app().spec.name, running[i]->identity().id, now_ms, tree.cpu_percent,
+                           tree.rss_bytes);
     // The limit applies to the whole process tree, not just the main pid (PM2's blind spot).
     if (auto reason = policy::memory_restart_reason(tree.rss_bytes, running[i]->app().spec.max_memory_restart))
       supervisor_.restart_for_memory(running[i], *reason);
@@ -99,6 +105,10 @@ void Monitor::tick() {
   // Freed memory in the middle of the heap (a start or list of a thousand apps builds megabytes
   // of replies) stays in the daemon's RSS until given back; once a quiet period, it is.
   if (quiet_period_since(last_trim_)) {
+    if (history_)
+      history_->forget_stale(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count());
     release_free_memory();
     last_trim_ = now;
   }

@@ -8,6 +8,7 @@
 #include "process/usage_sampler.h"
 #include "rpc/rpc_connection.h"
 #include "supervise/supervisor.h"
+#include "web/usage_history.h"
 
 #include <nlohmann/json.hpp>
 
@@ -53,6 +54,9 @@ class Monitor {
   /// How long a look keeps the pace, in intervals (two minutes at the default 1 s).
   static constexpr int kWatchedAfterLookTicks = 120;
 
+  /// From now on every round's figures are also kept in `history` (the dashboard's charts).
+  void keep_history(UsageHistory* history) { history_ = history; }
+
   /// `connection` gets a `monit.sample` notification (a snapshot) after every tick until it closes.
   void subscribe(const std::shared_ptr<RpcConnection>& connection);
 
@@ -72,6 +76,7 @@ class Monitor {
   std::function<void()> on_look_;
   std::vector<std::weak_ptr<RpcConnection>> subscribers_;
   UsageSampler sampler_;
+  UsageHistory* history_ = nullptr;
   // The daemon's own usage, from /proc/self/stat, kept open: read on every tick while watched,
   // and opening it each time was two more system calls and a path lookup in /proc.
   int self_stat_fd_ = -1;

@@ -19,6 +19,7 @@
 #include "store/state_store.h"
 #include "supervise/supervisor.h"
 #include "upgrade.h"
+#include "web/dashboard.h"
 #include "write_fully.h"
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -130,6 +131,7 @@ int serve(const ServeOptions& options, int ready_fd) {
   StateStore store(paths.dump);
   MethodTable methods;
   RpcServer rpc(io, methods);
+  Dashboard dashboard(io, paths, supervisor, monitor);
   int exit_status = 0;
   std::optional<DirectoryWatch> home_watch;  // told when the socket may be gone
   std::optional<std::string> upgrade_to;     // set once an upgrade is decided: exec after the loop
@@ -140,6 +142,7 @@ int serve(const ServeOptions& options, int ready_fd) {
   auto close_and_stop = [&] {
     rpc.close();
     metrics.close();
+    dashboard.close();
     io.stop();
   };
   bool shutting_down = false;
@@ -225,6 +228,8 @@ int serve(const ServeOptions& options, int ready_fd) {
                     {"adopted", adopted_summary}};
       });
 
+  if (options.serve_socket) dashboard.add_methods(methods);  // it is a client of the socket
+
   auto fail = [&](const std::string& error) {
     spdlog::error("{}", error);
     report_ready(ready_fd, error);
@@ -241,6 +246,11 @@ int serve(const ServeOptions& options, int ready_fd) {
   // its notify socket and waiting for a next pmd that never comes.
   if (options.metrics) {
     if (auto e = metrics.listen(*options.metrics); !e.empty()) return fail(e);
+  }
+  if (options.web) {
+    if (!options.serve_socket)
+      return fail("the dashboard needs pmd's control socket, which `pmd run` without a home lacks");
+    if (auto e = dashboard.start(*options.web); !e.empty()) return fail(e);
   }
   if (holder) {
     if (!left_behind.empty()) {

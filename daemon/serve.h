@@ -22,6 +22,7 @@ struct ServeOptions {
   bool autosave = false;
   std::chrono::milliseconds sample_interval{1000};
   std::optional<HttpAddress> metrics;
+  std::optional<HttpAddress> web;     // the dashboard
   std::vector<std::string> warnings;  // found while reading flags and settings; logged once logging works
 
   // Container mode (`pmd run`): these apps start at once, their lines are printed on stdout and

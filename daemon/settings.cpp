@@ -9,7 +9,7 @@ namespace pmd {
 
 namespace {
 
-const std::vector<std::string> kKeys = {"autosave", "metrics", "sample_interval"};
+const std::vector<std::string> kKeys = {"autosave", "metrics", "sample_interval", "web"};
 
 std::string at_line(const std::string& file, const YAML::Mark& mark) {
   return mark.line >= 0 ? file + ":" + std::to_string(mark.line + 1) : file;
@@ -55,6 +55,10 @@ ParsedSettings parse_settings(std::string_view text, const std::string& file) {
       auto v = scalar("an address such as 127.0.0.1:9209");
       if (!v) return out;
       out.settings.metrics = *v;
+    } else if (key == "web") {
+      auto v = scalar("an address such as 127.0.0.1:9615");
+      if (!v) return out;
+      out.settings.web = *v;
     } else if (key == "sample_interval") {
       auto v = scalar("a duration such as 1s or 500ms");
       if (!v) return out;
@@ -64,7 +68,7 @@ ParsedSettings parse_settings(std::string_view text, const std::string& file) {
       if (auto near = nearest_name(key, kKeys))
         warning += " (did you mean '" + *near + "'?)";
       else
-        warning += " (known: autosave, metrics, sample_interval)";
+        warning += " (known: autosave, metrics, sample_interval, web)";
       out.warnings.push_back(warning);
     }
   }

@@ -1,5 +1,6 @@
 // pmd's own settings: PMD_HOME/pmd.yaml, for what a daemon started at boot cannot be given on
-// its command line by each user (autosave, the metrics address, the sample interval).
+// its command line by each user (autosave, the metrics and dashboard addresses, the sample
+// interval).
 // Flags beat environment variables, which beat this file.
 #pragma once
 
@@ -13,6 +14,7 @@ namespace pmd {
 struct Settings {
   std::optional<bool> autosave;                // save the apps after every change
   std::optional<std::string> metrics;          // as --metrics
+  std::optional<std::string> web;              // as --web
   std::optional<std::string> sample_interval;  // as --sample-interval
 };
 

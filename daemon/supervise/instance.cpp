@@ -96,6 +96,7 @@ void Instance::record(Event event, const std::string& note) {
     if (transitions_.size() == kKeptTransitions) transitions_.erase(transitions_.begin());
     transitions_.push_back({std::chrono::system_clock::now(), status_, to, reason});
     spdlog::info("app {} [id {}] {} -> {}: {}", app_->spec.name, who_.id, state_name(status_), state_name(to), reason);
+    if (on_transition_) on_transition_(*this, transitions_.back());
   }
   status_ = to;
   status_reason_ = reason;

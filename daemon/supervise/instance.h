@@ -127,6 +127,8 @@ class Instance : public std::enable_shared_from_this<Instance> {
   /// Called after every change worth handing over (set by the supervisor): true for a change of
   /// state, false when only the unfinished line of its output changed.
   void on_change(std::function<void(bool state)> hook) { on_change_ = std::move(hook); }
+  /// Called with every transition recorded (the dashboard charts some of them).
+  void on_transition(std::function<void(const Instance&, const Transition&)> hook) { on_transition_ = std::move(hook); }
   /// Names this instance's record in the fd holder.
   void set_serial(std::uint64_t serial) { serial_ = serial; }
   std::uint64_t serial() const { return serial_; }
@@ -239,6 +241,7 @@ class Instance : public std::enable_shared_from_this<Instance> {
   bool readiness_shares_ = false;  // the launch shared the app's socket (a readiness fact)
   std::uint64_t lines_lost_ = 0;   // output dropped by the holder while no pmd read it
   std::function<void(bool state)> on_change_;
+  std::function<void(const Instance&, const Transition&)> on_transition_;
   std::uint64_t serial_ = 0;
 
   double cpu_percent_ = 0;

@@ -75,6 +75,9 @@ std::shared_ptr<Instance> Supervisor::make_instance(const std::shared_ptr<AppRun
   inst->on_change([weak = std::weak_ptr<HandoverQueue>(handover_), serial](bool state) {
     if (auto queue = weak.lock()) queue->mark_instance(serial, state);
   });
+  inst->on_transition([observer = transition_observer_](const Instance& instance, const Transition& transition) {
+    if (*observer) (*observer)(instance, transition);
+  });
   return inst;
 }
 

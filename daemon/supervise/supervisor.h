@@ -142,6 +142,9 @@ class Supervisor {
   /// Called when upkeep becomes pending between ticks (a log write failed, a new holder could
   /// not be started), so that the next tick comes within one interval.
   void on_upkeep_needed(std::function<void()> callback);
+  /// Every instance's transitions, as they are recorded (for the dashboard's markers).
+  using TransitionObserver = std::function<void(const Instance&, const Transition&)>;
+  void observe_transitions(TransitionObserver observer) { *transition_observer_ = std::move(observer); }
 
   // ---- across a change of pmd (supervisor_handover.cpp) ----
   /// From now on every change is handed to `holder` (nullptr: no more). Hands everything now.
@@ -270,6 +273,8 @@ class Supervisor {
   std::vector<App> apps_;            // in creation order
   LogHub log_hub_;
   std::function<void()> upkeep_needed_;
+  // Shared with the instances' hooks: an instance may outlive its supervisor in a coroutine frame.
+  std::shared_ptr<TransitionObserver> transition_observer_ = std::make_shared<TransitionObserver>();
   AsyncEvent busy_ended_;  // a reload or scale finished (an app's busy flag went down)
   int next_id_ = 0;
   std::size_t max_watches_ = 0;  // PMD_MAX_WATCHES: a bound on inotify watches per app below the kernel's
