@@ -8,21 +8,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "web/http_address.h"
+
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 
 namespace pmd {
-
-struct HttpAddress {
-  std::string host;  // numeric IPv4 or IPv6
-  std::uint16_t port = 0;
-};
-
-/// "127.0.0.1:9209", "[::1]:9209", ":9209" or "9209" (host defaults to 127.0.0.1: loopback
-/// unless asked otherwise). nullopt when it is none of these.
-std::optional<HttpAddress> parse_http_address(const std::string& text);
 
 class MetricsHttpServer {
  public:

@@ -19,7 +19,7 @@
 #include "store/state_store.h"
 #include "supervise/supervisor.h"
 #include "upgrade.h"
-#include "web/dashboard.h"
+#include "dashboard.h"
 #include "write_fully.h"
 
 #include <spdlog/sinks/basic_file_sink.h>

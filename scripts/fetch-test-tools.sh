@@ -6,6 +6,8 @@
 #   Prometheus server on the machine). Without it the tests use their strict parser.
 # - kubernetes-models and js-yaml from npm (tools/k8s/node_modules): the Kubernetes API's schemas,
 #   offline, for the manifests `pmctl export kubernetes` writes. Without them that test skips.
+# - playwright-core from npm (tools/browser/node_modules): drives Debian's chromium through the
+#   dashboard. Without it (or chromium) that test skips.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 tools=${1:-build}/tools
@@ -17,6 +19,15 @@ if [ ! -d "$tools/k8s/node_modules/kubernetes-models" ]; then
     echo "kubernetes-models: installed in $tools/k8s"
   else
     echo "warning: could not install kubernetes-models from npm (see $tools/k8s-npm.log); the Kubernetes export is not schema-checked" >&2
+  fi
+fi
+if [ ! -d "$tools/browser/node_modules/playwright-core" ]; then
+  # Only the driver: the browser is Debian's chromium (install-deps.sh --tests), never a download.
+  if command -v npm >/dev/null && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$tools/browser" --no-audit \
+    --no-fund --loglevel=error playwright-core@1 >"$tools/browser-npm.log" 2>&1; then
+    echo "playwright-core: installed in $tools/browser"
+  else
+    echo "warning: could not install playwright-core from npm (see $tools/browser-npm.log); the dashboard is not tested in a browser" >&2
   fi
 fi
 [ -x "$tools/promtool" ] && exit 0

@@ -20,6 +20,7 @@ if [[ "${1:-}" == "--tests" ]]; then
     systemd          # systemd-analyze verify checks the units pmctl startup writes
     openssh-server openssh-client  # pmctl --host drives pmds behind real sshds on 127.0.0.1
     docker-compose   # checks the Compose files pmctl export writes (offline: no Docker needed)
+    chromium         # the dashboard's test drives it headless (with playwright-core from npm)
     dpkg-dev file    # cpack -G DEB: dpkg-shlibdeps turns the linked libraries into Depends
   )
   # scripts/fetch-test-tools.sh installs the Kubernetes schemas (kubernetes-models) with it; a

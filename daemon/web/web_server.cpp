@@ -198,8 +198,7 @@ WebServer::WebServer(asio::io_context& io, std::filesystem::path daemon_socket, 
     : io_(io), daemon_socket_(std::move(daemon_socket)), page_(page), acceptor_(io) {}
 
 std::string WebServer::listen(const HttpAddress& address, std::string token) {
-  const std::string shown = (address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host) +
-                            ":" + std::to_string(address.port);
+  const std::string shown = host_and_port(address.host, address.port);
   boost::system::error_code ec;
   const auto ip = asio::ip::make_address(address.host, ec);
   tcp::endpoint endpoint(ip, address.port);
@@ -256,7 +255,21 @@ asio::awaitable<void> WebServer::serve(tcp::socket socket) {
       parser.header_limit(16 * 1024);
       parser.body_limit(64 * 1024);
       stream.expires_after(std::chrono::seconds(30));  // an idle or slow client is let go
-      co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
+      boost::system::error_code read_error;
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, read_error));
+      if (read_error == http::error::header_limit || read_error == http::error::body_limit) {
+        // Too much to read: said, not just dropped, and the connection ends.
+        const bool header = read_error == http::error::header_limit;
+        http::response<http::string_body> too_large;
+        common_headers(too_large, 11, false);
+        too_large.result(header ? http::status::request_header_fields_too_large : http::status::payload_too_large);
+        too_large.set(http::field::content_type, "application/json");
+        too_large.body() = header ? "{\"error\":\"headers over 16 KiB\"}\n" : "{\"error\":\"a body over 64 KiB\"}\n";
+        too_large.prepare_payload();
+        co_await http::async_write(stream, too_large, asio::use_awaitable);
+        break;
+      }
+      if (read_error) throw boost::system::system_error(read_error);
       const Request& request = parser.get();
       if (connections_ > kMaxConnections) {
         auto busy = error_response(503, "too many dashboard connections", request);

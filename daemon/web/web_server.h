@@ -8,7 +8,7 @@
 
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
 
-#include "metrics_http.h"
+#include "web/http_address.h"
 #include "web/web_access.h"
 
 #include <boost/asio/awaitable.hpp>

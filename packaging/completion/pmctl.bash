@@ -13,7 +13,7 @@ _pmctl() {
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   local commands="start stop restart reload scale delete config list describe jlist prettylist pid id logs flush
-    reloadLogs monit metrics save resurrect cleardump startup unstartup export reset sendSignal env init update ping kill
+    reloadLogs monit metrics web save resurrect cleardump startup unstartup export reset sendSignal env init update ping kill
     version"
 
   cmd=""
@@ -58,6 +58,7 @@ _pmctl() {
         --watch-delay --cron-restart --cron -c --pid -p --append-env-to-name --no-autostart" ;;
     list|ls|status|l|ps) flags="--json --sort" ;;
     describe|show|info|desc) flags="--json" ;;
+    web) flags="--json" ;;
     config) flags="--env --only --json --force -f --strict" ;;
     logs) flags="--lines --nostream --follow -f --out --err --json --timestamp --raw --format --highlight" ;;
     save|dump) flags="--force" ;;

@@ -52,6 +52,7 @@ const char* need_name(Need need) {
     case Need::kSshd: return "sshd";
     case Need::kKubernetesSchemas: return "k8s-schemas";
     case Need::kDockerCompose: return "docker-compose";
+    case Need::kBrowser: return "browser";
   }
   return "?";
 }

@@ -21,6 +21,7 @@ enum class Need {
   kSshd,               // "sshd": OpenSSH's server and client (Debian's openssh-server), run as root
   kKubernetesSchemas,  // "k8s-schemas": kubernetes-models from npm (scripts/fetch-test-tools.sh)
   kDockerCompose,      // "docker-compose": Debian's docker-compose, to check Compose files
+  kBrowser,            // "browser": Debian's chromium, driven by playwright-core from npm (fetch-test-tools.sh)
 };
 
 const char* need_name(Need need);

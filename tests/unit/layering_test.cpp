@@ -28,12 +28,13 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"daemon/triggers", {"common", "daemon/loop"}},
     {"daemon/rpc", {"common", "daemon/loop"}},
     {"daemon/logs", {"common", "daemon/loop", "daemon/process", "daemon/rpc"}},
+    {"daemon/web", {"common", "daemon/loop", "daemon/rpc", "daemon/supervise"}},
     {"daemon/supervise",
      {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs",
       "daemon/triggers", "daemon/handover"}},
     {"daemon",
      {"common", "config", "daemon/loop", "daemon/process", "daemon/rpc", "daemon/store", "daemon/logs",
-      "daemon/supervise", "daemon/triggers", "daemon/handover"}},
+      "daemon/supervise", "daemon/triggers", "daemon/handover", "daemon/web"}},
 };
 
 std::string part_of(const fs::path& file) {

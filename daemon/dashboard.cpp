@@ -1,5 +1,5 @@
 // Turning the dashboard on, and its methods.
-#include "web/dashboard.h"
+#include "dashboard.h"
 
 #include "jsonrpc.h"
 #include "web/dashboard_page.h"
