@@ -36,6 +36,7 @@ std::string Dashboard::start(const HttpAddress& address) {
   if (token.empty()) return "cannot turn the dashboard on: " + error;
   if (auto e = server_.listen(address, token); !e.empty()) return e;
   token_ = std::move(token);
+  supervisor_.keep_daemon_setting("web", server_.bound());  // a crash or an upgrade keeps it on
   history_ = std::make_unique<UsageHistory>();
   monitor_.keep_history(history_.get());
   supervisor_.observe_transitions([history = history_.get()](const Instance& instance, const Transition& t) {

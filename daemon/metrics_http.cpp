@@ -1,5 +1,6 @@
 // Serving /metrics.
 #include "metrics_http.h"
+#include "loop/cloexec.h"
 #include "loop/detached.h"
 
 #include <spdlog/spdlog.h>
@@ -30,6 +31,7 @@ std::string MetricsHttpServer::listen(const HttpAddress& address) {
   boost::system::error_code ec;
   tcp::endpoint endpoint(asio::ip::make_address(address.host, ec), address.port);
   if (!ec) acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) set_cloexec(acceptor_.native_handle());
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
@@ -61,6 +63,7 @@ asio::awaitable<void> MetricsHttpServer::accept_loop() {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (!ec) set_cloexec(socket.native_handle());
     if (ec) {
       // EMFILE and friends: the RPC socket matters more; try again shortly.
       asio::steady_timer pause(io_, std::chrono::milliseconds(100));

@@ -251,6 +251,11 @@ int serve(const ServeOptions& options, int ready_fd) {
     if (!options.serve_socket)
       return fail("the dashboard needs pmd's control socket, which `pmd run` without a home lacks");
     if (auto e = dashboard.start(*options.web); !e.empty()) return fail(e);
+  } else if (auto kept = Supervisor::daemon_setting(left_behind, "web"); kept.is_string()) {
+    // `pmctl web` turned it on in the pmd this one takes over from (crashed, killed, upgraded).
+    if (auto address = parse_http_address(kept.get<std::string>())) {
+      if (auto e = dashboard.start(*address); !e.empty()) spdlog::warn("the dashboard stays off: {}", e);
+    }
   }
   if (holder) {
     if (!left_behind.empty()) {

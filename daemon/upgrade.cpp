@@ -18,6 +18,10 @@
 #include <cstring>
 #include <filesystem>
 
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
 extern char** environ;
 
 namespace pmd {
@@ -81,6 +85,9 @@ std::string exec_image(const std::string& binary, int binary_fd, const std::vect
                       ",rpc=" + std::to_string(fds.rpc_fd) + ",previous=" + std::to_string(fds.previous_exe) +
                       ",from=" + kVersion;
   ::setenv(kUpgradeVariable, value.c_str(), 1);
+  // Only what crosses reaches the next image: whatever a library (or Asio, for sockets) opened
+  // without O_CLOEXEC is closed by the exec, as the spawner does for apps.
+  ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   for (int fd : {fds.flock_fd, fds.name_fd, fds.rpc_fd, fds.previous_exe}) set_cloexec(fd, false);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

@@ -1,5 +1,6 @@
 // RpcServer: accept, authenticate, frame, dispatch.
 #include "rpc/rpc_server.h"
+#include "loop/cloexec.h"
 #include "loop/detached.h"
 
 #include "jsonrpc.h"
@@ -93,6 +94,7 @@ asio::awaitable<void> RpcServer::accept_loop() {
     boost::system::error_code ec;
     stream_protocol::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (!ec) set_cloexec(socket.native_handle());
     if (ec) {
       // EMFILE and friends: keep serving the clients we have, try again shortly.
       spdlog::warn("accept failed: {}", ec.message());

@@ -147,6 +147,11 @@ class Supervisor {
   void observe_transitions(TransitionObserver observer) { *transition_observer_ = std::move(observer); }
 
   // ---- across a change of pmd (supervisor_handover.cpp) ----
+  /// A setting of the daemon itself that must outlive this image (the dashboard's address, when
+  /// `pmctl web` turned it on): kept in the daemon's record in the fd holder, so the pmd that
+  /// takes over after a crash or an upgrade finds it with daemon_setting().
+  void keep_daemon_setting(const std::string& key, nlohmann::json value);
+  static nlohmann::json daemon_setting(const std::vector<handover::TakenRecord>& records, const std::string& key);
   /// From now on every change is handed to `holder` (nullptr: no more). Hands everything now.
   void keep_in(handover::HolderLink* holder);
   /// Hands every record to the holder now (a fresh holder, or just before an upgrade's exec).
@@ -273,6 +278,7 @@ class Supervisor {
   std::vector<App> apps_;            // in creation order
   LogHub log_hub_;
   std::function<void()> upkeep_needed_;
+  nlohmann::json daemon_settings_ = nlohmann::json::object();  // see keep_daemon_setting
   // Shared with the instances' hooks: an instance may outlive its supervisor in a coroutine frame.
   std::shared_ptr<TransitionObserver> transition_observer_ = std::make_shared<TransitionObserver>();
   AsyncEvent busy_ended_;  // a reload or scale finished (an app's busy flag went down)

@@ -108,7 +108,24 @@ json Supervisor::daemon_record() const {
           {"next_id", next_id_},
           {"launches", ops_->launches()},
           {"notify_address", notify_.address()},
-          {"pmd_pid", ::getpid()}};
+          {"pmd_pid", ::getpid()},
+          {"settings", daemon_settings_}};
+}
+
+void Supervisor::keep_daemon_setting(const std::string& key, json value) {
+  daemon_settings_[key] = std::move(value);
+  handover_->states_changed = true;
+  handover_->post();
+}
+
+json Supervisor::daemon_setting(const std::vector<handover::TakenRecord>& records, const std::string& key) {
+  for (const auto& r : records) {
+    if (r.key != kDaemonKey) continue;
+    auto j = json::parse(r.data, nullptr, false);
+    if (!j.is_object() || !j.contains("settings") || !j["settings"].is_object()) return nullptr;
+    return j["settings"].value(key, json());
+  }
+  return nullptr;
 }
 
 std::pair<json, std::vector<std::pair<char, int>>> Supervisor::app_record(const App& app, int order) const {

@@ -1,6 +1,8 @@
 // A client connection to the daemon's own socket.
 #include "web/daemon_connection.h"
 
+#include "loop/cloexec.h"
+
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +19,8 @@ DaemonConnection::DaemonConnection(asio::io_context& io) : io_(io), socket_(io) 
 
 asio::awaitable<void> DaemonConnection::open(const std::filesystem::path& socket, const std::string& method,
                                              const nlohmann::json& params) {
+  socket_.open();
+  set_cloexec(socket_.native_handle());
   co_await socket_.async_connect(asio::local::stream_protocol::endpoint(socket.string()), asio::use_awaitable);
   co_await asio::async_write(socket_, asio::buffer(rpc::encode_request(1, method, params)), asio::use_awaitable);
 }

@@ -1,6 +1,7 @@
 // Serving the dashboard.
 #include "web/web_server.h"
 
+#include "loop/cloexec.h"
 #include "loop/detached.h"
 #include "web/daemon_connection.h"
 
@@ -203,6 +204,7 @@ std::string WebServer::listen(const HttpAddress& address, std::string token) {
   const auto ip = asio::ip::make_address(address.host, ec);
   tcp::endpoint endpoint(ip, address.port);
   if (!ec) acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) set_cloexec(acceptor_.native_handle());
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
@@ -236,6 +238,7 @@ asio::awaitable<void> WebServer::accept_loop() {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (!ec) set_cloexec(socket.native_handle());
     if (ec) {
       asio::steady_timer pause(io_, std::chrono::milliseconds(100));  // EMFILE: the RPC socket matters more
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -33,6 +33,8 @@ class WebServer {
   bool serving() const { return acceptor_.is_open(); }
   /// "http://127.0.0.1:9615/" (the bound port, also for port 0).
   std::string url() const;
+  /// "127.0.0.1:9615", the address bound (its real port, also when asked for port 0).
+  std::string bound() const { return host_and_port(address_.host, address_.port); }
   bool loopback() const { return rules_.loopback; }
   void close();
 

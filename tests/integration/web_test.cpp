@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
+#include <csignal>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -197,4 +198,24 @@ TEST_CASE("the dashboard's HTTP rules, with raw requests") {
   CHECK(status_line(post(w, "/api/restart", std::string(70000, ' '), json_type + auth)) ==
         "HTTP/1.1 413 Payload Too Large");
   CHECK(d.pmctl({"ping"}).exit_code == 0);
+}
+
+TEST_CASE("a dashboard turned on by pmctl web stays on, at its address, across an upgrade and a crash of pmd") {
+  Daemon d;
+  REQUIRE(d.pmctl({"start", fixture("ticks.js").string(), "--name", "ticks"}).exit_code == 0);
+  Web w = turn_on(d, "127.0.0.1:0");
+  const std::string host = "127.0.0.1:" + std::to_string(w.port);
+  auto serves = [&] { return status_line(get(w, "/api/list", host)) == "HTTP/1.1 200 OK"; };
+  REQUIRE(serves());
+  auto update = d.pmctl({"update"});
+  INFO(update.out << update.err << d.log_tail());
+  REQUIRE(update.exit_code == 0);
+  CHECK(serves());  // bound again by the new image (the old one's listener did not leak into it)
+  d.crash(SIGKILL);
+  CHECK_FALSE(serves());
+  REQUIRE(d.pmctl({"ping"}).exit_code == 0);  // a new pmd takes over from the holder
+  CHECK(serves());
+  json info = json::parse(d.pmctl({"web", "--json"}).out);
+  CHECK(info["url"] == w.url);
+  CHECK(info["token"] == w.token);
 }
