@@ -22,7 +22,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
-
 MetricsHttpServer::MetricsHttpServer(asio::io_context& io, std::function<std::string()> render)
     : io_(io), render_(std::move(render)), acceptor_(io) {}
 

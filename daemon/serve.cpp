@@ -5,6 +5,7 @@
 #include "loop/paced_timer.h"
 
 #include "daemon_process.h"
+#include "dashboard.h"
 #include "jsonrpc.h"
 #include "methods.h"
 #include "monitor.h"
@@ -19,7 +20,6 @@
 #include "store/state_store.h"
 #include "supervise/supervisor.h"
 #include "upgrade.h"
-#include "dashboard.h"
 #include "write_fully.h"
 
 #include <spdlog/sinks/basic_file_sink.h>

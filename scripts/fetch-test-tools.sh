@@ -23,8 +23,9 @@ if [ ! -d "$tools/k8s/node_modules/kubernetes-models" ]; then
 fi
 if [ ! -d "$tools/browser/node_modules/playwright-core" ]; then
   # Only the driver: the browser is Debian's chromium (install-deps.sh --tests), never a download.
+  # 1.61 is the last to run on Debian 12's Node 18 (1.62 wants Node 20).
   if command -v npm >/dev/null && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$tools/browser" --no-audit \
-    --no-fund --loglevel=error playwright-core@1 >"$tools/browser-npm.log" 2>&1; then
+    --no-fund --loglevel=error playwright-core@~1.61 >"$tools/browser-npm.log" 2>&1; then
     echo "playwright-core: installed in $tools/browser"
   else
     echo "warning: could not install playwright-core from npm (see $tools/browser-npm.log); the dashboard is not tested in a browser" >&2

@@ -14,7 +14,7 @@ cmake --build build-fuzz -j "$(nproc)"
 
 status=0
 summary=()
-for target in lenient_json yaml normalizer line_framer request cron holder json_check hosts; do
+for target in lenient_json yaml normalizer line_framer request cron holder json_check hosts web; do
   work=build-fuzz/corpus/$target crashes=build-fuzz/crashes/$target
   rm -rf "$work" "$crashes"
   mkdir -p "$work" "$crashes"

@@ -104,12 +104,8 @@ void Supervisor::watch_holder() {
 }
 
 json Supervisor::daemon_record() const {
-  return {{"format", handover::kFormat},
-          {"next_id", next_id_},
-          {"launches", ops_->launches()},
-          {"notify_address", notify_.address()},
-          {"pmd_pid", ::getpid()},
-          {"settings", daemon_settings_}};
+  return {{"format", handover::kFormat},         {"next_id", next_id_},   {"launches", ops_->launches()},
+          {"notify_address", notify_.address()}, {"pmd_pid", ::getpid()}, {"settings", daemon_settings_}};
 }
 
 void Supervisor::keep_daemon_setting(const std::string& key, json value) {

@@ -15,8 +15,14 @@
 #include "json_check.h"
 #include "jsonrpc.h"
 #include "lenient_json.h"
+#include "web/usage_history.h"
+#include "web/web_access.h"
+#include "web/web_routes.h"
 
 #include <algorithm>
+#include <optional>
+#include <set>
+#include <stdexcept>
 #include "line_framer.h"
 #include "yaml_document.h"
 
@@ -212,6 +218,63 @@ void hosts(std::string_view input) {
   require(static_cast<std::size_t>(std::count(merged.begin(), merged.end(), '\n')) >= 2 * samples);
 }
 
+void web(std::string_view input) {
+  // Lines: the target, a body, then the headers' values (Host, Origin, Sec-Fetch-Site,
+  // Content-Type, Authorization), each possibly missing.
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at <= input.size();) {
+    const auto nl = input.find('\n', at);
+    lines.emplace_back(input.substr(at, nl == std::string_view::npos ? std::string_view::npos : nl - at));
+    if (nl == std::string_view::npos) break;
+    at = nl + 1;
+  }
+  lines.resize(std::max<std::size_t>(lines.size(), 7));
+  std::optional<WebCall> call;
+  try {
+    call = route_request(lines[0], lines[1]);
+  } catch (const std::invalid_argument& e) {
+    require(std::string_view(e.what()).size() > 0);
+  }
+  static const std::set<std::string> kKnown = {"target", "lines", "span", "points", "parallel", "instances", "follow"};
+  if (call) {
+    require(call->params.is_object());
+    for (const auto& [key, value] : call->params.items()) require(kKnown.count(key) == 1);
+    require(call->params.contains("follow") == (call->route == WebRoute::kStream));
+    if (call->route == WebRoute::kAction) require(call->params["target"].is_string());
+  }
+  const std::string token(64, '7');
+  for (bool loopback : {true, false}) {
+    WebRequestFacts f;
+    f.method = "POST";
+    f.route = WebRoute::kAction;
+    f.host = lines[2];
+    f.origin = lines[3];
+    f.sec_fetch_site = lines[4];
+    f.content_type = lines[5];
+    f.authorization = lines[6];
+    f.forwarded = !lines[0].empty() && lines[0][0] == 'F';
+    auto verdict = judge_request(f, {loopback, 9615, token});
+    if (f.authorization != "Bearer " + token) require(verdict.status != 0);
+    f.method = "GET";
+    f.route = WebRoute::kRead;
+    verdict = judge_request(f, {loopback, 9615, token});
+    if (!loopback && f.authorization != "Bearer " + token) require(verdict.status != 0);
+  }
+  // Samples at times and figures from the input: the rings stay in time order and bounded.
+  InstanceHistory history;
+  std::int64_t t = 1'700'000'000'000;
+  for (std::size_t i = 0; i + 2 < input.size(); i += 3) {
+    t += (static_cast<unsigned char>(input[i]) - 64) * 997;  // sometimes back in time
+    history.add(t, static_cast<unsigned char>(input[i + 1]) * 3.7, static_cast<std::uint64_t>(input[i + 2]) << 24);
+  }
+  for (std::uint32_t span : {60u, 600u, 3600u}) {
+    auto points = history.since(t, span);
+    require(points.size() <= (span <= 600 ? InstanceHistory::kFinePoints : InstanceHistory::kCoarsePoints));
+    for (std::size_t i = 1; i < points.size(); ++i) require(points[i - 1].unix_s <= points[i].unix_s);
+  }
+  require(history.bytes() <= InstanceHistory::kMaxBytes);
+}
+
 const std::vector<Target>& targets() {
   static const std::vector<Target> all = {{"lenient_json", lenient_json},
                                           {"yaml", yaml},
@@ -221,7 +284,8 @@ const std::vector<Target>& targets() {
                                           {"cron", cron},
                                           {"holder", holder},
                                           {"json_check", json_check},
-                                          {"hosts", hosts}};
+                                          {"hosts", hosts},
+                                          {"web", web}};
   return all;
 }
 

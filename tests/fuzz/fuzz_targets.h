@@ -36,6 +36,11 @@ void json_check(std::string_view input);
 /// words quoted for the remote shell unquote to themselves, metrics merged lose no sample.
 void hosts(std::string_view input);
 
+/// The dashboard's HTTP surface: a request target and body routed (only listed parameters ever
+/// pass, errors are sentences), an action never allowed without the token whatever the other
+/// headers say, and usage samples in any order kept in time order within the rings' bounds.
+void web(std::string_view input);
+
 struct Target {
   const char* name;
   void (*run)(std::string_view);

@@ -11,10 +11,10 @@
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
-#include <csignal>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <fstream>
 
@@ -86,7 +86,8 @@ TEST_CASE("the dashboard in a real browser: overview, memory chart with its mark
   Daemon d({"--web", "127.0.0.1:0"});
   Web w = turn_on(d, "");
   // 40 MiB a second against 200 MiB: a life of about five seconds, charted at one point a second.
-  REQUIRE(d.pmctl({"start", fixture("leak.js").string(), "--name", "leak", "--max-memory-restart", "200M"}).exit_code == 0);
+  REQUIRE(d.pmctl({"start", fixture("leak.js").string(), "--name", "leak", "--max-memory-restart", "200M"}).exit_code ==
+          0);
   REQUIRE(d.pmctl({"start", fixture("ticks.js").string(), "--name", "ticks"}).exit_code == 0);
   REQUIRE(d.pmctl({"start", fixture("http_server.js").string(), "--name", "web", "-i", "2"}).exit_code == 0);
   REQUIRE(d.wait_status("web", "online"));
@@ -96,9 +97,9 @@ TEST_CASE("the dashboard in a real browser: overview, memory chart with its mark
   const fs::path out = fs::path(PMD_TEST_TOOLS_DIR).parent_path() / "test-output";
   fs::create_directories(out);
   fs::remove(out / "dashboard.png");
-  auto r = run_command({"/usr/bin/node", fixture("dashboard_in_browser.js").string(), modules.string(), w.url, w.token,
-                        out.string()},
-                       RunOptions{{{"PMD_CHROMIUM", chromium}}, {}, {}, {}});
+  auto r = run_command(
+      {"/usr/bin/node", fixture("dashboard_in_browser.js").string(), modules.string(), w.url, w.token, out.string()},
+      RunOptions{{{"PMD_CHROMIUM", chromium}}, {}, {}, {}});
   INFO("browser: " << r.out << r.err << "\npmd.log: " << d.log_tail());
   REQUIRE(r.exit_code == 0);
   json seen = json::parse(r.out);
@@ -151,7 +152,8 @@ TEST_CASE("the dashboard's HTTP rules, with raw requests") {
   CHECK_THAT(d.pmctl({"web", "--json"}).out, Catch::Contains("\"on\":true"));  // `pmctl web` turns it on...
   Web w = turn_on(d, "");
   CHECK(json::parse(d.pmctl({"web", "--json"}).out)["url"] == w.url);  // ...once
-  CHECK((fs::status(d.home() / "web.token").permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK((fs::status(d.home() / "web.token").permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
   REQUIRE(d.pmctl({"start", fixture("ticks.js").string(), "--name", "ticks"}).exit_code == 0);
   const pid_t pid = d.instance("ticks")["pid"];
   const std::string host = "127.0.0.1:" + std::to_string(w.port);
@@ -170,10 +172,12 @@ TEST_CASE("the dashboard's HTTP rules, with raw requests") {
   CHECK(status_line(get(w, "/api/restart?target=ticks", host, auth)) == "HTTP/1.1 405 Method Not Allowed");
   CHECK(status_line(post(w, "/api/restart", R"({"target":"ticks"})", json_type)) == "HTTP/1.1 401 Unauthorized");
   CHECK(status_line(post(w, "/api/restart", R"({"target":"ticks"})",
-                         json_type + "Authorization: Bearer " + std::string(64, '0') + "\r\n")) == "HTTP/1.1 403 Forbidden");
+                         json_type + "Authorization: Bearer " + std::string(64, '0') + "\r\n")) ==
+        "HTTP/1.1 403 Forbidden");
   CHECK(status_line(post(w, "/api/restart", R"({"target":"ticks"})",
                          json_type + auth + "Origin: http://evil.example\r\n")) == "HTTP/1.1 403 Forbidden");
-  CHECK(status_line(post(w, "/api/restart", "target=ticks", "Content-Type: application/x-www-form-urlencoded\r\n" + auth)) ==
+  CHECK(status_line(
+            post(w, "/api/restart", "target=ticks", "Content-Type: application/x-www-form-urlencoded\r\n" + auth)) ==
         "HTTP/1.1 415 Unsupported Media Type");
   CHECK(status_line(post(w, "/api/delete", R"({"target":"ticks"})", json_type + auth)) == "HTTP/1.1 404 Not Found");
   CHECK(d.instance("ticks")["pid"] == pid);
@@ -186,8 +190,8 @@ TEST_CASE("the dashboard's HTTP rules, with raw requests") {
   CHECK_THAT(post(w, "/api/stop", R"({"target":"nope"})", json_type + auth), Catch::Contains("\"error\":"));
   // History: the instance's points, and the restart marked.
   CHECK(wait_until([&] {
-    json h = json::parse(get(w, "/api/history?target=ticks&span=60", host).substr(
-        get(w, "/api/history?target=ticks&span=60", host).find("\r\n\r\n") + 4));
+    json h = json::parse(get(w, "/api/history?target=ticks&span=60", host)
+                             .substr(get(w, "/api/history?target=ticks&span=60", host).find("\r\n\r\n") + 4));
     const json& app = h["apps"]["ticks"];
     return !app["instances"].empty() && !app["instances"][0]["points"].empty() && !app["markers"].empty() &&
            app["markers"].back()["kind"] == "restart";
