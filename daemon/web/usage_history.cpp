@@ -16,34 +16,46 @@ UsagePoint peak_of(const UsagePoint& a, const UsagePoint& b) {
 
 }  // namespace
 
-UsagePoint& UsageRing::newest() {
-  return points_.size() < capacity_ ? points_.back() : points_[(oldest_ + capacity_ - 1) % capacity_];
+void UsageRing::resize_storage(std::size_t size) {
+  std::vector<UsagePoint> moved;
+  moved.reserve(size);
+  for (std::size_t i = 0; i < count_; ++i) moved.push_back(at(i));
+  moved.resize(size);
+  storage_ = std::move(moved);
+  start_ = 0;
 }
 
 void UsageRing::add(const UsagePoint& point) {
-  if (!points_.empty()) {
-    UsagePoint& last = newest();
+  if (count_ > 0) {
+    UsagePoint& last = storage_[(start_ + count_ - 1) % storage_.size()];
     if (point.unix_s / step_s_ == last.unix_s / step_s_) {
       last = peak_of(last, point);
       return;
     }
     if (point.unix_s < last.unix_s) return;  // the clock went back: keep the ring in time order
   }
-  if (points_.size() < capacity_) {
-    // Grown by hand: doubling would leave a full ring of 600 in a block of 1,024.
-    if (points_.size() == points_.capacity())
-      points_.reserve(std::min(capacity_, std::max<std::size_t>(16, 2 * points_.size())));
-    points_.push_back(point);
-    return;
+  // What fell out of the window goes, and the storage shrinks when mostly empty.
+  while (count_ > 0 && at(0).unix_s + window_s_ < point.unix_s) {
+    start_ = (start_ + 1) % storage_.size();
+    --count_;
   }
-  points_[oldest_] = point;
-  oldest_ = (oldest_ + 1) % capacity_;
+  if (storage_.size() > 16 && count_ * 4 <= storage_.size()) resize_storage(std::max<std::size_t>(16, count_ * 2));
+  if (count_ == storage_.size()) {
+    if (storage_.size() < capacity_) {
+      resize_storage(std::min(capacity_, std::max<std::size_t>(16, 2 * storage_.size())));
+    } else {  // full: the oldest point makes room
+      start_ = (start_ + 1) % storage_.size();
+      --count_;
+    }
+  }
+  storage_[(start_ + count_) % storage_.size()] = point;
+  ++count_;
 }
 
 std::vector<UsagePoint> UsageRing::points() const {
   std::vector<UsagePoint> out;
-  out.reserve(points_.size());
-  for (std::size_t i = 0; i < points_.size(); ++i) out.push_back(points_[(oldest_ + i) % points_.size()]);
+  out.reserve(count_);
+  for (std::size_t i = 0; i < count_; ++i) out.push_back(at(i));
   return out;
 }
 

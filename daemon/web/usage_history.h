@@ -27,25 +27,32 @@ struct UsagePoint {
 #pragma pack(pop)
 static_assert(sizeof(UsagePoint) == 10);
 
-/// A ring of points in time order, holding at most `capacity`; grows as points come.
+/// A ring of points in time order: at most `capacity`, none older than `window_s` before the
+/// newest. Its storage grows as points come and shrinks as they age out, so an instance sampled
+/// at pmd's resting pace (every 30 s) costs a few dozen points, not `capacity`.
 class UsageRing {
  public:
-  UsageRing(std::size_t capacity, std::uint32_t step_s) : capacity_(capacity), step_s_(step_s) {}
+  UsageRing(std::size_t capacity, std::uint32_t step_s, std::uint32_t window_s)
+      : capacity_(capacity), step_s_(step_s), window_s_(window_s) {}
   /// Adds a point; one in the same step as the last one merges into it, keeping the peak of each
   /// figure (and the later time).
   void add(const UsagePoint& point);
-  std::size_t size() const { return points_.size(); }
+  std::size_t size() const { return count_; }
   /// Oldest first.
   std::vector<UsagePoint> points() const;
-  std::size_t bytes() const { return points_.capacity() * sizeof(UsagePoint); }
+  std::size_t bytes() const { return storage_.capacity() * sizeof(UsagePoint); }
 
  private:
-  UsagePoint& newest();
+  const UsagePoint& at(std::size_t i) const { return storage_[(start_ + i) % storage_.size()]; }
+  /// Moves the points to the front of a storage of `size` slots.
+  void resize_storage(std::size_t size);
 
   std::size_t capacity_;
   std::uint32_t step_s_;
-  std::vector<UsagePoint> points_;
-  std::size_t oldest_ = 0;  // once full, where the oldest point is (the next to be replaced)
+  std::uint32_t window_s_;
+  std::vector<UsagePoint> storage_;
+  std::size_t start_ = 0;  // where the oldest point is
+  std::size_t count_ = 0;
 };
 
 class InstanceHistory {
@@ -63,8 +70,8 @@ class InstanceHistory {
   std::size_t bytes() const { return fine_.bytes() + coarse_.bytes(); }
 
  private:
-  UsageRing fine_{kFinePoints, 1};
-  UsageRing coarse_{kCoarsePoints, 10};
+  UsageRing fine_{kFinePoints, 1, 600};
+  UsageRing coarse_{kCoarsePoints, 10, 3600};
   std::int64_t last_ms_ = 0;
 };
 

@@ -45,7 +45,7 @@ WebRequestFacts with_token(WebRequestFacts r) {
 }  // namespace
 
 TEST_CASE("a usage ring keeps the latest points in time order and merges a step into its peak") {
-  UsageRing ring(3, 1);
+  UsageRing ring(3, 1, 3600);
   for (std::uint32_t s = 100; s < 105; ++s) ring.add({s, s * 10, static_cast<std::uint16_t>(s)});
   auto points = ring.points();
   REQUIRE(points.size() == 3);
@@ -81,11 +81,27 @@ TEST_CASE("an instance's history: 1 s points for 10 minutes, 10 s peaks for an h
   CHECK(InstanceHistory::kMaxBytes == 9600);
 }
 
-TEST_CASE("an instance sampled at pmd's resting pace holds only what came") {
+TEST_CASE("an instance sampled at pmd's resting pace holds only what came, however long it runs") {
   InstanceHistory h;
-  for (int s = 0; s < 600; s += 30) h.add(kT0 + s * 1000, 1, 1 << 20);  // every 30 s for 10 minutes
-  CHECK(h.since(kT0 + 600'000, 600).size() == 20);
-  CHECK(h.bytes() < 1000);  // 16 + 32 points' room, not 960
+  for (int s = 0; s < 5 * 3600; s += 30) h.add(kT0 + s * 1000, 1, 1 << 20);  // every 30 s for 5 hours
+  const std::int64_t now = kT0 + (5 * 3600 - 30) * 1000;
+  CHECK(h.since(now, 600).size() == 21);    // the last 10 minutes
+  CHECK(h.since(now, 3600).size() == 121);  // the last hour
+  CHECK(h.bytes() <= (32 + 256) * sizeof(UsagePoint));
+}
+
+TEST_CASE("a ring's storage shrinks back once a watched spell's points age out") {
+  UsageRing ring(600, 1, 600);
+  std::uint32_t t = 1000;
+  for (int i = 0; i < 600; ++i) ring.add({t++, 1, 1});  // watched: a point a second
+  CHECK(ring.size() == 600);
+  CHECK(ring.bytes() == 600 * sizeof(UsagePoint));
+  for (int i = 0; i < 40; ++i) ring.add({t += 30, 1, 1});  // then at rest for 20 minutes
+  CHECK(ring.size() == 21);
+  CHECK(ring.bytes() <= 64 * sizeof(UsagePoint));
+  auto points = ring.points();
+  for (std::size_t i = 1; i < points.size(); ++i) CHECK(points[i - 1].unix_s < points[i].unix_s);
+  CHECK(points.back().unix_s == t);
 }
 
 TEST_CASE("usage figures are stored compactly and read back in their units") {
