@@ -1,7 +1,7 @@
 // Serving /metrics.
 #include "metrics_http.h"
-#include "loop/cloexec.h"
 #include "loop/detached.h"
+#include "web/tcp_listener.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -26,21 +26,13 @@ MetricsHttpServer::MetricsHttpServer(asio::io_context& io, std::function<std::st
     : io_(io), render_(std::move(render)), acceptor_(io) {}
 
 std::string MetricsHttpServer::listen(const HttpAddress& address) {
-  const std::string shown = host_and_port(address.host, address.port);
-  boost::system::error_code ec;
-  tcp::endpoint endpoint(asio::ip::make_address(address.host, ec), address.port);
-  if (!ec) acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) set_cloexec(acceptor_.native_handle());
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    acceptor_.close();
-    if (ec == asio::error::address_in_use)
-      return "cannot serve metrics on " + shown + ": the port is in use; choose another with --metrics HOST:PORT";
-    return "cannot serve metrics on " + shown + ": " + ec.message();
-  }
-  asio::co_spawn(io_, accept_loop(), logged("the metrics listener (metrics are no longer served)"));
+  if (auto error = open_listener(acceptor_, address, "metrics", "--metrics"); !error.empty()) return error;
+  asio::co_spawn(io_,
+                 accept_each(acceptor_,
+                             [this](tcp::socket socket) {
+                               asio::co_spawn(io_, serve(std::move(socket)), logged("a metrics request"));
+                             }),
+                 logged("the metrics listener (metrics are no longer served)"));
   spdlog::info("serving metrics on http://{}/metrics",
                host_and_port(address.host, port()));  // the bound port, also for :0
   return {};
@@ -55,22 +47,6 @@ std::uint16_t MetricsHttpServer::port() const {
 void MetricsHttpServer::close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-}
-
-asio::awaitable<void> MetricsHttpServer::accept_loop() {
-  while (acceptor_.is_open()) {
-    boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-    if (!ec) set_cloexec(socket.native_handle());
-    if (ec) {
-      // EMFILE and friends: the RPC socket matters more; try again shortly.
-      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
-    }
-    asio::co_spawn(io_, serve(std::move(socket)), logged("a metrics request"));
-  }
 }
 
 asio::awaitable<void> MetricsHttpServer::serve(tcp::socket socket) {

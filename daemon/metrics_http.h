@@ -28,7 +28,6 @@ class MetricsHttpServer {
   void close();
 
  private:
-  boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
 
   boost::asio::io_context& io_;

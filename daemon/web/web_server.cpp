@@ -1,9 +1,9 @@
 // Serving the dashboard.
 #include "web/web_server.h"
 
-#include "loop/cloexec.h"
 #include "loop/detached.h"
 #include "web/daemon_connection.h"
+#include "web/tcp_listener.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
@@ -199,25 +199,17 @@ WebServer::WebServer(asio::io_context& io, std::filesystem::path daemon_socket, 
     : io_(io), daemon_socket_(std::move(daemon_socket)), page_(page), acceptor_(io) {}
 
 std::string WebServer::listen(const HttpAddress& address, std::string token) {
-  const std::string shown = host_and_port(address.host, address.port);
+  if (auto error = open_listener(acceptor_, address, "the dashboard", "--web"); !error.empty()) return error;
   boost::system::error_code ec;
-  const auto ip = asio::ip::make_address(address.host, ec);
-  tcp::endpoint endpoint(ip, address.port);
-  if (!ec) acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) set_cloexec(acceptor_.native_handle());
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    acceptor_.close();
-    if (ec == asio::error::address_in_use)
-      return "cannot serve the dashboard on " + shown + ": the port is in use; choose another with --web HOST:PORT";
-    return "cannot serve the dashboard on " + shown + ": " + ec.message();
-  }
   address_ = address;
   address_.port = acceptor_.local_endpoint(ec).port();
-  rules_ = {ip.is_loopback(), address_.port, std::move(token)};
-  asio::co_spawn(io_, accept_loop(), logged("the dashboard's listener (the dashboard is no longer served)"));
+  rules_ = {asio::ip::make_address(address.host, ec).is_loopback(), address_.port, std::move(token)};
+  asio::co_spawn(io_,
+                 accept_each(acceptor_,
+                             [this](tcp::socket socket) {
+                               asio::co_spawn(io_, serve(std::move(socket)), logged("a dashboard request"));
+                             }),
+                 logged("the dashboard's listener (the dashboard is no longer served)"));
   spdlog::info("serving the dashboard on {}{}", url(), rules_.loopback ? "" : " (every request needs the token)");
   return {};
 }
@@ -231,21 +223,6 @@ std::string WebServer::url() const {
 void WebServer::close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-}
-
-asio::awaitable<void> WebServer::accept_loop() {
-  while (acceptor_.is_open()) {
-    boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-    if (!ec) set_cloexec(socket.native_handle());
-    if (ec) {
-      asio::steady_timer pause(io_, std::chrono::milliseconds(100));  // EMFILE: the RPC socket matters more
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
-    }
-    asio::co_spawn(io_, serve(std::move(socket)), logged("a dashboard request"));
-  }
 }
 
 asio::awaitable<void> WebServer::serve(tcp::socket socket) {
