@@ -16,8 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 flag="" suffix=""
 if [[ "${1:-}" == "--quick" ]]; then flag="--quick" suffix="-quick"; shift; fi
 # In the order of issue 8's list; balance is pmd's own extra (how connections spread), gunicorn
-# the non-Node cluster case (issue 17).
-all=(idle cli crash respawn cluster memory flood flood-native balance gunicorn survive scale)
+# the non-Node cluster case (issue 17); web the dashboard's cost next to `pm2 web` (issue 21).
+all=(idle cli crash respawn cluster memory flood flood-native balance gunicorn survive scale web)
 scenarios=("${all[@]}")
 if (($#)); then scenarios=("$@"); fi
 

@@ -16,16 +16,15 @@
 
 namespace pmd {
 
-/// One point: 10 bytes. Seconds since the Unix epoch fit 32 bits until 2106; memory in KiB up to
-/// 4 TiB; CPU in tenths of a percent of one core up to 6,553 % (65 cores busy).
-#pragma pack(push, 1)
+/// One point: 12 bytes. Seconds since the Unix epoch fit 32 bits until 2106; memory in KiB up to
+/// 4 TiB; CPU in tenths of a percent of one core up to 6,553 % (65 cores busy). (Not packed to
+/// 10: a reference to a misaligned member is undefined behaviour, and UBSan says so.)
 struct UsagePoint {
   std::uint32_t unix_s = 0;
   std::uint32_t memory_kib = 0;
   std::uint16_t cpu_tenths = 0;
 };
-#pragma pack(pop)
-static_assert(sizeof(UsagePoint) == 10);
+static_assert(sizeof(UsagePoint) == 12);
 
 /// A ring of points in time order: at most `capacity`, none older than `window_s` before the
 /// newest. Its storage grows as points come and shrinks as they age out, so an instance sampled
@@ -59,7 +58,7 @@ class InstanceHistory {
  public:
   static constexpr std::size_t kFinePoints = 600;    // 1 s for 10 minutes
   static constexpr std::size_t kCoarsePoints = 360;  // 10 s for an hour
-  /// The most an instance's history can hold: (600 + 360) × 10 bytes.
+  /// The most an instance's history can hold: (600 + 360) × 12 bytes.
   static constexpr std::size_t kMaxBytes = (kFinePoints + kCoarsePoints) * sizeof(UsagePoint);
 
   void add(std::int64_t unix_ms, double cpu_percent, std::uint64_t memory_bytes);

@@ -166,7 +166,9 @@ asio::awaitable<void> run_action(asio::io_context& io, const std::filesystem::pa
                                  const Request& request, const WebCall& call) {
   DaemonConnection daemon(io);
   co_await daemon.open(socket, call.method, call.params);
-  spdlog::info("dashboard: {} {}", call.method, call.params.dump());
+  boost::system::error_code ec;
+  const auto peer = stream.socket().remote_endpoint(ec);
+  spdlog::info("dashboard: {} {} from {}", call.method, call.params.dump(), ec ? "?" : peer.address().to_string());
   co_await write_stream_head(stream, request, "application/x-ndjson");
   const auto deadline = std::chrono::steady_clock::now() + kActionPatience;
   while (std::chrono::steady_clock::now() < deadline) {

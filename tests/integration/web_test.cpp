@@ -186,16 +186,34 @@ TEST_CASE("the dashboard's HTTP rules, with raw requests") {
   CHECK(status_line(done) == "HTTP/1.1 200 OK");
   CHECK_THAT(done, Catch::Contains("{\"result\":"));
   CHECK(wait_until([&] { return d.instance("ticks")["pid"] != pid && d.instance("ticks")["status"] == "online"; }));
+  // Scale, stop and start, as the buttons send them.
+  auto scaled = post(w, "/api/scale", R"({"target":"ticks","instances":"2"})", json_type + auth);
+  CHECK_THAT(scaled, Catch::Contains("{\"progress\":\"ticks #1: started pid"));
+  CHECK(pids_of(d, "ticks").size() == 2);
+  CHECK_THAT(post(w, "/api/stop", R"({"target":"ticks"})", json_type + auth), Catch::Contains("{\"result\":"));
+  CHECK(pids_of(d, "ticks").empty());
+  CHECK_THAT(post(w, "/api/start", R"({"target":"ticks"})", json_type + auth), Catch::Contains("{\"result\":"));
+  CHECK(wait_until([&] { return pids_of(d, "ticks").size() == 2; }));
   // An unknown app: the method's own error, as pmctl would print it.
   CHECK_THAT(post(w, "/api/stop", R"({"target":"nope"})", json_type + auth), Catch::Contains("\"error\":"));
-  // History: the instance's points, and the restart marked.
+  // History: the instances' points, and the restart, the stop and the start marked with their reasons.
+  std::set<std::string> kinds;
   CHECK(wait_until([&] {
-    json h = json::parse(get(w, "/api/history?target=ticks&span=60", host)
-                             .substr(get(w, "/api/history?target=ticks&span=60", host).find("\r\n\r\n") + 4));
+    const std::string answer = get(w, "/api/history?target=ticks&span=60", host);
+    json h = json::parse(answer.substr(answer.find("\r\n\r\n") + 4));
     const json& app = h["apps"]["ticks"];
-    return !app["instances"].empty() && !app["instances"][0]["points"].empty() && !app["markers"].empty() &&
-           app["markers"].back()["kind"] == "restart";
+    kinds.clear();
+    for (const auto& m : app["markers"])
+      kinds.insert(m["kind"].get<std::string>() + ": " + m["reason"].get<std::string>());
+    return app["instances"].size() >= 2 && !app["instances"][0]["points"].empty() && app["markers"].size() >= 4;
   }));
+  INFO("markers: " << json(kinds).dump());
+  auto has = [&](const std::string& prefix) {
+    return std::any_of(kinds.begin(), kinds.end(), [&](const std::string& k) { return k.starts_with(prefix); });
+  };
+  CHECK(has("restart: restarting by request"));
+  CHECK(has("stop: stopped by request"));
+  CHECK(has("start: started"));
   // Too much: a huge header, a huge body are refused without harm.
   CHECK(status_line(get(w, "/api/list", host, "X-Big: " + std::string(40000, 'x') + "\r\n")).find("431") !=
         std::string::npos);

@@ -78,7 +78,7 @@ TEST_CASE("an instance's history: 1 s points for 10 minutes, 10 s peaks for an h
   CHECK(hour.back().cpu_tenths == 990);
   CHECK(hour.back().memory_kib == 7199u * 1024);
   CHECK(h.bytes() <= InstanceHistory::kMaxBytes);
-  CHECK(InstanceHistory::kMaxBytes == 9600);
+  CHECK(InstanceHistory::kMaxBytes == 11520);
 }
 
 TEST_CASE("an instance sampled at pmd's resting pace holds only what came, however long it runs") {
