@@ -5,7 +5,8 @@
 #   page watches for WEB_WATCH seconds (what the page asks: the list every 2 s, the selected
 #   app's history every 2 s, every instance's sparklines every 10 s); the history's own bytes;
 #   how long each of those requests takes;
-# - PM2: its daemon's and its web process's memory, and how long its one JSON answer takes.
+# - PM2: its daemon's memory, and where `pm2 web` still exists (PM2 7 removed it) its web
+#   process's memory and how long its one JSON answer takes.
 #
 #   bench/web.sh                         1,000 processes, 120 s watched
 #   bench/web.sh --quick                 10 processes, 5 s: proves the harness works
@@ -35,7 +36,7 @@ module.exports = { apps: [{ name: 'idle', script: '/bin/sleep', args: '$nap', in
   exec_mode: 'fork', instances: $2, autorestart: true }] };
 JS
   if [[ $1 == pmd ]]; then
-    "$pmctl" start "$eco" >/dev/null
+    "$pmctl" start "$eco" --force >/dev/null
     until [[ $("$pmctl" list --json | grep -o '"status":"online"' | wc -l) == "$2" ]]; do
       (( $(date +%s) < deadline )) || { echo "pmd: $2 processes not online" >&2; exit 1; }
       sleep 0.5
@@ -85,17 +86,20 @@ for n in $counts; do
   list_bytes=$(curl -s "$url/api/list" | wc -c)
   sparks_bytes=$(curl -s "$url/api/history?span=3600&points=60" | wc -c)
   stop_all
-  # PM2 and `pm2 web` (a process of its own, serving JSON on 9615).
+  # PM2 and `pm2 web` (a process of its own, serving JSON on 9615), where this PM2 still has it
+  # (PM2 7 answers "Command not found").
+  pm2_daemon="-" pm2_web="-" pm2_ms="" pm2_bytes="-"
   start_idle pm2 "$n"
-  "$pm2" web >/dev/null 2>&1
-  wait_port 9615
-  sleep 10
   pm2_daemon=$(rss_mib "$(cat "$PM2_HOME/pm2.pid")")
-  web_pid=$(pgrep -f "HttpInterface" | head -1 || true)
-  pm2_web=$([[ -n "$web_pid" ]] && rss_mib "$web_pid" || echo "-")
-  pm2_ms=""
-  for _ in 1 2 3 4 5; do pm2_ms+=$(ms "http://127.0.0.1:9615/"); sleep 2; done
-  pm2_bytes=$(curl -s "http://127.0.0.1:9615/" | wc -c)
+  if "$pm2" web >/dev/null 2>&1 && wait_port 9615; then
+    sleep 10
+    web_pid=$(pgrep -f "HttpInterface" | head -1 || true)
+    [[ -n "$web_pid" ]] && pm2_web=$(rss_mib "$web_pid")
+    for _ in 1 2 3 4 5; do pm2_ms+=$(ms "http://127.0.0.1:9615/"); sleep 2; done
+    pm2_bytes=$(curl -s "http://127.0.0.1:9615/" | wc -c)
+  else
+    pm2_web="no \`pm2 web\` in PM2 $pm2_version"
+  fi
   stop_all
   echo "$n processes: pmd off $off MiB, on at rest $rest MiB (history $rest_bytes B), watched $watched MiB (history $watched_bytes B); PM2 daemon $pm2_daemon MiB + web $pm2_web MiB"
   rows+="| pmd RSS, dashboard off (MiB) | $n | $off | |
@@ -105,7 +109,7 @@ for n in $counts; do
 | \`GET /api/history\`, one app, 10 min (ms) | $n | $(median_minmax <<<"$history_ms") | |
 | \`GET /api/history\`, sparklines of all (ms) | $n | $(median_minmax <<<"$sparks_ms") | $sparks_bytes bytes |
 | PM2: daemon + \`pm2 web\` RSS (MiB) | $n | $pm2_daemon + $pm2_web | |
-| PM2: \`GET /\` of \`pm2 web\` (ms) | $n | $(median_minmax <<<"$pm2_ms") | $pm2_bytes bytes |
+| PM2: \`GET /\` of \`pm2 web\` (ms) | $n | ${pm2_ms:+$(median_minmax <<<"$pm2_ms")} | $pm2_bytes bytes |
 "
 done
 
