@@ -18,6 +18,7 @@ http://127.0.0.1:3000 (curl http://127.0.0.1:3000). Try:
   pmctl describe hello      # everything about it
   pmctl reload hello        # zero-downtime: each new instance ready before the old one stops
   pmctl scale hello +1      # one more instance on the same port
+  pmctl web                 # the dashboard: open the address it prints in a browser
   pmctl stop hello | pmctl delete hello
   pmctl kill                # stop every app and the daemon
 MSG
