@@ -25,14 +25,16 @@ asio::awaitable<void> DaemonConnection::open(const std::filesystem::path& socket
   co_await asio::async_write(socket_, asio::buffer(rpc::encode_request(1, method, params)), asio::use_awaitable);
 }
 
-asio::awaitable<std::optional<rpc::Response>> DaemonConnection::next(std::chrono::milliseconds patience) {
+asio::awaitable<std::optional<rpc::Response>> DaemonConnection::next(std::chrono::milliseconds patience,
+                                                                     bool keep_result_text) {
   for (;;) {
     auto frame = framer_.next();
     if (frame.kind == LineFramer::Frame::Kind::kOversized)
       throw rpc::Error(rpc::kInternalError, "pmd's answer is larger than the dashboard reads");
     if (frame.kind == LineFramer::Frame::Kind::kLine) {
       if (frame.line.empty()) continue;
-      co_return rpc::parse_response(frame.line);
+      co_return keep_result_text ? rpc::parse_response_keeping_text(std::move(frame.line))
+                                 : rpc::parse_response(frame.line);
     }
     // Nothing whole yet: read, giving up after `patience` (the timer cancels the read).
     asio::steady_timer timer(io_, patience);

@@ -32,7 +32,10 @@ class DaemonConnection {
                                     const nlohmann::json& params);
   /// The next message (a notification or the reply), or nullopt when none came within
   /// `patience`. Throws rpc::Error when the daemon hung up or wrote something that is not one.
-  boost::asio::awaitable<std::optional<rpc::Response>> next(std::chrono::milliseconds patience);
+  /// With `keep_result_text`, a result is checked but kept as the daemon wrote it (result_text),
+  /// not parsed: what is passed on as it came is not built as a DOM and written again.
+  boost::asio::awaitable<std::optional<rpc::Response>> next(std::chrono::milliseconds patience,
+                                                            bool keep_result_text = false);
   void close();
 
  private:

@@ -57,14 +57,19 @@ void common_headers(http::response<Body>& response, unsigned version, bool keep_
   response.set("Referrer-Policy", "no-referrer");
 }
 
-http::response<http::string_body> json_response(http::status status, const json& body, const Request& request) {
+http::response<http::string_body> json_text_response(http::status status, std::string text, const Request& request) {
   http::response<http::string_body> response;
   common_headers(response, request.version(), request.keep_alive());
   response.result(status);
   response.set(http::field::content_type, "application/json");
-  response.body() = body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  response.body() = std::move(text);
+  response.body() += '\n';
   response.prepare_payload();
   return response;
+}
+
+http::response<http::string_body> json_response(http::status status, const json& body, const Request& request) {
+  return json_text_response(status, body.dump(-1, ' ', false, json::error_handler_t::replace), request);
 }
 
 http::response<http::string_body> error_response(int status, const std::string& why, const Request& request) {
@@ -98,13 +103,14 @@ WebRequestFacts facts_of(const Request& request, WebRoute route) {
   return f;
 }
 
-// The answer of a one-shot call (progress notifications, if any, are not wanted).
+// The answer of a one-shot call (progress notifications, if any, are not wanted), its result
+// kept as text: it goes to the browser as pmd wrote it.
 asio::awaitable<rpc::Response> call_daemon(asio::io_context& io, const std::filesystem::path& socket,
                                            const WebCall& call) {
   DaemonConnection daemon(io);
   co_await daemon.open(socket, call.method, call.params);
   for (;;) {
-    auto message = co_await daemon.next(kReadPatience);
+    auto message = co_await daemon.next(kReadPatience, true);
     if (!message) throw rpc::Error(rpc::kInternalError, "pmd did not answer within 30 s");
     if (!message->is_notification) co_return *message;
   }
@@ -306,7 +312,12 @@ asio::awaitable<void> WebServer::serve(tcp::socket socket) {
         response.prepare_payload();
       } else {
         auto reply = co_await call_daemon(io_, daemon_socket_, *call);
-        response = json_response(status_of(reply), reply.ok ? reply.result : error_body(reply), request);
+        if (!reply.ok)
+          response = json_response(status_of(reply), error_body(reply), request);
+        else if (!reply.result_text.empty())
+          response = json_text_response(http::status::ok, std::move(reply.result_text), request);
+        else
+          response = json_response(http::status::ok, reply.result, request);
       }
       if (request.method() == http::verb::head) response.body().clear();
       co_await http::async_write(stream, response, asio::use_awaitable);
