@@ -16,6 +16,15 @@ namespace pmd {
 
 using nlohmann::json;
 
+namespace {
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 Monitor::Monitor(Supervisor& supervisor, std::chrono::milliseconds interval)
     : supervisor_(supervisor),
       interval_(interval),
@@ -44,9 +53,7 @@ void Monitor::measure_instances() {
   for (const auto& inst : running)
     roots.push_back({inst->pid(), inst->unit(), inst->app().spec.max_memory_restart > 0});
   auto usage = sampler_.sample(roots);
-  const auto now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const std::int64_t now_ms = history_ ? unix_now_ms() : 0;  // the clock is read only when history is kept
   for (std::size_t i = 0; i < running.size(); ++i) {
     const TreeUsage& tree = usage[i];
     if (tree.processes == 0) continue;  // exited since; its exit is being handled
@@ -105,10 +112,7 @@ void Monitor::tick() {
   // Freed memory in the middle of the heap (a start or list of a thousand apps builds megabytes
   // of replies) stays in the daemon's RSS until given back; once a quiet period, it is.
   if (quiet_period_since(last_trim_)) {
-    if (history_)
-      history_->forget_stale(
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-              .count());
+    if (history_) history_->forget_stale(unix_now_ms());
     release_free_memory();
     last_trim_ = now;
   }

@@ -223,9 +223,9 @@ std::string WebServer::listen(const HttpAddress& address, std::string token) {
 }
 
 std::string WebServer::url() const {
-  const bool v6 = address_.host.find(':') != std::string::npos;
+  // A wildcard address is reached on loopback.
   const std::string host = address_.host == "0.0.0.0" ? "127.0.0.1" : address_.host == "::" ? "::1" : address_.host;
-  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(address_.port) + "/";
+  return "http://" + host_and_port(host, address_.port) + "/";
 }
 
 void WebServer::close() {
