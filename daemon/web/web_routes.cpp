@@ -1,6 +1,8 @@
 // The routes and their parameters.
 #include "web/web_routes.h"
 
+#include "bounded_json.h"
+
 #include <charconv>
 #include <stdexcept>
 #include <vector>
@@ -112,8 +114,11 @@ std::optional<WebCall> route_request(std::string_view target, std::string_view b
   if (!row) return std::nullopt;
   WebCall call{row->route, row->method, json::object()};
   if (row->route == WebRoute::kAction) {
-    json given = json::parse(body.empty() ? std::string_view("{}") : body, nullptr, false);
-    if (given.is_discarded() || !given.is_object()) throw std::invalid_argument("the body must be a JSON object");
+    auto parsed = parse_json_bounded(body.empty() ? std::string_view("{}") : body);
+    if (parsed.status == BoundedJson::kTooDeep) throw std::invalid_argument("the body is nested too deep");
+    if (parsed.status != BoundedJson::kOk || !parsed.value.is_object())
+      throw std::invalid_argument("the body must be a JSON object");
+    const json& given = parsed.value;
     for (const auto& [name, type] : row->params) {
       if (!given.contains(name) || given[name].is_null()) continue;
       const json& v = given[name];

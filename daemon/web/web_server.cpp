@@ -1,6 +1,7 @@
 // Serving the dashboard.
 #include "web/web_server.h"
 
+#include "bounded_json.h"
 #include "loop/detached.h"
 #include "web/daemon_connection.h"
 #include "web/tcp_listener.h"
@@ -69,7 +70,7 @@ http::response<http::string_body> json_text_response(http::status status, std::s
 }
 
 http::response<http::string_body> json_response(http::status status, const json& body, const Request& request) {
-  return json_text_response(status, body.dump(-1, ' ', false, json::error_handler_t::replace), request);
+  return json_text_response(status, json_text(body), request);
 }
 
 http::response<http::string_body> error_response(int status, const std::string& why, const Request& request) {
@@ -133,8 +134,7 @@ asio::awaitable<void> write_raw(beast::tcp_stream& stream, const std::string& by
 }
 
 std::string sse_event(const char* event, const json& data) {
-  return std::string("event: ") + event + "\ndata: " + data.dump(-1, ' ', false, json::error_handler_t::replace) +
-         "\n\n";
+  return std::string("event: ") + event + "\ndata: " + json_text(data) + "\n\n";
 }
 
 // /api/logs/stream: the recent lines, then every new one, as a `logs` follower of pmd's.
@@ -189,13 +189,13 @@ asio::awaitable<void> run_action(asio::io_context& io, const std::filesystem::pa
       if (message->method != "progress") continue;
       json note = json::object();
       note["progress"] = message->params.value("message", "");
-      line = note.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+      line = json_text(note) + "\n";
       co_await write_raw(stream, line);
       continue;
     }
     json outcome = message->ok ? json::object() : error_body(*message);
     if (message->ok) outcome["result"] = message->result;
-    line = outcome.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    line = json_text(outcome) + "\n";
     co_await write_raw(stream, line);
     co_return;
   }

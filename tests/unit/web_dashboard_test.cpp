@@ -203,6 +203,8 @@ TEST_CASE("the dashboard's routes and the parameters each takes") {
   CHECK_THROWS_AS(route_request("/api/restart", "{}"), std::invalid_argument);
   CHECK_THROWS_AS(route_request("/api/restart", "[1]"), std::invalid_argument);
   CHECK_THROWS_AS(route_request("/api/restart", R"({"target":5})"), std::invalid_argument);
+  // 64 KiB of brackets (the body bound) is refused by depth, not recursed into.
+  CHECK_THROWS_WITH(route_request("/api/restart", std::string(65536, '[')), Catch::Contains("too deep"));
   CHECK_THROWS_AS(route_request("/api/logs?lines=ten", ""), std::invalid_argument);
   CHECK_THROWS_AS(route_request("/api/logs?target=%zz", ""), std::invalid_argument);
   CHECK(is_action_path("/api/stop?x=1"));
